@@ -1,0 +1,102 @@
+"""The `recoup` command: one Typer app with a subcommand per domain; errors become one clear line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from recoup.audit.cli import app as audit_app
+from recoup.auth.cli import app as user_app
+from recoup.context import CliContext
+from recoup.errors import RecoupError
+from recoup.merchants.cli import app as terminal_app
+
+app = typer.Typer(name="recoup", help="Recoup: find card payments taken wrongly and bring the money back.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(terminal_app, name="terminal")
+
+db_app = typer.Typer(help="The database: apply migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration not yet applied."""
+    from recoup.migrations.runner import upgrade
+
+    ctx = CliContext()
+    upgrade(ctx.database.engine)
+    typer.echo(f"database at the latest revision: {ctx.settings.resolved_database_url.split('@')[-1]}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Start the web application and the REST API."""
+    import uvicorn
+
+    from recoup.web.app import create_app
+
+    ctx = CliContext()
+    uvicorn.run(create_app(ctx.settings), host=host or ctx.settings.host, port=port or ctx.settings.port,
+                log_level="info")
+
+
+@app.command()
+def demo() -> None:
+    """Fill an empty database with a realistic demo data set and print the demo logins."""
+    from recoup.demo.loader import load_demo
+
+    ctx = CliContext()
+    for line in load_demo(ctx.database, ctx.settings):
+        typer.echo(line)
+
+
+def _later(name: str, issue: str) -> None:
+    @app.command(name, context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+                 help=f"{issue} (not available in this version yet)")
+    def placeholder() -> None:
+        raise RecoupError(f"`recoup {name}` is not available in this version yet ({issue})")
+
+
+def _register_domains() -> None:
+    from recoup.reconciliation.cli import register as register_reconcile
+
+    register_reconcile(app)
+
+
+for _name, _issue in (("reconcile", "reconciliation"), ("import", "data imports"),
+                      ("search", "transaction search"), ("case", "cases"),
+                      ("report", "reports"), ("ledger", "the ledger"), ("worker", "the background worker")):
+    _later(_name, _issue)
+
+
+def main() -> None:
+    """Entry point: run the app and turn every error into one line and a non-zero exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=sys.argv[1:], prog_name="recoup", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as usage:
+        usage.show()
+        sys.exit(usage.exit_code)
+    except RecoupError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        sys.exit(1)
+    except Exception as error:  # last line of defence: never a traceback for a user
+        logging.getLogger("recoup").debug("unexpected", exc_info=True)
+        typer.echo(f"error: unexpected failure ({type(error).__name__}: {error})", err=True)
+        sys.exit(1)

@@ -1,0 +1,104 @@
+"""Money: an integer of minor units with an ISO 4217 currency. Never a float."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from recoup.errors import InvalidInput
+
+# ISO 4217 minor-unit exponents of the currencies Recoup meets; others are refused.
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "CNY": 2, "HKD": 2, "MOP": 2, "TWD": 2, "USD": 2, "EUR": 2, "GBP": 2, "SGD": 2,
+    "AUD": 2, "CAD": 2, "CHF": 2, "THB": 2, "MYR": 2, "KRW": 0, "JPY": 0, "VND": 0,
+}
+NUMERIC_CODES: dict[str, str] = {
+    "156": "CNY", "344": "HKD", "446": "MOP", "901": "TWD", "840": "USD", "978": "EUR",
+    "826": "GBP", "702": "SGD", "036": "AUD", "124": "CAD", "756": "CHF", "764": "THB",
+    "458": "MYR", "410": "KRW", "392": "JPY", "704": "VND",
+}
+CURRENCY_SYMBOLS: dict[str, str] = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
+
+_DECIMAL = re.compile(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
+
+
+def exponent_of(currency: str) -> int:
+    try:
+        return CURRENCY_EXPONENTS[currency]
+    except KeyError:
+        raise InvalidInput(f"unknown currency {currency!r}") from None
+
+
+def parse_minor(text: str, currency: str, *, allow_negative: bool = False) -> int:
+    """Parse a decimal string in major units ("128.00") into minor units (12800)."""
+    exponent = exponent_of(currency)
+    match = _DECIMAL.match(text.strip().replace(",", "")) if text else None
+    if match is None:
+        raise InvalidInput(f"not an amount: {text!r}")
+    frac = (match.group("frac") or "").rstrip("0") if match.group("frac") else ""
+    if len(frac) > exponent:
+        raise InvalidInput(f"too many decimals for {currency}: {text!r}")
+    whole = int(str(match.group("int")))
+    minor: int = whole * 10**exponent + int((frac or "0").ljust(exponent, "0") or "0")
+    if match.group("sign") == "-":
+        minor = -minor
+    if minor < 0 and not allow_negative:
+        raise InvalidInput(f"negative amount: {text!r}")
+    return minor
+
+
+def format_major(minor: int, currency: str) -> str:
+    """Minor units as a plain decimal string in major units: 12800 -> "128.00"."""
+    exponent = exponent_of(currency)
+    sign = "-" if minor < 0 else ""
+    digits = str(abs(minor)).rjust(exponent + 1, "0")
+    if exponent == 0:
+        return f"{sign}{digits}"
+    return f"{sign}{digits[:-exponent]}.{digits[-exponent:]}"
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError("Money holds an integer of minor units")
+        exponent_of(self.currency)
+
+    @classmethod
+    def parse(cls, text: str, currency: str, *, allow_negative: bool = False) -> Money:
+        return cls(parse_minor(text, currency, allow_negative=allow_negative), currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise InvalidInput(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    @property
+    def major(self) -> str:
+        return format_major(self.minor, self.currency)
+
+    def format(self, locale: str = "zh_CN") -> str:
+        """Locale-formatted with symbol and grouping, e.g. ¥1,280.00."""
+        from babel.numbers import format_currency
+
+        exponent = exponent_of(self.currency)
+        from decimal import Decimal
+
+        value = Decimal(self.minor).scaleb(-exponent)
+        return str(format_currency(value, self.currency, locale=locale))
+
+    def __str__(self) -> str:
+        return f"{self.major} {self.currency}"

@@ -1,0 +1,48 @@
+"""The application factory: one FastAPI app serving the pages and the REST API under /api/v1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from recoup import __version__
+from recoup.audit.api import router as audit_api
+from recoup.auth.api import router as auth_api
+from recoup.auth.web import router as auth_web
+from recoup.config import Settings, get_settings
+from recoup.db import Database
+from recoup.merchants.api import router as merchants_api
+from recoup.merchants.web import router as merchants_web
+from recoup.web.errors import install_error_handlers
+from recoup.web.limits import BodySizeLimit
+from recoup.web.pages import router as pages
+
+API_PREFIX = "/api/v1"
+API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api]
+WEB_ROUTERS: list[APIRouter] = [auth_web, pages, merchants_web]
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Recoup API", version=__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database or Database(settings.resolved_database_url)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    for router in WEB_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.secret_key, session_cookie="recoup_session",
+        max_age=settings.session_max_age_seconds, same_site="lax", https_only=settings.secure_cookies,
+    )
+    app.add_middleware(BodySizeLimit, max_json_bytes=settings.max_json_bytes,
+                       max_upload_bytes=settings.max_upload_bytes)
+    install_error_handlers(app)
+    return app

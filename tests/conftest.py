@@ -1,0 +1,89 @@
+"""Fixtures shared by every domain: a real SQLite and a real PostgreSQL database, the app, users."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from tests.support.factories import World, build_world
+from tests.support.postgres import PostgresServer, start_postgres
+
+from recoup.config import Settings
+from recoup.db import Database
+from recoup.migrations.runner import upgrade
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE DATABASE recoup_template"))
+    engine.dispose()
+    template = create_engine(server.url("recoup_template"))
+    upgrade(template)
+    template.dispose()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "recoup.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db.engine)
+    db.dispose()
+    return path
+
+
+def _fresh_postgres(server: PostgresServer) -> str:
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE recoup_template"))
+    engine.dispose()
+    return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """Every database test runs against both real engines."""
+    if request.param == "sqlite":
+        target = tmp_path / "recoup.db"
+        shutil.copy(sqlite_template, target)
+        return f"sqlite:///{target}"
+    return _fresh_postgres(request.getfixturevalue("postgres"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(database_url=database_url, var_dir=tmp_path / "var", secret_key="test-secret",
+                    card_token_key="test-card-key")
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    db = Database(settings.resolved_database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def world(database: Database) -> World:
+    return build_world(database)
+
+
+@pytest.fixture
+def client(settings: Settings, database: Database) -> Iterator[TestClient]:
+    from recoup.web.app import create_app
+
+    with TestClient(create_app(settings, database)) as test_client:
+        yield test_client
