@@ -11,6 +11,7 @@ def all_metadata() -> MetaData:
     # Imported here, not at module top, so importing this module does no work.
     import recoup.audit.models
     import recoup.auth.models
-    import recoup.merchants.models  # noqa: F401
+    import recoup.merchants.models
+    import recoup.transactions.models  # noqa: F401
 
     return Base.metadata

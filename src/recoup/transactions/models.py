@@ -1,0 +1,122 @@
+"""Stored transactions: the merchant's orders, the terminal journal, the acquirer settlement, and imports.
+
+Amounts are integer minor units. A card is kept only as its masked form and its keyed token.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from recoup.db import Base, utcnow
+
+
+class ImportBatch(Base):
+    """One imported file: idempotent by the SHA-256 of its content (per tenant and kind)."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "content_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    warnings: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    imported_by: Mapped[str] = mapped_column(String(80))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "merchant_id", "order_no"),
+        Index("ix_orders_merchant_created", "merchant_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), default=None)
+    order_no: Mapped[str] = mapped_column(String(64), index=True)
+    merchant_id: Mapped[str] = mapped_column(String(15))
+    terminal_id: Mapped[str | None] = mapped_column(String(8), default=None)
+    created_at: Mapped[datetime]
+    local_date: Mapped[date]
+    expected_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    cashier_id: Mapped[str] = mapped_column(String(32), default="")
+    contact_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    extra: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+
+
+class JournalLine(Base):
+    """What the terminal recorded."""
+
+    __tablename__ = "journal_lines"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "terminal_id", "rrn", "txn_type", "stan", name="uq_journal_identity"),
+        Index("ix_journal_merchant_time", "merchant_id", "txn_time"),
+        Index("ix_journal_terminal_time", "terminal_id", "txn_time"),
+        Index("ix_journal_amount", "amount_minor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), default=None)
+    merchant_id: Mapped[str] = mapped_column(String(15))
+    terminal_id: Mapped[str] = mapped_column(String(8))
+    txn_time: Mapped[datetime]
+    local_date: Mapped[date]
+    txn_type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    amount_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    rrn: Mapped[str] = mapped_column(String(12), default="", index=True)
+    stan: Mapped[str] = mapped_column(String(6), default="", index=True)
+    auth_code: Mapped[str] = mapped_column(String(12), default="", index=True)
+    card_masked: Mapped[str] = mapped_column(String(19), default="")
+    card_last4: Mapped[str] = mapped_column(String(4), default="", index=True)
+    card_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    order_no: Mapped[str] = mapped_column(String(64), default="", index=True)
+    cashier_id: Mapped[str] = mapped_column(String(32), default="", index=True)
+    orig_rrn: Mapped[str] = mapped_column(String(12), default="", index=True)
+    batch_no: Mapped[str] = mapped_column(String(12), default="")
+    flagged_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    extra: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+
+
+class SettlementLine(Base):
+    """What the acquirer cleared and paid."""
+
+    __tablename__ = "settlement_lines"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "terminal_id", "rrn", "txn_type", "settle_date", name="uq_settlement_identity"),
+        Index("ix_settlement_merchant_time", "merchant_id", "txn_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), default=None)
+    settle_date: Mapped[date]
+    merchant_id: Mapped[str] = mapped_column(String(15))
+    merchant_name: Mapped[str] = mapped_column(String(200), default="")
+    mcc: Mapped[str] = mapped_column(String(4), default="")
+    terminal_id: Mapped[str] = mapped_column(String(8))
+    txn_time: Mapped[datetime]
+    local_date: Mapped[date]
+    txn_type: Mapped[str] = mapped_column(String(20))
+    rrn: Mapped[str] = mapped_column(String(12), index=True)
+    stan: Mapped[str] = mapped_column(String(6), default="")
+    card_masked: Mapped[str] = mapped_column(String(19), default="")
+    card_last4: Mapped[str] = mapped_column(String(4), default="", index=True)
+    card_token: Mapped[str | None] = mapped_column(String(64), default=None)
+    amount_minor: Mapped[int]
+    fee_minor: Mapped[int] = mapped_column(default=0)
+    net_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    order_no: Mapped[str] = mapped_column(String(64), default="", index=True)
+    extra: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
