@@ -22,7 +22,7 @@ def main() -> None:
         database = Database(f"sqlite:///{Path(folder) / 'empty.db'}")
         autogenerate(database.engine, "initial schema")
         database.dispose()
-    generated = [p for p in (HERE / "versions").glob("*_initial_schema.py")]
+    generated = list((HERE / "versions").glob("*_initial_schema.py"))
     source = generated[0].read_text()
     revision = re.search(r"^revision = '(\w+)'", source, re.M)
     assert revision is not None
