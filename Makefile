@@ -43,7 +43,7 @@ run: install
 	$(BIN)/recoup serve
 
 lint: install-test
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 pytest: install-test system-packages
