@@ -67,12 +67,6 @@ def _later(name: str, issue: str) -> None:
         raise RecoupError(f"`recoup {name}` is not available in this version yet ({issue})")
 
 
-def _register_domains() -> None:
-    from recoup.reconciliation.cli import register as register_reconcile
-
-    register_reconcile(app)
-
-
 for _name, _issue in (("reconcile", "reconciliation"), ("import", "data imports"),
                       ("search", "transaction search"), ("case", "cases"),
                       ("report", "reports"), ("ledger", "the ledger"), ("worker", "the background worker")):
