@@ -21,6 +21,16 @@ from recoup.migrations.runner import upgrade
 _counter = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Still Argon2, with the cheapest parameters: the factories hash a dozen passwords per test."""
+    from argon2 import PasswordHasher
+
+    from recoup.auth import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     server = start_postgres()

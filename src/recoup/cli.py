@@ -11,15 +11,26 @@ import typer
 
 from recoup.audit.cli import app as audit_app
 from recoup.auth.cli import app as user_app
+from recoup.cases.cli import app as case_app
+from recoup.cases.worker import register as register_worker
 from recoup.context import CliContext
 from recoup.errors import RecoupError
+from recoup.ledger.cli import app as ledger_app
 from recoup.merchants.cli import app as terminal_app
+from recoup.reconciliation.cli import register as register_reconcile
+from recoup.transactions.cli import register as register_transactions
+from recoup.webhooks.cli import app as webhook_app
 
 app = typer.Typer(name="recoup", help="Recoup: find card payments taken wrongly and bring the money back.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(terminal_app, name="terminal")
+app.add_typer(case_app, name="case")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(webhook_app, name="webhook")
+register_worker(app)
+register_transactions(app)
 
 db_app = typer.Typer(help="The database: apply migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -46,6 +57,10 @@ def serve(
     from recoup.web.app import create_app
 
     ctx = CliContext()
+    if ctx.database.is_sqlite:  # the embedded default runs the background worker inside the server
+        from recoup.cases.worker import start_in_thread
+
+        start_in_thread(ctx.database)
     uvicorn.run(create_app(ctx.settings), host=host or ctx.settings.host, port=port or ctx.settings.port,
                 log_level="info")
 
@@ -67,10 +82,8 @@ def _later(name: str, issue: str) -> None:
         raise RecoupError(f"`recoup {name}` is not available in this version yet ({issue})")
 
 
-for _name, _issue in (("reconcile", "reconciliation"), ("import", "data imports"),
-                      ("search", "transaction search"), ("case", "cases"),
-                      ("report", "reports"), ("ledger", "the ledger"), ("worker", "the background worker")):
-    _later(_name, _issue)
+register_reconcile(app)
+_later("report", "reports")
 
 
 def main() -> None:
@@ -78,7 +91,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     command = typer.main.get_command(app)
     try:
-        command.main(args=sys.argv[1:], prog_name="recoup", standalone_mode=False)
+        code = command.main(args=sys.argv[1:], prog_name="recoup", standalone_mode=False)
+        if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
+            sys.exit(code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.exceptions.Abort:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from iso8583.specs import default_ascii
+from tests.support.samples import ISO8583
 
 from recoup.money import format_major
 from recoup.transactions.iso8583 import (
@@ -23,7 +24,7 @@ from recoup.transactions.iso8583 import (
     write_journal_csv,
 )
 
-SAMPLES = Path("/work/shared/samples/iso8583")
+SAMPLES = ISO8583
 KEY = b"test-card-key"
 PAN = "6228480012345678"
 MERCHANT = "898290054119779"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from tests.support.factories import OBJECTS, World, token_for
 
@@ -18,16 +17,21 @@ from recoup.config import Settings
 from recoup.web.app import create_app
 
 # How to name tenant B's object for each path parameter any route uses.
-B_OBJECTS = {"merchant_id": OBJECTS["B"][0], "terminal_id": OBJECTS["B"][1]}
+# Journal lines, cases and recovery actions come from the `objects_of_both` fixture: tenant A's get id 1,
+# tenant B's id 2.
+ID_OBJECTS = ("journal_id", "case_id", "action_id")
+B_OBJECTS = {"merchant_id": OBJECTS["B"][0], "terminal_id": OBJECTS["B"][1], **dict.fromkeys(ID_OBJECTS, "2")}
 OPEN_ROUTES = {("POST", "/api/v1/auth/login")}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 def _api_routes() -> list[tuple[str, str]]:
+    # From the OpenAPI document: FastAPI wraps included routers, so app.routes holds no APIRoute.
     app = create_app(Settings(database_url="sqlite:///:memory:"))
     found = []
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/api/v1"):
-            found.extend((method, route.path) for method in sorted(route.methods - {"HEAD", "OPTIONS"}))
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith("/api/v1"):
+            found.extend((method.upper(), path) for method in sorted(operations) if method in HTTP_METHODS)
     return found
 
 
@@ -35,18 +39,45 @@ ROUTES = _api_routes()
 
 
 def test_every_path_parameter_is_known() -> None:
+    assert len(ROUTES) > 10, "the API routes were not found: this test would check nothing"
     for _, path in ROUTES:
         for name in re.findall(r"{(\w+)}", path):
             assert name in B_OBJECTS, f"add tenant B's object for {{{name}}} (route {path}) to this test"
 
 
+@pytest.fixture
+def objects_of_both(world: World) -> None:
+    """A journal line and a case with a recovery action for tenant A (ids 1) and for tenant B (ids 2)."""
+    from datetime import UTC, date, datetime
+
+    from recoup.auth.models import User
+    from recoup.auth.service import principal_for
+    from recoup.cases.opening import OpenRequest, open_case
+    from recoup.recovery.plans import ActionRequest
+    from recoup.recovery.service import perform
+    from recoup.transactions.models import JournalLine
+
+    for code in ("A", "B"):
+        merchant_id, terminal_id = OBJECTS[code]
+        with world.database.unit_of_work() as session:
+            session.add(JournalLine(tenant_id=world.tenants[code].id, merchant_id=merchant_id, terminal_id=terminal_id,
+                                    txn_time=datetime(2026, 10, 12, 2, 0, tzinfo=UTC), local_date=date(2026, 10, 12),
+                                    txn_type="SALE", status="APPROVED", amount_minor=1000, currency="CNY",
+                                    rrn=f"10000000000{code}", stan="000001"))
+            user = session.query(User).filter_by(username=World.username(code, Role.ADMIN)).one()
+            who = principal_for(session, user, "test")
+            number = open_case(session, who, OpenRequest(merchant_id=merchant_id, amount="10.00")).number
+        perform(world.database, who, number, ActionRequest("TRANSFER", "1.00", purpose="recovery"), f"iso-{code}")
+
+
 @pytest.mark.parametrize(("method", "path"), [r for r in ROUTES if "{" in r[1]])
-def test_tenant_a_cannot_reach_tenant_b(client: TestClient, world: World, method: str, path: str) -> None:
+def test_tenant_a_cannot_reach_tenant_b(client: TestClient, world: World, objects_of_both: None, method: str,
+                                        path: str) -> None:
     token = token_for(world.database, World.username("A", Role.ADMIN))
     url = re.sub(r"{(\w+)}", lambda m: B_OBJECTS[m.group(1)], path)
     answer = client.request(method, url, headers={"Authorization": f"Bearer {token}"}, json={"reason": "x"})
     assert answer.status_code == 404, (method, url, answer.text)
-    a_objects = {"merchant_id": OBJECTS["A"][0], "terminal_id": OBJECTS["A"][1]}
+    a_objects = {"merchant_id": OBJECTS["A"][0], "terminal_id": OBJECTS["A"][1], **dict.fromkeys(ID_OBJECTS, "1")}
     own = re.sub(r"{(\w+)}", lambda m: a_objects[m.group(1)], path)
     if method == "GET":
         assert client.get(own, headers={"Authorization": f"Bearer {token}"}).status_code == 200

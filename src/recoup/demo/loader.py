@@ -1,61 +1,104 @@
-"""`recoup demo`: tenants, users, merchants and terminals (and, once imports land, weeks of transactions)."""
+"""`recoup demo`: tenants and users, then weeks of generated merchants, terminals, orders, journal and
+settlement (with every kind of mis-charge of SPEC section 4), imported through the real importer."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from recoup.audit.service import Actor, record
-from recoup.auth.models import User
+from recoup.audit.service import Actor
+from recoup.auth.models import Tenant, User
+from recoup.auth.principal import Principal
 from recoup.auth.roles import Role
 from recoup.auth.service import add_user, get_or_create_tenant
 from recoup.config import Settings
-from recoup.db import Database
-from recoup.merchants.models import Merchant, Terminal
+from recoup.db import Database, utcnow
+from recoup.demo.generator import Dataset, generate, write_dataset
 from recoup.migrations.runner import upgrade
+from recoup.transactions.importer import ImportOptions, import_file
 
 DEMO_PASSWORD = "recoup-demo-2026"
 DEMO = Actor("demo-loader", None, "cli")
-
-DEMO_MERCHANTS = [
-    ("ACQ-EAST", "898301054111439", "南京市建邺区安康超市", "5411", "南京", ["61027889", "61027890"]),
-    ("ACQ-EAST", "898301070111565", "南京市玄武区一品酒店", "7011", "南京", ["61012051", "61019970"]),
-    ("ACQ-EAST", "898305054111327", "苏州市工业园区金百合超市", "5411", "苏州", ["61035808", "61035809"]),
-    ("ACQ-NORTH", "898791054111008", "西安市雁塔区江南春超市", "5411", "西安", ["61051646", "61059565"]),
-]
+DEMO_SEED = 2026
+DEMO_ORDERS = 9000  # about three dozen terminals at a dozen orders a day each
+DEMO_DAYS = 21
+HOME_TENANT = "ACQ-EAST"
+KINDS = ("merchants", "terminals", "orders", "journal", "settlement")
+# username, role, tenant, how many of the tenant's merchants (in registry order) the user works for
 DEMO_USERS = [
-    ("admin", Role.ADMIN, "ACQ-EAST", []),
-    ("finance", Role.MERCHANT_FINANCE, "ACQ-EAST", ["898301054111439", "898301070111565"]),
-    ("cashier", Role.CASHIER, "ACQ-EAST", ["898301054111439"]),
-    ("support", Role.PROVIDER_SUPPORT, "ACQ-EAST", []),
-    ("acquirer", Role.ACQUIRER_OPS, "ACQ-EAST", []),
-    ("auditor", Role.AUDITOR, "ACQ-EAST", []),
-    ("north-admin", Role.ADMIN, "ACQ-NORTH", []),
+    ("admin", Role.ADMIN, "ACQ-EAST", 0),
+    ("finance", Role.MERCHANT_FINANCE, "ACQ-EAST", 2),
+    ("cashier", Role.CASHIER, "ACQ-EAST", 1),
+    ("support", Role.PROVIDER_SUPPORT, "ACQ-EAST", 0),
+    ("acquirer", Role.ACQUIRER_OPS, "ACQ-EAST", 0),
+    ("auditor", Role.AUDITOR, "ACQ-EAST", 0),
+    ("north-admin", Role.ADMIN, "ACQ-NORTH", 0),
 ]
+
+
+def demo_dataset() -> Dataset:
+    """The demo's data: the last three weeks, the same shape on every run."""
+    start = utcnow().date() - timedelta(days=DEMO_DAYS)
+    return generate(seed=DEMO_SEED, orders=DEMO_ORDERS, days=DEMO_DAYS, start=start)
 
 
 def load_demo(database: Database, settings: Settings) -> Iterator[str]:
     """Migrate, then load the demo data when the database is empty. Yields lines to print."""
     upgrade(database.engine)
+    loaded = False
     with database.unit_of_work() as session:
         if session.execute(select(func.count()).select_from(User)).scalar_one():
             yield "the database already holds data: demo data not loaded again"
         else:
-            tenants = {code: get_or_create_tenant(session, code, code) for code in ("ACQ-EAST", "ACQ-NORTH")}
-            for code, merchant_id, name, mcc, city, terminals in DEMO_MERCHANTS:
-                tenant_id = tenants[code].id
-                session.add(Merchant(merchant_id=merchant_id, tenant_id=tenant_id, name=name, mcc=mcc, city=city))
-                session.flush()
-                for terminal_id in terminals:
-                    session.add(Terminal(terminal_id=terminal_id, merchant_id=merchant_id, tenant_id=tenant_id,
-                                         model="Landi E350", location="一楼收银台"))
-                record(session, DEMO, "merchant.add", "merchant", merchant_id, tenant_id=tenant_id,
-                       after={"name": name, "mcc": mcc, "terminals": terminals})
-            for username, role, code, merchants in DEMO_USERS:
-                add_user(session, DEMO, tenant=tenants[code], username=username, password=DEMO_PASSWORD,
-                         role=role, merchant_ids=merchants)
-            yield "demo data loaded"
+            dataset = demo_dataset()
+            yield from _load(session, settings, dataset)
+            loaded = True
+    if loaded:
+        yield from _reconcile_every_tenant(database)
+        yield "demo data loaded"
     yield f"open http://{settings.host}:{settings.port}/ and log in with one of these demo users:"
     for username, role, code, _ in DEMO_USERS:
         yield f"  {username:<12} password {DEMO_PASSWORD}   ({role.value}, tenant {code})"
+
+
+def _load(session: Session, settings: Settings, dataset: Dataset) -> Iterator[str]:
+    codes = sorted({row["tenant"] for row in dataset.merchants} | {code for _, _, code, _ in DEMO_USERS})
+    tenants = {code: get_or_create_tenant(session, code, code) for code in codes}
+    with tempfile.TemporaryDirectory(prefix="recoup-demo-") as folder:
+        paths = write_dataset(dataset, Path(folder), encoding="utf-8-sig", chinese_aliases=True, shuffle_seed=1)
+        for code, tenant in tenants.items():
+            yield from _import_tenant(session, settings, tenant, code, paths)
+    merchants_of = {code: [row["merchant_id"] for row in dataset.merchants if row["tenant"] == code] for code in codes}
+    for username, role, code, merchant_count in DEMO_USERS:
+        add_user(session, DEMO, tenant=tenants[code], username=username, password=DEMO_PASSWORD, role=role,
+                 merchant_ids=merchants_of[code][:merchant_count])
+
+
+def _reconcile_every_tenant(database: Database) -> Iterator[str]:
+    """Reconcile what was imported, store the findings and open their cases, as on a living system."""
+    from recoup.reconciliation.db_run import reconcile_database
+    from recoup.reconciliation.db_source import DbScope
+
+    with database.unit_of_work() as session:
+        tenants = list(session.execute(select(Tenant).order_by(Tenant.code)).scalars())
+    for tenant in tenants:
+        principal = Principal(user_id=0, username=DEMO.name, tenant_id=tenant.id, role=Role.ADMIN,
+                              merchant_ids=frozenset(), origin="cli")
+        summary = reconcile_database(database, principal, DbScope(), out=None, save=True)
+        yield f"  {tenant.code}: {summary.total} findings; {summary.saved}"
+
+
+def _import_tenant(session: Session, settings: Settings, tenant: Tenant, code: str,
+                   paths: dict[str, Path]) -> Iterator[str]:
+    loader = Principal(user_id=0, username=DEMO.name, tenant_id=tenant.id, role=Role.ADMIN,
+                       merchant_ids=frozenset(), origin="cli")
+    for kind in KINDS:
+        report = import_file(session, loader, kind, paths[kind], settings,
+                             ImportOptions(tenant_code=code, file_name=f"demo-{kind}.csv"))
+        if report.imported:
+            yield f"  {code}: {report.imported} {kind} imported"

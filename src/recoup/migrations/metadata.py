@@ -11,7 +11,12 @@ def all_metadata() -> MetaData:
     # Imported here, not at module top, so importing this module does no work.
     import recoup.audit.models
     import recoup.auth.models
+    import recoup.cases.models
+    import recoup.ledger.models
     import recoup.merchants.models
-    import recoup.transactions.models  # noqa: F401
+    import recoup.reconciliation.models
+    import recoup.recovery.models
+    import recoup.transactions.models
+    import recoup.webhooks.models  # noqa: F401
 
     return Base.metadata

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import hmac
 import re
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -232,7 +233,10 @@ def _bitmap_fields(decoded: Mapping[str, str]) -> set[int]:
     """Field numbers a decoded primary (and secondary) bitmap names, without the bitmap bits."""
     named: set[int] = set()
     for offset, key in ((0, "p"), (64, "1")):
-        bits = int(decoded[key], 16) if key in decoded else 0
+        text = decoded.get(key, "0")
+        if not all(char in string.hexdigits for char in text):
+            return set()  # a damaged bitmap names nothing we can trust
+        bits = int(text, 16)
         named |= {offset + number for number in range(1, 65) if bits >> (64 - number) & 1}
     return named - {1, 65}
 

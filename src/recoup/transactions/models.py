@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from recoup.db import Base, utcnow
@@ -57,11 +57,15 @@ class JournalLine(Base):
     """What the terminal recorded."""
 
     __tablename__ = "journal_lines"
+    # Few indexes on purpose: each costs every bulk import (bench/import.py). The identity leads with the
+    # RRN, so it also answers a search by RRN within a tenant; time windows use (merchant|terminal, time).
     __table_args__ = (
-        UniqueConstraint("tenant_id", "terminal_id", "rrn", "txn_type", "stan", name="uq_journal_identity"),
+        UniqueConstraint("tenant_id", "rrn", "terminal_id", "txn_type", "stan", name="uq_journal_identity"),
         Index("ix_journal_merchant_time", "merchant_id", "txn_time"),
         Index("ix_journal_terminal_time", "terminal_id", "txn_time"),
-        Index("ix_journal_amount", "amount_minor"),
+        Index("ix_journal_order_no", "order_no"),
+        Index("ix_journal_orig_rrn", "orig_rrn", sqlite_where=text("orig_rrn <> ''"),
+              postgresql_where=text("orig_rrn <> ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,15 +79,15 @@ class JournalLine(Base):
     status: Mapped[str] = mapped_column(String(10))
     amount_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
-    rrn: Mapped[str] = mapped_column(String(12), default="", index=True)
-    stan: Mapped[str] = mapped_column(String(6), default="", index=True)
-    auth_code: Mapped[str] = mapped_column(String(12), default="", index=True)
+    rrn: Mapped[str] = mapped_column(String(12), default="")
+    stan: Mapped[str] = mapped_column(String(6), default="")
+    auth_code: Mapped[str] = mapped_column(String(12), default="")
     card_masked: Mapped[str] = mapped_column(String(19), default="")
-    card_last4: Mapped[str] = mapped_column(String(4), default="", index=True)
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
     card_token: Mapped[str | None] = mapped_column(String(64), default=None)
-    order_no: Mapped[str] = mapped_column(String(64), default="", index=True)
-    cashier_id: Mapped[str] = mapped_column(String(32), default="", index=True)
-    orig_rrn: Mapped[str] = mapped_column(String(12), default="", index=True)
+    order_no: Mapped[str] = mapped_column(String(64), default="")
+    cashier_id: Mapped[str] = mapped_column(String(32), default="")
+    orig_rrn: Mapped[str] = mapped_column(String(12), default="")
     batch_no: Mapped[str] = mapped_column(String(12), default="")
     flagged_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
     extra: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
@@ -94,7 +98,7 @@ class SettlementLine(Base):
 
     __tablename__ = "settlement_lines"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "terminal_id", "rrn", "txn_type", "settle_date", name="uq_settlement_identity"),
+        UniqueConstraint("tenant_id", "rrn", "terminal_id", "txn_type", "settle_date", name="uq_settlement_identity"),
         Index("ix_settlement_merchant_time", "merchant_id", "txn_time"),
     )
 
@@ -109,10 +113,10 @@ class SettlementLine(Base):
     txn_time: Mapped[datetime]
     local_date: Mapped[date]
     txn_type: Mapped[str] = mapped_column(String(20))
-    rrn: Mapped[str] = mapped_column(String(12), index=True)
+    rrn: Mapped[str] = mapped_column(String(12))
     stan: Mapped[str] = mapped_column(String(6), default="")
     card_masked: Mapped[str] = mapped_column(String(19), default="")
-    card_last4: Mapped[str] = mapped_column(String(4), default="", index=True)
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
     card_token: Mapped[str | None] = mapped_column(String(64), default=None)
     amount_minor: Mapped[int]
     fee_minor: Mapped[int] = mapped_column(default=0)

@@ -12,17 +12,27 @@ from recoup import __version__
 from recoup.audit.api import router as audit_api
 from recoup.auth.api import router as auth_api
 from recoup.auth.web import router as auth_web
+from recoup.cases.api import router as cases_api
+from recoup.cases.web import router as cases_web
 from recoup.config import Settings, get_settings
 from recoup.db import Database
 from recoup.merchants.api import router as merchants_api
 from recoup.merchants.web import router as merchants_web
+from recoup.reconciliation.api import router as findings_api
+from recoup.reconciliation.web import router as findings_web
+from recoup.recovery.api import router as recovery_api
+from recoup.recovery.web import router as recovery_web
+from recoup.transactions.api import router as transactions_api
+from recoup.transactions.web import router as transactions_web
 from recoup.web.errors import install_error_handlers
 from recoup.web.limits import BodySizeLimit
 from recoup.web.pages import router as pages
 
 API_PREFIX = "/api/v1"
-API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api]
-WEB_ROUTERS: list[APIRouter] = [auth_web, pages, merchants_web]
+API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions_api, cases_api, recovery_api,
+                                 findings_api]
+WEB_ROUTERS: list[APIRouter] = [auth_web, pages, merchants_web, transactions_web, cases_web, recovery_web,
+                                 findings_web]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

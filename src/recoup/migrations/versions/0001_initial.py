@@ -45,6 +45,11 @@ def upgrade() -> None:
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
+    op.create_table('case_counters',
+    sa.Column('year', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('last', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.PrimaryKeyConstraint('year', name=op.f('pk_case_counters'))
+    )
     op.create_table('tenants',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -71,6 +76,44 @@ def upgrade() -> None:
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_batches_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('ladder_settings',
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('overrides', sa.JSON(), nullable=False),
+    sa.Column('updated_by', sa.String(length=80), nullable=False),
+    sa.Column('updated_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ladder_settings_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_ladder_settings'))
+    )
+    op.create_table('ledger_balances',
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('merchant_id', sa.String(length=15), nullable=False),
+    sa.Column('account', sa.String(length=30), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('balance_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ledger_balances_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('tenant_id', 'merchant_id', 'account', 'currency', name=op.f('pk_ledger_balances'))
+    )
+    op.create_table('ledger_postings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.String(length=15), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('txn_key', sa.String(length=80), nullable=True),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('action_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('memo', sa.Text(), nullable=False),
+    sa.Column('posted_by', sa.String(length=80), nullable=False),
+    sa.Column('posted_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ledger_postings_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_postings')),
+    sa.UniqueConstraint('tenant_id', 'reference', name='uq_ledger_postings_reference')
+    )
+    with op.batch_alter_table('ledger_postings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_postings_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_postings_merchant_id'), ['merchant_id'], unique=False)
+        batch_op.create_index('ix_ledger_postings_txn', ['tenant_id', 'txn_key'], unique=False)
+
     op.create_table('merchants',
     sa.Column('merchant_id', sa.String(length=15), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -84,6 +127,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('merchants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_merchants_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('reconciliation_runs',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('run_by', sa.String(length=80), nullable=False),
+    sa.Column('saved_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finding_count', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('new_findings', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cases_opened', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cases_joined', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('skipped', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_reconciliation_runs_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_runs'))
+    )
+    with op.batch_alter_table('reconciliation_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reconciliation_runs_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -103,6 +162,32 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('webhook_endpoints',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('secret', sa.String(length=200), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.String(length=80), nullable=False),
+    sa.Column('created_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_webhook_endpoints_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_endpoints'))
+    )
+    with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_endpoints_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('webhook_events',
+    sa.Column('id', sa.String(length=40), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('type', sa.String(length=60), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('created_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_webhook_events_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_events'))
+    )
+    with op.batch_alter_table('webhook_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_events_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('api_tokens',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -117,6 +202,46 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
+    op.create_table('cases',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.String(length=15), nullable=False),
+    sa.Column('terminal_id', sa.String(length=8), nullable=True),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('cause', sa.String(length=30), nullable=True),
+    sa.Column('direction', sa.String(length=30), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('at_stake_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('recovered_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rrn', sa.String(length=12), nullable=False),
+    sa.Column('related_rrn', sa.String(length=12), nullable=False),
+    sa.Column('order_no', sa.String(length=64), nullable=False),
+    sa.Column('txn_time', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('rung', sa.String(length=20), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=True),
+    sa.Column('rung_started_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deadline_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('owner', sa.String(length=80), nullable=False),
+    sa.Column('owner_role', sa.String(length=40), nullable=False),
+    sa.Column('alerted_deadline_at', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('opened_by', sa.String(length=80), nullable=False),
+    sa.Column('opened_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.merchant_id'], name=op.f('fk_cases_merchant_id_merchants')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_cases_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
+    sa.UniqueConstraint('number', name=op.f('uq_cases_number'))
+    )
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_deadline', ['deadline_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_rrn'), ['rrn'], unique=False)
+        batch_op.create_index('ix_cases_tenant_merchant', ['tenant_id', 'merchant_id'], unique=False)
+        batch_op.create_index('ix_cases_tenant_state', ['tenant_id', 'state'], unique=False)
 
     op.create_table('journal_lines',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -145,19 +270,28 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['import_id'], ['import_batches.id'], name=op.f('fk_journal_lines_import_id_import_batches')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_journal_lines_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_journal_lines')),
-    sa.UniqueConstraint('tenant_id', 'terminal_id', 'rrn', 'txn_type', 'stan', name='uq_journal_identity')
+    sa.UniqueConstraint('tenant_id', 'rrn', 'terminal_id', 'txn_type', 'stan', name='uq_journal_identity')
     )
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
-        batch_op.create_index('ix_journal_amount', ['amount_minor'], unique=False)
-        batch_op.create_index(batch_op.f('ix_journal_lines_auth_code'), ['auth_code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_journal_lines_card_last4'), ['card_last4'], unique=False)
-        batch_op.create_index(batch_op.f('ix_journal_lines_cashier_id'), ['cashier_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_journal_lines_order_no'), ['order_no'], unique=False)
-        batch_op.create_index(batch_op.f('ix_journal_lines_orig_rrn'), ['orig_rrn'], unique=False)
-        batch_op.create_index(batch_op.f('ix_journal_lines_rrn'), ['rrn'], unique=False)
-        batch_op.create_index(batch_op.f('ix_journal_lines_stan'), ['stan'], unique=False)
         batch_op.create_index('ix_journal_merchant_time', ['merchant_id', 'txn_time'], unique=False)
+        batch_op.create_index('ix_journal_order_no', ['order_no'], unique=False)
+        batch_op.create_index('ix_journal_orig_rrn', ['orig_rrn'], unique=False, sqlite_where=sa.text("orig_rrn <> ''"), postgresql_where=sa.text("orig_rrn <> ''"))
         batch_op.create_index('ix_journal_terminal_time', ['terminal_id', 'txn_time'], unique=False)
+
+    op.create_table('ledger_entries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('posting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.String(length=15), nullable=False),
+    sa.Column('account', sa.String(length=30), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['posting_id'], ['ledger_postings.id'], name=op.f('fk_ledger_entries_posting_id_ledger_postings')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ledger_entries_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries'))
+    )
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_entries_posting_id'), ['posting_id'], unique=False)
 
     op.create_table('orders',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -208,12 +342,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['import_id'], ['import_batches.id'], name=op.f('fk_settlement_lines_import_id_import_batches')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_settlement_lines_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_lines')),
-    sa.UniqueConstraint('tenant_id', 'terminal_id', 'rrn', 'txn_type', 'settle_date', name='uq_settlement_identity')
+    sa.UniqueConstraint('tenant_id', 'rrn', 'terminal_id', 'txn_type', 'settle_date', name='uq_settlement_identity')
     )
     with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_settlement_lines_card_last4'), ['card_last4'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_lines_order_no'), ['order_no'], unique=False)
-        batch_op.create_index(batch_op.f('ix_settlement_lines_rrn'), ['rrn'], unique=False)
         batch_op.create_index('ix_settlement_merchant_time', ['merchant_id', 'txn_time'], unique=False)
 
     op.create_table('terminals',
@@ -244,11 +376,217 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_merchants_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'merchant_id', name=op.f('pk_user_merchants'))
     )
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('event_id', sa.String(length=40), nullable=False),
+    sa.Column('endpoint_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('next_attempt_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('leased_until', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('delivered_at', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['endpoint_id'], ['webhook_endpoints.id'], name=op.f('fk_webhook_deliveries_endpoint_id_webhook_endpoints')),
+    sa.ForeignKeyConstraint(['event_id'], ['webhook_events.id'], name=op.f('fk_webhook_deliveries_event_id_webhook_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries')),
+    sa.UniqueConstraint('event_id', 'endpoint_id', name='uq_webhook_deliveries_event_endpoint')
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+
+    op.create_table('case_alerts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('action_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('owner', sa.String(length=80), nullable=False),
+    sa.Column('owner_role', sa.String(length=40), nullable=False),
+    sa.Column('created_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_alerts_case_id_cases')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_case_alerts_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_alerts'))
+    )
+    with op.batch_alter_table('case_alerts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_alerts_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_alerts_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('case_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('event', sa.String(length=40), nullable=False),
+    sa.Column('from_state', sa.String(length=20), nullable=True),
+    sa.Column('to_state', sa.String(length=20), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_events_case_id_cases')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_case_events_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_events'))
+    )
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_events_case_id'), ['case_id'], unique=False)
+
+    op.create_table('case_keys',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_keys_case_id_cases')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_case_keys_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_keys')),
+    sa.UniqueConstraint('tenant_id', 'key', name='uq_case_keys_tenant_key')
+    )
+    with op.batch_alter_table('case_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_keys_case_id'), ['case_id'], unique=False)
+
+    op.create_table('findings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('finding_id', sa.String(length=40), nullable=False),
+    sa.Column('run_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('last_run_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('cause', sa.String(length=30), nullable=True),
+    sa.Column('merchant_id', sa.String(length=15), nullable=False),
+    sa.Column('terminal_id', sa.String(length=8), nullable=False),
+    sa.Column('rrn', sa.String(length=12), nullable=False),
+    sa.Column('related_rrn', sa.String(length=12), nullable=False),
+    sa.Column('order_no', sa.String(length=64), nullable=False),
+    sa.Column('charged_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('expected_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('difference_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('confidence', sa.Float(), nullable=False),
+    sa.Column('reason_codes', sa.JSON(), nullable=False),
+    sa.Column('explanation', sa.Text(), nullable=False),
+    sa.Column('txn_time', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('first_seen_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_findings_case_id_cases')),
+    sa.ForeignKeyConstraint(['last_run_id'], ['reconciliation_runs.id'], name=op.f('fk_findings_last_run_id_reconciliation_runs')),
+    sa.ForeignKeyConstraint(['run_id'], ['reconciliation_runs.id'], name=op.f('fk_findings_run_id_reconciliation_runs')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_findings_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_findings')),
+    sa.UniqueConstraint('tenant_id', 'finding_id', name='uq_findings_tenant_finding')
+    )
+    with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_findings_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_findings_merchant_id'), ['merchant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_findings_rrn'), ['rrn'], unique=False)
+        batch_op.create_index('ix_findings_tenant_kind', ['tenant_id', 'kind'], unique=False)
+
+    op.create_table('recovery_actions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('merchant_id', sa.String(length=15), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('direction', sa.String(length=10), nullable=False),
+    sa.Column('purpose', sa.String(length=10), nullable=False),
+    sa.Column('sale_terminal_id', sa.String(length=8), nullable=False),
+    sa.Column('sale_rrn', sa.String(length=12), nullable=False),
+    sa.Column('sale_settled', sa.Boolean(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=120), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('bank_reference', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('held_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('attempts', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('provider', sa.String(length=40), nullable=False),
+    sa.Column('provider_reference', sa.String(length=80), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=True),
+    sa.Column('funds_action_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('requested_by', sa.String(length=80), nullable=False),
+    sa.Column('requested_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('instructed_at', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('confirm_by', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_at', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_by', sa.String(length=80), nullable=False),
+    sa.Column('confirmed_txn', sa.String(length=80), nullable=False),
+    sa.Column('alerted_at', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_recovery_actions_case_id_cases')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_recovery_actions_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_actions')),
+    sa.UniqueConstraint('tenant_id', 'idempotency_key', name='uq_recovery_actions_key')
+    )
+    with op.batch_alter_table('recovery_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_actions_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_recovery_actions_open', ['tenant_id', 'status'], unique=False)
+        batch_op.create_index('ix_recovery_actions_sale', ['tenant_id', 'merchant_id', 'sale_rrn'], unique=False)
+
+    op.create_table('payment_requests',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('case_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('action_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('bill_number', sa.String(length=25), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('merchant_name', sa.String(length=200), nullable=False),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', recoup.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['action_id'], ['recovery_actions.id'], name=op.f('fk_payment_requests_action_id_recovery_actions')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_payment_requests_case_id_cases')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_payment_requests_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_requests')),
+    sa.UniqueConstraint('action_id', name=op.f('uq_payment_requests_action_id')),
+    sa.UniqueConstraint('token', name=op.f('uq_payment_requests_token'))
+    )
+    with op.batch_alter_table('payment_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_requests_bill_number'), ['bill_number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payment_requests_case_id'), ['case_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('payment_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_requests_case_id'))
+        batch_op.drop_index(batch_op.f('ix_payment_requests_bill_number'))
+
+    op.drop_table('payment_requests')
+    with op.batch_alter_table('recovery_actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_recovery_actions_sale')
+        batch_op.drop_index('ix_recovery_actions_open')
+        batch_op.drop_index(batch_op.f('ix_recovery_actions_case_id'))
+
+    op.drop_table('recovery_actions')
+    with op.batch_alter_table('findings', schema=None) as batch_op:
+        batch_op.drop_index('ix_findings_tenant_kind')
+        batch_op.drop_index(batch_op.f('ix_findings_rrn'))
+        batch_op.drop_index(batch_op.f('ix_findings_merchant_id'))
+        batch_op.drop_index(batch_op.f('ix_findings_case_id'))
+
+    op.drop_table('findings')
+    with op.batch_alter_table('case_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_keys_case_id'))
+
+    op.drop_table('case_keys')
+    with op.batch_alter_table('case_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_events_case_id'))
+
+    op.drop_table('case_events')
+    with op.batch_alter_table('case_alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_alerts_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_case_alerts_case_id'))
+
+    op.drop_table('case_alerts')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_webhook_deliveries_due')
+
+    op.drop_table('webhook_deliveries')
     op.drop_table('user_merchants')
     with op.batch_alter_table('terminals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_terminals_tenant_id'))
@@ -257,9 +595,7 @@ def downgrade() -> None:
     op.drop_table('terminals')
     with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_settlement_merchant_time')
-        batch_op.drop_index(batch_op.f('ix_settlement_lines_rrn'))
         batch_op.drop_index(batch_op.f('ix_settlement_lines_order_no'))
-        batch_op.drop_index(batch_op.f('ix_settlement_lines_card_last4'))
 
     op.drop_table('settlement_lines')
     with op.batch_alter_table('orders', schema=None) as batch_op:
@@ -267,36 +603,62 @@ def downgrade() -> None:
         batch_op.drop_index('ix_orders_merchant_created')
 
     op.drop_table('orders')
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_entries_posting_id'))
+
+    op.drop_table('ledger_entries')
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_journal_terminal_time')
+        batch_op.drop_index('ix_journal_orig_rrn', sqlite_where=sa.text("orig_rrn <> ''"), postgresql_where=sa.text("orig_rrn <> ''"))
+        batch_op.drop_index('ix_journal_order_no')
         batch_op.drop_index('ix_journal_merchant_time')
-        batch_op.drop_index(batch_op.f('ix_journal_lines_stan'))
-        batch_op.drop_index(batch_op.f('ix_journal_lines_rrn'))
-        batch_op.drop_index(batch_op.f('ix_journal_lines_orig_rrn'))
-        batch_op.drop_index(batch_op.f('ix_journal_lines_order_no'))
-        batch_op.drop_index(batch_op.f('ix_journal_lines_cashier_id'))
-        batch_op.drop_index(batch_op.f('ix_journal_lines_card_last4'))
-        batch_op.drop_index(batch_op.f('ix_journal_lines_auth_code'))
-        batch_op.drop_index('ix_journal_amount')
 
     op.drop_table('journal_lines')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_tenant_state')
+        batch_op.drop_index('ix_cases_tenant_merchant')
+        batch_op.drop_index(batch_op.f('ix_cases_rrn'))
+        batch_op.drop_index('ix_cases_deadline')
+
+    op.drop_table('cases')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
+    with op.batch_alter_table('webhook_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_events_tenant_id'))
+
+    op.drop_table('webhook_events')
+    with op.batch_alter_table('webhook_endpoints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_endpoints_tenant_id'))
+
+    op.drop_table('webhook_endpoints')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_tenant_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('reconciliation_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reconciliation_runs_tenant_id'))
+
+    op.drop_table('reconciliation_runs')
     with op.batch_alter_table('merchants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_merchants_tenant_id'))
 
     op.drop_table('merchants')
+    with op.batch_alter_table('ledger_postings', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_postings_txn')
+        batch_op.drop_index(batch_op.f('ix_ledger_postings_merchant_id'))
+        batch_op.drop_index(batch_op.f('ix_ledger_postings_case_id'))
+
+    op.drop_table('ledger_postings')
+    op.drop_table('ledger_balances')
+    op.drop_table('ladder_settings')
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_batches_tenant_id'))
 
     op.drop_table('import_batches')
     op.drop_table('tenants')
+    op.drop_table('case_counters')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_tenant_id'))

@@ -1,0 +1,201 @@
+"""Import benchmark: a generated journal of N lines (1 million by default) into SQLite and PostgreSQL.
+
+    .venv/bin/python bench/import.py [--lines 1000000] [--search-rows 10000000] [--only sqlite|postgresql]
+
+Prints rows per second and the peak memory of each import (each runs in a process of its own), then
+times `search` by RRN and by order number, and shows the plan the database chose (index design).
+`--search-rows` first grows the PostgreSQL journal to that many lines (copies under other tenants)
+so that the search timings are taken over a table of that size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def child(engine_url: str, folder: Path) -> dict[str, object]:
+    """In its own process: register the merchants, import the journal, time the searches."""
+    from sqlalchemy import text
+
+    from recoup.auth.principal import Principal
+    from recoup.auth.roles import Role
+    from recoup.auth.service import get_or_create_tenant
+    from recoup.config import Settings
+    from recoup.db import Database
+    from recoup.merchants.models import Merchant, Terminal
+    from recoup.migrations.runner import upgrade
+    from recoup.transactions.importer import import_file
+
+    settings = Settings(database_url=engine_url, card_token_key="bench-card-key")
+    database = Database(engine_url)
+    upgrade(database.engine)
+    with database.unit_of_work() as session:
+        tenant = get_or_create_tenant(session, "BENCH")
+        for row in csv.DictReader((folder / "merchants.csv").open(encoding="utf-8")):
+            session.add(Merchant(merchant_id=row["merchant_id"], tenant_id=tenant.id, name=row["name"],
+                                 mcc=row["mcc"]))
+        session.flush()
+        for row in csv.DictReader((folder / "terminals.csv").open(encoding="utf-8")):
+            session.add(Terminal(terminal_id=row["terminal_id"], merchant_id=row["merchant_id"], tenant_id=tenant.id))
+        tenant_id = tenant.id
+    principal = Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli")
+    started = time.perf_counter()
+    with database.unit_of_work() as session:
+        report = import_file(session, principal, "journal", folder / "journal.csv", settings)
+    seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with database.engine.connect() as connection:
+        if database.engine.dialect.name == "postgresql":
+            connection.execute(text("ANALYZE journal_lines"))
+            connection.commit()
+    result: dict[str, object] = {"engine": database.engine.dialect.name, "rows": report.imported,
+                                 "seconds": round(seconds, 1), "rows_per_second": round(report.imported / seconds),
+                                 "peak_rss_mib": round(peak_mib)}
+    database.dispose()
+    return result
+
+
+def search_timings(engine_url: str, folder: Path, samples: int = 30) -> dict[str, object]:
+    """Median and worst time of `search` by RRN and by order number, through the service, and the plans."""
+    from sqlalchemy import text
+
+    from recoup.auth.principal import Principal
+    from recoup.auth.roles import Role
+    from recoup.db import Database
+    from recoup.transactions.search import build_filters
+    from recoup.transactions.service import search_rows
+
+    database = Database(engine_url)
+    rng = random.Random(5)
+    picks = _sample_lines(folder / "journal.csv", samples, rng)
+    with database.unit_of_work() as session:
+        tenant_id = session.execute(text("SELECT id FROM tenants WHERE code = 'BENCH'")).scalar_one()
+        total = session.execute(text("SELECT count(*) FROM journal_lines")).scalar_one()
+    principal = Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli")
+    timings: dict[str, object] = {"journal_lines_stored": total}
+    for key, column in (("rrn", 7), ("order_no", 11)):
+        spent = []
+        for row in picks:
+            filters = build_filters({key: row[column]}, default_timezone="Asia/Shanghai")
+            with database.unit_of_work() as session:
+                started = time.perf_counter()
+                found = list(search_rows(session, principal, filters))
+                spent.append((time.perf_counter() - started) * 1000)
+            assert found, (key, row[column])
+        timings[f"by_{key}_ms"] = {"median": round(statistics.median(spent), 2), "max": round(max(spent), 2)}
+        timings[f"by_{key}_plan"] = _plan(database, key, picks[0][column], tenant_id)
+    database.dispose()
+    return timings
+
+
+def _plan(database: object, column: str, value: str, tenant_id: int) -> str:
+    from sqlalchemy import text
+
+    engine = database.engine  # type: ignore[attr-defined]
+    prefix = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
+    with engine.connect() as connection:
+        rows = connection.execute(text(f"{prefix} SELECT * FROM journal_lines WHERE tenant_id = :t AND {column} = :v "
+                                       "ORDER BY txn_time, id"), {"t": tenant_id, "v": value}).all()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+def _sample_lines(path: Path, count: int, rng: random.Random) -> list[list[str]]:
+    """`count` journal lines spread through the file (read in one pass)."""
+    with path.open(encoding="utf-8") as handle:
+        total = sum(1 for _ in handle) - 1
+    wanted = set(rng.sample(range(total), min(count, total)))
+    picked = []
+    with path.open(encoding="utf-8") as handle:
+        next(handle)
+        for index, line in enumerate(handle):
+            if index in wanted:
+                picked.append(line.rstrip("\n").split(","))
+    return picked
+
+
+def grow_postgres(url: str, target: int) -> None:
+    """Copies of the stored journal under other tenants, until the table holds `target` lines."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url)
+    columns = ("merchant_id, terminal_id, txn_time, local_date, txn_type, status, amount_minor, currency, rrn, stan, "
+               "auth_code, card_masked, card_last4, card_token, order_no, cashier_id, orig_rrn, batch_no, "
+               "flagged_stopped")
+    with engine.begin() as connection:
+        base = connection.execute(text("SELECT count(*) FROM journal_lines")).scalar_one()
+        copies = max(0, -(-target // max(base, 1)) - 1)
+        for copy in range(1, copies + 1):
+            tenant = connection.execute(text("INSERT INTO tenants (code, name, created_at) VALUES (:c, :c, now()) "
+                                             "RETURNING id"), {"c": f"NOISE-{copy}"}).scalar_one()
+            bench = "(SELECT id FROM tenants WHERE code = 'BENCH')"
+            connection.execute(text(f"INSERT INTO journal_lines (tenant_id, {columns}) SELECT :t, {columns} "
+                                    f"FROM journal_lines WHERE tenant_id = {bench}"), {"t": tenant})
+            print(f"  grown to about {base * (copy + 1):,} journal lines", flush=True)
+        connection.execute(text("ANALYZE journal_lines"))
+    engine.dispose()
+
+
+def run_child(mode: str, url: str, folder: Path) -> dict[str, object]:
+    answer = subprocess.run([sys.executable, __file__, "--child", mode, url, str(folder)], capture_output=True,
+                            text=True, check=False)
+    if answer.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{answer.stderr[-3000:]}")
+    result: dict[str, object] = json.loads(answer.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--search-rows", type=int, default=0, help="grow the PostgreSQL journal to this many lines")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, url, folder = args.child
+        work = child if mode == "import" else search_timings
+        print(json.dumps(work(url, Path(folder))))
+        return
+    from recoup.demo.large import write_large
+
+    with tempfile.TemporaryDirectory(prefix="recoup-bench-") as scratch:
+        folder = Path(scratch)
+        started = time.perf_counter()
+        write_large(folder, args.lines)
+        size = (folder / "journal.csv").stat().st_size >> 20
+        took = time.perf_counter() - started
+        print(f"generated {args.lines:,} journal lines ({size} MiB) in {took:.0f} s", flush=True)
+        if args.only in (None, "sqlite"):
+            url = f"sqlite:///{folder / 'bench.db'}"
+            print("sqlite    ", run_child("import", url, folder), flush=True)
+            print("sqlite    ", run_child("search", url, folder), flush=True)
+        if args.only in (None, "postgresql"):
+            from tests.support.postgres import start_postgres
+
+            server = start_postgres()
+            try:
+                url = server.url()
+                print("postgresql", run_child("import", url, folder), flush=True)
+                if args.search_rows:
+                    grow_postgres(url, args.search_rows)
+                print("postgresql", run_child("search", url, folder), flush=True)
+            finally:
+                server.stop()
+
+
+if __name__ == "__main__":
+    main()

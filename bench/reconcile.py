@@ -1,0 +1,139 @@
+"""Benchmark: `recoup reconcile` on N journal lines against a bare DuckDB three-way join of the same files.
+
+    .venv/bin/python bench/reconcile.py 1000000 [--folder DIR] [--repeat K]
+
+Generates N journal lines with their orders and settlement (recoup.demo.large when present, else a
+quick generator of its own), then runs, each in a child process so that peak memory is the child's
+ru_maxrss: the reconciliation from CSV to findings, and the bare join (read the three CSVs, left-join
+journal to settlement by terminal + RRN and to orders by merchant + order number, count mismatches).
+Prints wall times, peak memory and the ratio. Goal at N = 10,000,000 on 2 cores: ratio <= 1.5 and
+peak memory < 4 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASELINE_SQL = """
+SELECT count(*) AS lines,
+       count(*) FILTER (WHERE s.rrn IS NULL) AS unsettled,
+       count(*) FILTER (WHERE s.amount <> j.amount) AS settlement_mismatches,
+       count(*) FILTER (WHERE o.order_no IS NULL) AS without_order,
+       count(*) FILTER (WHERE o.expected_amount <> j.amount) AS order_mismatches
+FROM read_csv('{folder}/journal.csv') j
+LEFT JOIN read_csv('{folder}/settlement.csv') s ON s.terminal_id = j.terminal_id AND s.rrn = j.rrn
+LEFT JOIN read_csv('{folder}/orders.csv') o ON o.merchant_id = j.merchant_id AND o.order_no = j.order_no
+"""
+
+
+def generate(folder: Path, lines: int) -> None:
+    marker = folder / f".lines-{lines}"
+    if marker.exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        from recoup.demo.large import write_large
+    except ImportError:
+        _quick_generate(folder, lines)
+    else:
+        write_large(folder, lines)
+    marker.touch()
+
+
+def _quick_generate(folder: Path, lines: int) -> None:
+    """Clean sales with a few anomalies, written by DuckDB itself (used when recoup.demo is absent)."""
+    import duckdb
+
+    con = duckdb.connect()
+    base = f"""SELECT i, '8985840581' || lpad(CAST(i % 97 AS VARCHAR), 5, '0') AS merchant_id,
+                      CAST(61000000 + i % 970 AS VARCHAR) AS terminal_id,
+                      TIMESTAMP '2026-09-01 08:00:00' + to_seconds(i // 4) AS at,
+                      1 + (i * 7919) % 99999 AS minor, lpad(CAST(i AS VARCHAR), 12, '0') AS rrn,
+                      'NO' || lpad(CAST(i AS VARCHAR), 18, '0') AS order_no
+               FROM range({lines}) t(i)"""
+    money = "printf('%d.%02d', {0} // 100, {0} % 100)"
+    stamp = "strftime(at, '%Y-%m-%dT%H:%M:%S+08:00')"
+    con.execute(f"""COPY (SELECT order_no, merchant_id, terminal_id, {stamp} AS created_at,
+                      {money.format('minor')} AS expected_amount, 'CNY' AS currency, '001' AS cashier_id,
+                      '' AS customer_contact FROM ({base}) WHERE i % 500 <> 1) TO '{folder}/orders.csv' (HEADER)""")
+    con.execute(f"""COPY (SELECT merchant_id, terminal_id, {stamp} AS txn_time, 'SALE' AS txn_type,
+                      'APPROVED' AS status, {money.format('CASE WHEN i % 500 = 2 THEN minor * 10 ELSE minor END')}
+                      AS amount, 'CNY' AS currency, rrn, lpad(CAST(i % 1000000 AS VARCHAR), 6, '0') AS stan,
+                      '123456' AS auth_code, '62170004' || lpad(CAST(i % 50000 AS VARCHAR), 11, '0') AS card,
+                      order_no, '001' AS cashier_id, '' AS orig_rrn, '000001' AS batch_no FROM ({base}))
+                   TO '{folder}/journal.csv' (HEADER)""")
+    con.execute(f"""COPY (SELECT '2026-09-02' AS settle_date, merchant_id, 'Shop' AS merchant_name, '5411' AS mcc,
+                      terminal_id, {stamp} AS txn_time, 'SALE' AS txn_type, rrn,
+                      '621700******' || right(lpad(CAST(i % 50000 AS VARCHAR), 11, '0'), 4) AS card,
+                      {money.format('CASE WHEN i % 500 = 2 THEN minor * 10 ELSE minor END')} AS amount,
+                      '0.00' AS fee, {money.format('CASE WHEN i % 500 = 2 THEN minor * 10 ELSE minor END')}
+                      AS net_amount, 'CNY' AS currency, order_no FROM ({base}) WHERE i % 500 <> 3)
+                   TO '{folder}/settlement.csv' (HEADER)""")
+    con.close()
+
+
+def _child_reconcile(folder: Path) -> None:
+    from recoup.reconciliation.service import reconcile_files
+
+    merchants = folder / "merchants.csv"
+    with tempfile.TemporaryDirectory() as scratch:
+        summary = reconcile_files(folder / "orders.csv", folder / "journal.csv", folder / "settlement.csv",
+                                  merchants if merchants.exists() else None, Path(scratch) / "findings.csv",
+                                  card_key=b"bench-card-key")
+    found = {kind: count for kind, count in summary.counts.items() if count}
+    print(f"  findings: {summary.total} {found}")
+
+
+def _child_baseline(folder: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    print(f"  baseline counts: {con.execute(BASELINE_SQL.format(folder=folder)).fetchall()[0]}")
+
+
+def measure(role: str, folder: Path) -> tuple[float, int]:
+    """Wall seconds and peak resident bytes of one child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, __file__, "--child", role, str(folder)])
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{role} failed with exit code {child.returncode}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lines", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--folder", type=Path, default=None, help="where the generated files go (reused)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each; the fastest counts")
+    parser.add_argument("--child", nargs=2, metavar=("ROLE", "FOLDER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        role, folder = args.child
+        (_child_reconcile if role == "reconcile" else _child_baseline)(Path(folder))
+        return
+    folder = args.folder or Path(tempfile.gettempdir()) / f"recoup-bench-{args.lines}"
+    started = time.perf_counter()
+    generate(folder, args.lines)
+    print(f"data: {args.lines:,} journal lines in {folder} ({time.perf_counter() - started:.1f} s to prepare)")
+    runs: dict[str, list[tuple[float, int]]] = {"reconcile": [], "baseline": []}
+    for _ in range(args.repeat):
+        for role in runs:
+            runs[role].append(measure(role, folder))
+    (ours, our_peak), (bare, bare_peak) = min(runs["reconcile"]), min(runs["baseline"])
+    print(f"reconcile: {ours:8.2f} s   peak {our_peak / 2**30:5.2f} GiB")
+    print(f"bare join: {bare:8.2f} s   peak {bare_peak / 2**30:5.2f} GiB")
+    print(f"ratio:     {ours / bare:8.2f}   (goal <= 1.5, peak < 4 GiB)")
+
+
+if __name__ == "__main__":
+    main()

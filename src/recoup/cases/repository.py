@@ -1,0 +1,168 @@
+"""Case queries, always within the caller's tenant and merchants (the worker's system queries say so)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from recoup.auth.principal import Principal
+from recoup.cases.ladder import DEFAULT_LADDER, LadderConfig
+from recoup.cases.models import Case, CaseAlert, CaseCounter, CaseEvent, CaseKey, LadderSetting
+from recoup.cases.states import FINAL_STATES, CaseState
+from recoup.errors import NotFound
+from recoup.ledger.service import exclusive
+from recoup.reconciliation.models import StoredFinding
+from recoup.transactions.models import JournalLine, SettlementLine
+
+CASE_NUMBER = re.compile(r"^RC-\d{4}-\d{6,}$")
+# States in which the ladder's clock no longer runs.
+STOPPED_CLOCK = sorted(state.value for state in FINAL_STATES | {CaseState.RESOLVED})
+
+
+def scoped_cases(principal: Principal) -> Select[Case]:
+    query = select(Case).where(Case.tenant_id == principal.tenant_id)
+    if principal.limited_to_merchants:
+        query = query.where(Case.merchant_id.in_(sorted(principal.merchant_ids)))
+    return query
+
+
+def _by_reference(query: Select[Case], reference: str) -> Select[Case] | None:
+    """A case is named by its number (RC-2026-000123) or its numeric id."""
+    text = reference.strip().upper()
+    if CASE_NUMBER.match(text):
+        return query.where(Case.number == text)
+    if text.isdigit() and len(text) < 18:
+        return query.where(Case.id == int(text))
+    return None
+
+
+def get_case(session: Session, principal: Principal, reference: str, *, lock: bool = False) -> Case:
+    """The case in the caller's scope, or NotFound (404) — never 403 for another tenant's case."""
+    query = _by_reference(scoped_cases(principal), reference)
+    if query is None:
+        raise NotFound(f"no case {reference!r}: name a case by its number, e.g. RC-2026-000123")
+    if lock:
+        exclusive(session)
+        query = query.with_for_update()
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no case {reference}")
+    return found
+
+
+def get_case_by_id(session: Session, case_id: int, *, lock: bool = False) -> Case:
+    """System scope (worker, imports): the case with this id, whatever its tenant."""
+    query = select(Case).where(Case.id == case_id)
+    if lock:
+        exclusive(session)
+        query = query.with_for_update()
+    return session.execute(query).scalar_one()
+
+
+def list_cases(
+    session: Session, principal: Principal, *, state: str | None = None, merchant_id: str | None = None,
+    kind: str | None = None, overdue_at: datetime | None = None, limit: int | None = None,
+) -> list[Case]:
+    """The caller's cases, oldest first; all of them unless a limit is given."""
+    query = scoped_cases(principal)
+    if state:
+        query = query.where(Case.state == state.upper())
+    if merchant_id:
+        query = query.where(Case.merchant_id == merchant_id)
+    if kind:
+        query = query.where(Case.kind == kind.upper())
+    if overdue_at is not None:
+        query = query.where(Case.deadline_at < overdue_at, Case.state.not_in(STOPPED_CLOCK))
+    query = query.order_by(Case.id)
+    if limit is not None:
+        query = query.limit(max(1, limit))
+    return list(session.execute(query).scalars())
+
+
+def case_for_keys(session: Session, tenant_id: int, keys: Sequence[str]) -> Case | None:
+    """The (first) case that already claims one of these transactions."""
+    if not keys:
+        return None
+    query = (select(Case).join(CaseKey, CaseKey.case_id == Case.id)
+             .where(CaseKey.tenant_id == tenant_id, CaseKey.key.in_(list(keys))).order_by(Case.id).limit(1))
+    return session.execute(query).scalar_one_or_none()
+
+
+def claimed_keys(session: Session, tenant_id: int, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    rows = session.execute(select(CaseKey.key).where(CaseKey.tenant_id == tenant_id, CaseKey.key.in_(list(keys))))
+    return {row[0] for row in rows}
+
+
+def keys_of(session: Session, case_id: int) -> list[str]:
+    return list(session.execute(select(CaseKey.key).where(CaseKey.case_id == case_id).order_by(CaseKey.id))
+                .scalars())
+
+
+def timeline(session: Session, case_id: int) -> list[CaseEvent]:
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    return list(session.execute(query).scalars())
+
+
+def alerts_of(session: Session, case_id: int) -> list[CaseAlert]:
+    query = select(CaseAlert).where(CaseAlert.case_id == case_id).order_by(CaseAlert.id)
+    return list(session.execute(query).scalars())
+
+
+def findings_of(session: Session, case_id: int) -> list[StoredFinding]:
+    query = select(StoredFinding).where(StoredFinding.case_id == case_id).order_by(StoredFinding.id)
+    return list(session.execute(query).scalars())
+
+
+def transactions_of(session: Session, case: Case) -> list[JournalLine | SettlementLine]:
+    """The stored journal and settlement lines of the transactions the case claims."""
+    prefix = f"txn:{case.merchant_id}:"
+    rrns = sorted({key.removeprefix(prefix) for key in keys_of(session, case.id) if key.startswith(prefix)}
+                  | ({case.rrn} if case.rrn else set()))
+    if not rrns:
+        return []
+    found: list[JournalLine | SettlementLine] = []
+    found.extend(session.execute(select(JournalLine).where(
+        JournalLine.tenant_id == case.tenant_id, JournalLine.merchant_id == case.merchant_id,
+        JournalLine.rrn.in_(rrns)).order_by(JournalLine.txn_time, JournalLine.id)).scalars())
+    found.extend(session.execute(select(SettlementLine).where(
+        SettlementLine.tenant_id == case.tenant_id, SettlementLine.merchant_id == case.merchant_id,
+        SettlementLine.rrn.in_(rrns)).order_by(SettlementLine.settle_date, SettlementLine.id)).scalars())
+    return found
+
+
+def due_case_ids(session: Session, now: datetime) -> list[int]:
+    """System scope: cases whose rung deadline has passed and that were not alerted for it yet."""
+    query = select(Case.id).where(
+        Case.deadline_at < now, Case.state.not_in(STOPPED_CLOCK),
+        or_(Case.alerted_deadline_at.is_(None), Case.alerted_deadline_at != Case.deadline_at),
+    ).order_by(Case.id)
+    return list(session.execute(query).scalars())
+
+
+def ladder_overrides(session: Session, tenant_id: int) -> dict[str, object]:
+    setting = session.get(LadderSetting, tenant_id)
+    return dict(setting.overrides) if setting is not None else {}
+
+
+def ladder_config(session: Session, tenant_id: int) -> LadderConfig:
+    overrides = ladder_overrides(session, tenant_id)
+    return LadderConfig.with_overrides(overrides) if overrides else DEFAULT_LADDER
+
+
+def next_case_number(session: Session, year: int) -> str:
+    """RC-<year>-<six digits>, counted per year across all tenants (numbers never repeat)."""
+    insert = pg_insert if session.connection().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(CaseCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
+    last = session.execute(
+        update(CaseCounter).where(CaseCounter.year == year).values(last=CaseCounter.last + 1)
+        .returning(CaseCounter.last)
+    ).scalar_one()
+    return f"RC-{year}-{last:06d}"

@@ -1,0 +1,152 @@
+"""What crosses the API and the CLI for cases and recovery actions: request bodies and JSON views.
+
+Amounts go out as positive decimal strings in major units ("1152.00") with their currency, and
+come in the same way (never as JSON numbers, so a float never touches money).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from recoup.cases.models import Case, CaseAlert, CaseEvent
+from recoup.cases.repository import alerts_of, findings_of, timeline, transactions_of
+from recoup.ledger.service import ACCOUNT_ORDER, balance_map
+from recoup.money import format_major
+from recoup.reconciliation.models import StoredFinding
+from recoup.recovery.models import RecoveryAction
+from recoup.transactions.models import JournalLine, SettlementLine
+
+
+def _at(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def case_row(case: Case) -> dict[str, object]:
+    """One case as `recoup case list --format json` and GET /api/v1/cases show it."""
+    return {
+        "number": case.number, "kind": case.kind, "cause": case.cause, "state": case.state, "rung": case.rung,
+        "stage": case.stage, "merchant_id": case.merchant_id, "terminal_id": case.terminal_id, "rrn": case.rrn,
+        "related_rrn": case.related_rrn, "order_no": case.order_no, "direction": case.direction,
+        "amount_at_stake": format_major(abs(case.at_stake_minor), case.currency),
+        "amount_recovered": format_major(abs(case.recovered_minor), case.currency),
+        "currency": case.currency, "owner": case.owner or None, "owner_role": case.owner_role,
+        "deadline_at": _at(case.deadline_at), "opened_at": _at(case.opened_at), "updated_at": _at(case.updated_at),
+    }
+
+
+def event_row(event: CaseEvent) -> dict[str, object]:
+    return {"at": _at(event.at), "actor": event.actor, "event": event.event, "from_state": event.from_state,
+            "to_state": event.to_state, "note": event.note, "data": event.data}
+
+
+def action_row(action: RecoveryAction) -> dict[str, object]:
+    return {
+        "id": action.id, "kind": action.kind, "amount": format_major(action.amount_minor, action.currency),
+        "currency": action.currency, "state": action.status, "idempotency_key": action.idempotency_key,
+        "direction": action.direction or None, "purpose": action.purpose, "sale_rrn": action.sale_rrn or None,
+        "bank_reference": action.bank_reference or None, "provider_reference": action.provider_reference or None,
+        "requested_by": action.requested_by, "requested_at": _at(action.requested_at),
+        "instructed_at": _at(action.instructed_at), "confirm_by": _at(action.confirm_by),
+        "confirmed_at": _at(action.confirmed_at), "confirmed_by": action.confirmed_by or None,
+        "error": action.last_error or None, "note": action.note or None,
+    }
+
+
+def finding_row(finding: StoredFinding) -> dict[str, object]:
+    return {
+        "finding_id": finding.finding_id, "kind": finding.kind, "cause": finding.cause, "rrn": finding.rrn,
+        "related_rrn": finding.related_rrn, "order_no": finding.order_no,
+        "charged_amount": format_major(finding.charged_minor, finding.currency),
+        "expected_amount": format_major(finding.expected_minor, finding.currency),
+        "difference": format_major(finding.difference_minor, finding.currency), "currency": finding.currency,
+        "confidence": finding.confidence, "reason_codes": list(finding.reason_codes),
+        "explanation": finding.explanation,
+    }
+
+
+def alert_row(alert: CaseAlert) -> dict[str, object]:
+    return {"at": _at(alert.created_at), "kind": alert.kind, "message": alert.message,
+            "owner": alert.owner or alert.owner_role}
+
+
+def transaction_row(line: JournalLine | SettlementLine) -> dict[str, object]:
+    settled = isinstance(line, SettlementLine)
+    return {
+        "source": "settlement" if settled else "journal", "terminal_id": line.terminal_id, "rrn": line.rrn,
+        "txn_type": line.txn_type, "status": "SETTLED" if settled else getattr(line, "status", ""),
+        "amount": format_major(line.amount_minor, line.currency), "currency": line.currency,
+        "card": line.card_masked, "txn_time": _at(line.txn_time), "order_no": line.order_no,
+        "settle_date": line.settle_date.isoformat() if isinstance(line, SettlementLine) else None,
+    }
+
+
+def case_detail(session: Session, case: Case) -> dict[str, object]:
+    """`recoup case show --format json` and GET /api/v1/cases/{id}: the case with its timeline,
+    actions, findings, transactions, alerts and the merchant's balances."""
+    actions = session.execute(select(RecoveryAction).where(RecoveryAction.case_id == case.id)
+                              .order_by(RecoveryAction.id)).scalars()
+    balances = balance_map(session, case.tenant_id, case.merchant_id)
+    return {
+        **case_row(case), "summary": case.summary, "rung_started_at": _at(case.rung_started_at),
+        "closed_at": _at(case.closed_at), "txn_time": _at(case.txn_time),
+        "timeline": [event_row(event) for event in timeline(session, case.id)],
+        "actions": [action_row(action) for action in actions],
+        "findings": [finding_row(finding) for finding in findings_of(session, case.id)],
+        "transactions": [transaction_row(line) for line in transactions_of(session, case)],
+        "alerts": [alert_row(alert) for alert in alerts_of(session, case.id)],
+        "balance": {account.value: format_major(sum(v for k, v in balances.items() if k.account == account
+                                                    and k.currency == case.currency), case.currency)
+                    for account in ACCOUNT_ORDER},
+    }
+
+
+class OpenCaseIn(BaseModel):
+    rrn: str = Field(default="", max_length=12)
+    terminal_id: str = Field(default="", max_length=8)
+    merchant_id: str = Field(default="", max_length=15)
+    amount: str = Field(default="", max_length=24, description="amount at stake, e.g. \"1152.00\"")
+    currency: str = Field(default="", max_length=3)
+    kind: str = Field(default="REPORTED", max_length=30)
+    direction: str = Field(default="", max_length=30)
+    summary: str = Field(default="", max_length=4000)
+
+
+class MoveIn(BaseModel):
+    state: str = Field(default="", max_length=20)
+    reason: str = Field(default="", max_length=4000)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(default="", max_length=4000)
+
+
+class CloseIn(ReasonIn):
+    outcome: str = Field(default="CLOSED", max_length=20)
+
+
+class AssignIn(BaseModel):
+    username: str = Field(default="", max_length=80)
+
+
+class NoteIn(BaseModel):
+    text: str = Field(default="", max_length=4000)
+
+
+class ActionIn(BaseModel):
+    """A recovery action; `amount` is a decimal string in the case's currency."""
+
+    kind: str = Field(default="", max_length=20, description="refund, void, reversal, adjustment, collect or transfer")
+    amount: str | None = Field(default=None, max_length=24, description="e.g. \"12.34\"; void/reversal: the sale")
+    rrn: str | None = Field(default=None, max_length=12, description="the sale, when not the case's own")
+    direction: str | None = Field(default=None, max_length=10, description="adjustment: credit|debit; transfer: in|out")
+    purpose: str | None = Field(default=None, max_length=10, description="transfer: funding|recovery")
+    bank_reference: str | None = Field(default=None, max_length=64)
+    note: str = Field(default="", max_length=2000)
+
+
+class ConfirmIn(BaseModel):
+    reference: str = Field(default="", max_length=80)

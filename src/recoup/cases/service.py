@@ -1,0 +1,344 @@
+"""Case use cases (SPEC section 5): open, move, reopen, close, assign, escalate, note, alert.
+
+Every change goes through the pure state machine and ladder, appends to the case's timeline,
+the audit trail and the webhook outbox in the caller's transaction. Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from recoup.audit.service import Actor, record
+from recoup.auth.models import User
+from recoup.auth.principal import Principal
+from recoup.auth.roles import Permission
+from recoup.auth.service import principal_for
+from recoup.cases.ladder import (
+    CaseOnLadder,
+    LadderConfig,
+    Rung,
+    deadline_for,
+    escalation_target,
+    first_step,
+    owner_role,
+)
+from recoup.cases.models import Case, CaseAlert, CaseEvent, CaseKey, LadderSetting
+from recoup.cases.repository import STOPPED_CLOCK, claimed_keys, get_case, ladder_config, next_case_number
+from recoup.cases.schemas import case_row
+from recoup.cases.states import (
+    ALLOWED_TRANSITIONS,
+    FINAL_STATES,
+    MAIN_LINE,
+    REOPEN,
+    CaseState,
+    IllegalTransition,
+    parse_state,
+    transition,
+)
+from recoup.db import Database, utcnow
+from recoup.errors import Conflict, InvalidInput, NotFound, RecoupError
+from recoup.webhooks.service import emit
+
+MAX_NOTE = 4000
+WORKER = Actor("worker", None, "worker")
+
+
+class Direction(StrEnum):
+    MERCHANT_OWES_PAYER = "MERCHANT_OWES_PAYER"
+    PAYER_OWES_MERCHANT = "PAYER_OWES_MERCHANT"
+    ACQUIRER_OWES_MERCHANT = "ACQUIRER_OWES_MERCHANT"
+    MERCHANT_OWES_ACQUIRER = "MERCHANT_OWES_ACQUIRER"
+    NONE = "NONE"
+
+
+@contextmanager
+def audited(database: Database, principal: Principal, action: str, object_id: str,
+            attempted: dict[str, object] | None = None) -> Iterator[Session]:
+    """A unit of work whose refusal (any RecoupError) is itself audited: in a fresh transaction,
+    once the refused one has rolled back, so nothing changed but the attempt is on record."""
+    try:
+        with database.unit_of_work() as session:
+            yield session
+    except RecoupError as error:
+        with database.unit_of_work() as session:
+            record(session, principal.actor(), f"{action}.refused", "case", object_id.strip()[:120] or "-",
+                   after=attempted or None, note=error.message)
+        raise
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a new case is made of, whoever opens it."""
+
+    merchant_id: str
+    kind: str
+    direction: str
+    currency: str
+    at_stake_minor: int
+    terminal_id: str | None = None
+    cause: str | None = None
+    rrn: str = ""
+    related_rrn: str = ""
+    order_no: str = ""
+    txn_time: datetime | None = None
+    summary: str = ""
+
+
+def create_case(session: Session, actor: Actor, tenant_id: int, facts: CaseFacts, keys: Sequence[str],
+                now: datetime | None = None) -> Case:
+    """Open a case on the first rung, claiming `keys` (its transactions) for it."""
+    moment = now or utcnow()
+    config = ladder_config(session, tenant_id)
+    step = first_step()
+    case = Case(
+        number=next_case_number(session, moment.year), tenant_id=tenant_id, merchant_id=facts.merchant_id,
+        terminal_id=facts.terminal_id or None, kind=facts.kind, cause=facts.cause or None,
+        direction=Direction(facts.direction).value, currency=facts.currency, at_stake_minor=facts.at_stake_minor,
+        recovered_minor=0, rrn=facts.rrn, related_rrn=facts.related_rrn, order_no=facts.order_no,
+        txn_time=facts.txn_time, state=CaseState.OPEN.value, rung=step.rung.value, stage=None,
+        rung_started_at=moment, deadline_at=deadline_for(step.rung, None, moment, facts.txn_time, config),
+        owner="", owner_role=owner_role(step.rung, config), summary=facts.summary, opened_by=actor.name,
+        opened_at=moment, updated_at=moment,
+    )
+    session.add(case)
+    session.flush()
+    claim(session, case, keys)
+    add_event(session, case, actor.name, "opened", facts.summary, to_state=CaseState.OPEN.value, now=moment)
+    record(session, actor, "case.open", "case", case.number, tenant_id=tenant_id, after=case_row(case), at=moment)
+    publish(session, case, "case.opened", moment)
+    return case
+
+
+def claim(session: Session, case: Case, keys: Sequence[str]) -> None:
+    """Claim the keys no case holds yet (a key held by another case stays with it)."""
+    taken = claimed_keys(session, case.tenant_id, keys)
+    for key in dict.fromkeys(keys):
+        if key not in taken:
+            session.add(CaseKey(tenant_id=case.tenant_id, case_id=case.id, key=key))
+    session.flush()
+
+
+def add_event(session: Session, case: Case, actor_name: str, event: str, note: str = "", *,
+              from_state: str | None = None, to_state: str | None = None, data: dict[str, object] | None = None,
+              now: datetime | None = None) -> CaseEvent:
+    moment = now or utcnow()
+    row = CaseEvent(case_id=case.id, tenant_id=case.tenant_id, at=moment, actor=actor_name, event=event,
+                    from_state=from_state, to_state=to_state, note=note, data=data)
+    session.add(row)
+    case.updated_at = moment
+    session.flush()
+    return row
+
+
+def publish(session: Session, case: Case, event_type: str, now: datetime | None = None,
+            extra: dict[str, object] | None = None) -> None:
+    emit(session, case.tenant_id, event_type, {"case": case_row(case), **(extra or {})}, now)
+
+
+def change_state(session: Session, case: Case, actor: Actor, target: CaseState | str, reason: str,
+                 now: datetime | None = None) -> None:
+    """One move of the state machine (or "reopen"), recorded on the timeline, the audit trail and
+    the outbox; raises IllegalTransition (409) for a move the machine forbids."""
+    moment = now or utcnow()
+    before = case.state
+    new_state, event = transition(case.state, target, actor.name, reason, moment)
+    case.state = new_state.value
+    case.closed_at = moment if new_state in FINAL_STATES else None
+    name = "reopened" if event.is_reopening else "moved"
+    add_event(session, case, actor.name, name, event.reason, from_state=before, to_state=new_state.value, now=moment)
+    record(session, actor, f"case.{'reopen' if event.is_reopening else 'move'}", "case", case.number,
+           tenant_id=case.tenant_id, before={"state": before}, after={"state": new_state.value}, note=event.reason,
+           at=moment)
+    publish(session, case, "case.updated", moment)
+
+
+_MAIN_ORDER = {state: position for position, state in enumerate(MAIN_LINE)}
+
+
+def state_path(start: CaseState, goal: CaseState) -> list[CaseState] | None:
+    """The shortest run of legal moves from `start` to `goal` through the main line (never through
+    a waiting state or an ending the caller did not ask for)."""
+    queue: deque[list[CaseState]] = deque([[start]])
+    seen = {start}
+    while queue:
+        path = queue.popleft()
+        if path[-1] == goal:
+            return path[1:]
+        for state in sorted(ALLOWED_TRANSITIONS[path[-1]], key=lambda s: _MAIN_ORDER.get(s, len(MAIN_LINE))):
+            if state not in seen and (state == goal or state in _MAIN_ORDER):
+                seen.add(state)
+                queue.append([*path, state])
+    return None
+
+
+def walk_to(session: Session, case: Case, actor: Actor, goal: CaseState, reason: str,
+            now: datetime | None = None) -> None:
+    """Bring the case to `goal` through legal moves, each one recorded (e.g. OPEN -> INVESTIGATING
+    -> ACTION_PENDING when the first action is taken)."""
+    if case.state == goal.value:
+        return
+    path = state_path(CaseState(case.state), goal)
+    for state in path or [goal]:  # no path: the direct move raises the clear IllegalTransition
+        change_state(session, case, actor, state, reason, now)
+
+
+def move_case(session: Session, principal: Principal, reference: str, target: str, reason: str,
+              now: datetime | None = None) -> Case:
+    principal.require(Permission.WORK_CASES)
+    case = get_case(session, principal, reference, lock=True)
+    change_state(session, case, principal.actor(), parse_state(target.strip().upper()), reason, now)
+    return case
+
+
+def reopen_case(session: Session, principal: Principal, reference: str, reason: str,
+                now: datetime | None = None) -> Case:
+    principal.require(Permission.WORK_CASES)
+    case = get_case(session, principal, reference, lock=True)
+    change_state(session, case, principal.actor(), REOPEN, reason, now)
+    return case
+
+
+CLOSING_OUTCOMES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.WRITTEN_OFF)
+
+
+def close_case(session: Session, principal: Principal, reference: str, reason: str,
+               outcome: str = CaseState.CLOSED.value, now: datetime | None = None) -> Case:
+    """Close a resolved case, or end one as REJECTED (not a mis-charge) or WRITTEN_OFF, with a reason."""
+    principal.require(Permission.WORK_CASES)
+    case = get_case(session, principal, reference, lock=True)
+    wanted = parse_state(outcome.strip().upper())
+    if wanted not in CLOSING_OUTCOMES:
+        raise InvalidInput(f"a case closes as CLOSED, REJECTED or WRITTEN_OFF, not {outcome}")
+    change_state(session, case, principal.actor(), wanted, reason, now)
+    return case
+
+
+def assign_case(session: Session, principal: Principal, reference: str, username: str,
+                now: datetime | None = None) -> Case:
+    """Give the case an owner: an active user of the tenant who can see the case's merchant."""
+    principal.require(Permission.WORK_CASES)
+    case = get_case(session, principal, reference, lock=True)
+    _require_open(case)
+    user = session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+    if user is None or not user.active or user.tenant_id != case.tenant_id:
+        raise NotFound(f"no active user {username!r} in your organisation")
+    if not principal_for(session, user, "check").sees_merchant(case.merchant_id):
+        raise InvalidInput(f"user {username} cannot see merchant {case.merchant_id}, so cannot own this case")
+    before = case.owner
+    case.owner = user.username
+    moment = now or utcnow()
+    add_event(session, case, principal.username, "assigned", f"{before or '-'} -> {user.username}", now=moment)
+    record(session, principal.actor(), "case.assign", "case", case.number, before={"owner": before},
+           after={"owner": user.username}, at=moment)
+    publish(session, case, "case.updated", moment)
+    return case
+
+
+def add_note(session: Session, principal: Principal, reference: str, text: str, now: datetime | None = None) -> Case:
+    principal.require(Permission.WORK_CASES)
+    case = get_case(session, principal, reference, lock=True)
+    note = text.strip()
+    if not note or len(note) > MAX_NOTE:
+        raise InvalidInput(f"a note has 1 to {MAX_NOTE} characters")
+    _require_open(case)
+    moment = now or utcnow()
+    add_event(session, case, principal.username, "note", note, now=moment)
+    record(session, principal.actor(), "case.note", "case", case.number, note=note, at=moment)
+    return case
+
+
+def escalate_case(session: Session, principal: Principal, reference: str, reason: str,
+                  now: datetime | None = None) -> Case:
+    principal.require(Permission.WORK_CASES)
+    case = get_case(session, principal, reference, lock=True)
+    moment = now or utcnow()
+    config = ladder_config(session, case.tenant_id)
+    target = escalation_target(on_ladder(case), moment, config)
+    if target is not None and target.rung == Rung.SCHEME_DISPUTE:
+        principal.require(Permission.DISPUTE)
+    escalate(session, case, principal.actor(), reason or "escalated by hand", moment, config)
+    return case
+
+
+def escalate(session: Session, case: Case, actor: Actor, reason: str, now: datetime, config: LadderConfig) -> None:
+    """Climb one step of the ladder: new rung (or dispute stage), owner role and deadline."""
+    _require_open(case)
+    if case.state == CaseState.RESOLVED.value:
+        raise IllegalTransition("a resolved case is not escalated: close it, or it waits for nothing")
+    target = escalation_target(on_ladder(case), now, config)
+    if target is None:
+        raise Conflict(f"the case is on the top rung ({case.rung}); there is nowhere higher to escalate")
+    before: dict[str, object] = {"rung": case.rung, "stage": case.stage}
+    case.rung, case.stage = target.rung.value, target.stage.value if target.stage else None
+    case.rung_started_at = now
+    case.deadline_at = deadline_for(target.rung, target.stage, now, case.txn_time, config)
+    case.owner_role, case.owner, case.alerted_deadline_at = owner_role(target.rung, config), "", None
+    after: dict[str, object] = {"rung": case.rung, "stage": case.stage}
+    add_event(session, case, actor.name, "escalated", reason, data={"from": before, "to": after}, now=now)
+    record(session, actor, "case.escalate", "case", case.number, tenant_id=case.tenant_id, before=before,
+           after=after, note=reason, at=now)
+    if case.state != CaseState.ESCALATED.value:
+        change_state(session, case, actor, CaseState.ESCALATED, reason, now)
+    publish(session, case, "case.escalated", now)
+
+
+def raise_alert(session: Session, case: Case, kind: str, message: str, now: datetime,
+                action_id: int | None = None, actor: Actor = WORKER) -> CaseAlert:
+    """Tell the case's owner (or its rung's role) that something needs them."""
+    alert = CaseAlert(tenant_id=case.tenant_id, case_id=case.id, action_id=action_id, kind=kind, message=message,
+                      owner=case.owner, owner_role=case.owner_role, created_at=now)
+    session.add(alert)
+    add_event(session, case, actor.name, "alert", message, data={"kind": kind, "action_id": action_id}, now=now)
+    record(session, actor, "case.alert", "case", case.number, tenant_id=case.tenant_id,
+           after={"kind": kind, "owner": case.owner or case.owner_role}, note=message, at=now)
+    publish(session, case, "case.alert", now, {"alert": {"kind": kind, "message": message}})
+    return alert
+
+
+def on_ladder(case: Case) -> CaseOnLadder:
+    return CaseOnLadder(case.state, case.rung, case.stage, case.rung_started_at, case.txn_time)
+
+
+def _require_open(case: Case) -> None:
+    if CaseState(case.state) in FINAL_STATES:
+        raise IllegalTransition(f"the case is {case.state}: a finished case cannot change except by reopening it",
+                                detail={"state": case.state})
+
+
+def ladder_view(config: LadderConfig) -> dict[str, object]:
+    days: dict[str, int] = {rung.value: days for rung, days in config.rung_days.items()}
+    days.update({stage.value: days for stage, days in config.stage_days.items()})
+    return {"days": days, "dispute_window_days": config.dispute_window_days,
+            "on_overdue": {rung.value: action.value for rung, action in config.on_overdue.items()},
+            "owner_roles": {rung.value: role for rung, role in config.owner_roles.items()}}
+
+
+def set_ladder(session: Session, principal: Principal, overrides: dict[str, object],
+               now: datetime | None = None) -> dict[str, object]:
+    """Change the tenant's ladder (validated first); the deadlines of its open cases follow."""
+    principal.require(Permission.MANAGE_MERCHANTS)
+    config = LadderConfig.with_overrides(overrides)
+    moment = now or utcnow()
+    setting = session.get(LadderSetting, principal.tenant_id)
+    before = dict(setting.overrides) if setting is not None else {}
+    if setting is None:
+        setting = LadderSetting(tenant_id=principal.tenant_id, overrides=overrides, updated_by=principal.username)
+        session.add(setting)
+    setting.overrides, setting.updated_by, setting.updated_at = dict(overrides), principal.username, moment
+    open_cases = session.execute(select(Case).where(Case.tenant_id == principal.tenant_id,
+                                                    Case.state.not_in(STOPPED_CLOCK))).scalars()
+    for case in open_cases:
+        case.deadline_at = deadline_for(case.rung, case.stage, case.rung_started_at, case.txn_time, config)
+        case.owner_role = owner_role(case.rung, config)
+    session.flush()
+    record(session, principal.actor(), "ladder.set", "tenant", str(principal.tenant_id), before=before,
+           after=dict(overrides), at=moment)
+    return ladder_view(config)

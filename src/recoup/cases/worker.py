@@ -1,0 +1,123 @@
+"""The background worker (`recoup worker`; also a thread of `recoup serve` on the embedded default).
+
+One pass: escalate or alert each case past its rung's deadline, perform recoveries whose funds
+arrived, finish actions a crash left pending, alert on recoveries no file confirmed in time, and
+deliver due webhooks. Each case or action is locked while it is handled and its state says what
+was done, so every overdue thing is acted on exactly once, even with several workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from recoup.audit.service import Actor
+from recoup.cases.ladder import OverdueAction, deadline_for, overdue_action
+from recoup.cases.repository import due_case_ids, get_case_by_id, ladder_config
+from recoup.cases.service import escalate, on_ladder, raise_alert
+from recoup.context import CliContext
+from recoup.db import Database, utcnow
+from recoup.errors import RecoupError
+from recoup.recovery.confirm import alert_unconfirmed
+from recoup.recovery.provider import PaymentProvider
+from recoup.recovery.service import fund_waiting, resume_stale
+from recoup.webhooks.delivery import deliver_due
+
+log = logging.getLogger("recoup.worker")
+
+
+@dataclass
+class PassReport:
+    escalated: int = 0
+    alerted: int = 0
+    funded: int = 0
+    resumed: int = 0
+    unconfirmed_alerts: int = 0
+    webhooks_delivered: int = 0
+    webhooks_failed: int = 0
+
+    def summary(self) -> str:
+        return (f"{self.escalated} escalated, {self.alerted} alerted, {self.funded} funded, {self.resumed} resumed, "
+                f"{self.unconfirmed_alerts} unconfirmed recoveries alerted, {self.webhooks_delivered} webhooks "
+                f"delivered ({self.webhooks_failed} to retry)")
+
+
+def handle_overdue(database: Database, case_id: int, now: datetime) -> OverdueAction:
+    """Escalate or alert one overdue case, at most once per deadline; returns what was done."""
+    with database.unit_of_work() as session:
+        case = get_case_by_id(session, case_id, lock=True)
+        config = ladder_config(session, case.tenant_id)
+        due = overdue_action(on_ladder(case), now, config)
+        deadline = deadline_for(case.rung, case.stage, case.rung_started_at, case.txn_time, config)
+        case.deadline_at = deadline
+        if due is OverdueAction.ESCALATE:
+            escalate(session, case, Actor("worker", case.tenant_id, "worker"),
+                     f"the {case.rung} deadline {deadline:%Y-%m-%d %H:%M} UTC passed", now, config)
+        elif due is OverdueAction.ALERT and case.alerted_deadline_at != deadline:
+            case.alerted_deadline_at = deadline
+            raise_alert(session, case, "DEADLINE_PASSED", f"the {case.stage or case.rung} deadline "
+                        f"{deadline:%Y-%m-%d %H:%M} UTC passed; the case is {case.state}", now)
+        else:
+            return OverdueAction.NONE
+        return due
+
+
+def run_pass(database: Database, now: datetime | None = None, provider: PaymentProvider | None = None) -> PassReport:
+    moment = now or utcnow()
+    report = PassReport()
+    with database.unit_of_work() as session:
+        due = due_case_ids(session, moment)
+    for case_id in due:
+        try:
+            done = handle_overdue(database, case_id, moment)
+        except RecoupError as error:
+            log.warning("case %s: %s", case_id, error.message)
+            continue
+        report.escalated += done is OverdueAction.ESCALATE
+        report.alerted += done is OverdueAction.ALERT
+    report.funded = fund_waiting(database, provider, now)
+    report.resumed = resume_stale(database, provider, now)
+    report.unconfirmed_alerts = alert_unconfirmed(database, now)
+    deliveries = deliver_due(database, now=now)
+    report.webhooks_delivered, report.webhooks_failed = deliveries.delivered, deliveries.failed
+    return report
+
+
+def run_forever(database: Database, interval_seconds: float, stop: threading.Event) -> None:
+    """Pass after pass until `stop` is set; a failing pass is logged and the next one runs."""
+    while not stop.is_set():
+        try:
+            report = run_pass(database)
+            if report != PassReport():
+                log.info("worker pass: %s", report.summary())
+        except Exception:  # the worker must outlive one bad pass (e.g. the database restarting)
+            log.exception("worker pass failed")
+        stop.wait(interval_seconds)
+
+
+def start_in_thread(database: Database, interval_seconds: float = 30.0) -> threading.Event:
+    """Run the worker beside the web server; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=run_forever, args=(database, interval_seconds, stop), name="recoup-worker",
+                     daemon=True).start()
+    return stop
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("worker")
+    def worker(
+        once: Annotated[bool, typer.Option("--once", help="run one pass and exit")] = False,
+        interval: Annotated[float, typer.Option(help="seconds between passes")] = 30.0,
+    ) -> None:
+        """Escalate or alert overdue cases, perform funded recoveries, deliver webhooks."""
+        database = CliContext().database
+        if once:
+            typer.echo(f"worker pass: {run_pass(database).summary()}")
+            return
+        typer.echo(f"worker running, a pass every {interval:g} s (Ctrl-C stops it)")
+        run_forever(database, max(interval, 0.5), threading.Event())

@@ -1,0 +1,61 @@
+"""The stored ledger: postings, their lines, and each account's running balance.
+
+A posting's `reference` makes it idempotent (the same business event is posted once); its optional
+`txn_key` names the real transaction whose money it books, so a settlement line and a recovery
+confirmation that see the same refund book it once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from recoup.db import Base, utcnow
+
+
+class LedgerPosting(Base):
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "reference", name="uq_ledger_postings_reference"),
+        Index("ix_ledger_postings_txn", "tenant_id", "txn_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    merchant_id: Mapped[str] = mapped_column(String(15), index=True)
+    reference: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(40))
+    txn_key: Mapped[str | None] = mapped_column(String(80), default=None)
+    case_id: Mapped[int | None] = mapped_column(default=None, index=True)
+    action_id: Mapped[int | None] = mapped_column(default=None)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    posted_by: Mapped[str] = mapped_column(String(80), default="system")
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerEntry(Base):
+    """One line of a posting: + debit, - credit, in minor units."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posting_id: Mapped[int] = mapped_column(ForeignKey("ledger_postings.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    merchant_id: Mapped[str] = mapped_column(String(15))
+    account: Mapped[str] = mapped_column(String(30))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_minor: Mapped[int]
+
+
+class LedgerBalance(Base):
+    """An account of a merchant in one currency, with its balance kept alongside its lines."""
+
+    __tablename__ = "ledger_balances"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True, autoincrement=False)
+    merchant_id: Mapped[str] = mapped_column(String(15), primary_key=True)
+    account: Mapped[str] = mapped_column(String(30), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    balance_minor: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,211 @@
+"""The stored ledger (SPEC section 6): idempotent postings, balances, holds, verification, settlements.
+
+Postings come from the pure templates of `recoup.ledger.rules`; this module stores them, keeps
+each account's balance next to its lines and proves both agree. Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from recoup.auth.principal import Principal
+from recoup.errors import Conflict
+from recoup.ledger import rules
+from recoup.ledger.models import LedgerBalance, LedgerEntry, LedgerPosting
+from recoup.ledger.rules import Account, BalanceKey, LedgerLine
+from recoup.merchants.repository import get_merchant
+from recoup.money import format_major
+from recoup.transactions.models import SettlementLine
+
+SALE_TYPES = frozenset({"SALE", "PREAUTH_COMPLETE"})
+MONEY_OUT_TYPES = frozenset({"REFUND", "VOID", "REVERSAL"})
+SETTLEMENT_KIND_PREFIX = "settlement."
+# Merchant accounts in the order a person reads them.
+ACCOUNT_ORDER = (Account.AVAILABLE, Account.HELD, Account.PENDING_SETTLEMENT, Account.RECEIVABLE_FROM_PAYER,
+                 Account.PAYABLE_TO_PAYER, Account.FEES)
+
+
+class InsufficientFunds(Conflict):
+    """The available balance does not cover money that must go out."""
+
+
+@dataclass(frozen=True)
+class LedgerReport:
+    postings: int
+    lines: int
+    accounts: int
+
+
+def exclusive(session: Session) -> None:
+    """Serialise this unit of work with every other writer. On SQLite: BEGIN IMMEDIATE (a no-op once
+    the transaction has written, as it then holds the write lock). On PostgreSQL row locks
+    (SELECT ... FOR UPDATE) do this job, so nothing happens here."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not getattr(raw, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def txn_key(terminal_id: str, rrn: str, txn_type: str) -> str:
+    """The name of a real transaction's money in the ledger (see LedgerPosting.txn_key)."""
+    return f"{terminal_id}:{rrn}:{txn_type}"
+
+
+def post(
+    session: Session, tenant_id: int, reference: str, kind: str, lines: Sequence[LedgerLine], *,
+    txn_key: str | None = None, case_id: int | None = None, action_id: int | None = None,
+    memo: str = "", posted_by: str = "system",
+) -> LedgerPosting:
+    """Store a balanced posting once per reference: the same reference again returns the first."""
+    existing = posting_by_reference(session, tenant_id, reference)
+    if existing is not None:
+        return existing
+    rules.verify([lines])
+    posting = LedgerPosting(tenant_id=tenant_id, merchant_id=lines[0].merchant_id, reference=reference,
+                            kind=kind, txn_key=txn_key, case_id=case_id, action_id=action_id, memo=memo,
+                            posted_by=posted_by)
+    session.add(posting)
+    session.flush()
+    session.add_all(LedgerEntry(posting_id=posting.id, tenant_id=tenant_id, merchant_id=line.merchant_id,
+                                account=line.account.value, currency=line.currency,
+                                amount_minor=line.amount_minor) for line in lines)
+    # Sorted, so that concurrent postings lock balance rows in the same order.
+    for key, amount in sorted(rules.balances(lines).items()):
+        _add_to_balance(session, tenant_id, key, amount)
+    session.flush()
+    return posting
+
+
+def posting_by_reference(session: Session, tenant_id: int, reference: str) -> LedgerPosting | None:
+    return session.execute(
+        select(LedgerPosting).where(LedgerPosting.tenant_id == tenant_id, LedgerPosting.reference == reference)
+    ).scalar_one_or_none()
+
+
+def txn_booked(session: Session, tenant_id: int, key: str, *, by_settlement: bool) -> bool:
+    """Whether a posting already books the money of transaction `key`: a settlement posting
+    (`by_settlement`), or another one (a recovery confirmation, a capture)."""
+    kinds = LedgerPosting.kind.startswith(SETTLEMENT_KIND_PREFIX)
+    query = select(LedgerPosting.id).where(LedgerPosting.tenant_id == tenant_id, LedgerPosting.txn_key == key,
+                                           kinds if by_settlement else ~kinds)
+    return session.execute(query.limit(1)).first() is not None
+
+
+def balance_map(session: Session, tenant_id: int, merchant_id: str) -> dict[BalanceKey, int]:
+    rows = session.execute(
+        select(LedgerBalance.account, LedgerBalance.currency, LedgerBalance.balance_minor)
+        .where(LedgerBalance.tenant_id == tenant_id, LedgerBalance.merchant_id == merchant_id)
+    )
+    return {BalanceKey(merchant_id, Account(account), currency): balance for account, currency, balance in rows}
+
+
+def available_minor(session: Session, tenant_id: int, merchant_id: str, currency: str, *, lock: bool) -> int:
+    """The merchant's available balance; with `lock`, the row stays locked until the caller commits."""
+    query = select(LedgerBalance.balance_minor).where(
+        LedgerBalance.tenant_id == tenant_id, LedgerBalance.merchant_id == merchant_id,
+        LedgerBalance.account == Account.AVAILABLE.value, LedgerBalance.currency == currency)
+    if lock:
+        exclusive(session)
+        query = query.with_for_update()
+    found = session.execute(query).scalar_one_or_none()
+    return found or 0
+
+
+def hold(session: Session, tenant_id: int, merchant_id: str, amount_minor: int, currency: str, reference: str,
+         *, case_id: int | None = None, action_id: int | None = None) -> bool:
+    """Check that the available balance covers the amount and hold it; False (nothing held) if short."""
+    available = available_minor(session, tenant_id, merchant_id, currency, lock=True)
+    if available < amount_minor:
+        return False
+    post(session, tenant_id, reference, "hold", rules.hold_for_refund(merchant_id, amount_minor, currency),
+         case_id=case_id, action_id=action_id, memo="held before money goes out")
+    return True
+
+
+def merchant_accounts(session: Session, principal: Principal, merchant_id: str) -> list[dict[str, object]]:
+    """Every merchant account with its balance, per currency the merchant has (CNY when none yet)."""
+    merchant = get_merchant(session, principal, merchant_id)
+    balances = balance_map(session, merchant.tenant_id, merchant.merchant_id)
+    currencies = sorted({key.currency for key in balances}) or ["CNY"]
+    return [
+        {"merchant_id": merchant.merchant_id, "account": account.value, "currency": currency,
+         "balance_minor": balances.get(BalanceKey(merchant.merchant_id, account, currency), 0),
+         "balance": format_major(balances.get(BalanceKey(merchant.merchant_id, account, currency), 0), currency)}
+        for currency in currencies for account in ACCOUNT_ORDER
+    ]
+
+
+def verify_ledger(session: Session, tenant_id: int | None = None) -> LedgerReport:
+    """Prove every posting balances and every stored balance equals the sum of its lines; raises
+    LedgerIntegrityError naming the first posting or account that does not."""
+    counted = {"postings": 0, "lines": 0}
+
+    def postings() -> Iterator[list[LedgerLine]]:
+        query = select(LedgerEntry).order_by(LedgerEntry.posting_id, LedgerEntry.id)
+        if tenant_id is not None:
+            query = query.where(LedgerEntry.tenant_id == tenant_id)
+        entries = session.execute(query.execution_options(yield_per=5000)).scalars()
+        for _, group in groupby(entries, key=lambda entry: entry.posting_id):
+            lines = [LedgerLine(Account(e.account), e.merchant_id, e.amount_minor, e.currency) for e in group]
+            counted["postings"] += 1
+            counted["lines"] += len(lines)
+            yield lines
+
+    stored_query = select(LedgerBalance)
+    if tenant_id is not None:
+        stored_query = stored_query.where(LedgerBalance.tenant_id == tenant_id)
+    stored: dict[BalanceKey, int] = {}
+    for row in session.execute(stored_query).scalars():
+        key = BalanceKey(row.merchant_id, Account(row.account), row.currency)
+        stored[key] = stored.get(key, 0) + row.balance_minor
+    recomputed = rules.verify(postings(), stored)
+    return LedgerReport(counted["postings"], counted["lines"], len(recomputed))
+
+
+def post_settlement(session: Session, lines: Sequence[SettlementLine]) -> int:
+    """Book cleared settlement lines; idempotent per line id. Returns the number newly posted.
+
+    Sales move the net amount to AVAILABLE and the fee to FEES (out of PENDING_SETTLEMENT when a
+    capture or a QR collection already booked the sale). Refunds, voids and reversals leave
+    AVAILABLE, unless a recovery confirmation already booked that very transaction.
+    """
+    exclusive(session)
+    posted = 0
+    for line in lines:
+        reference = f"settlement:{line.id}"
+        if posting_by_reference(session, line.tenant_id, reference) is not None:
+            continue
+        key = txn_key(line.terminal_id, line.rrn, line.txn_type)
+        claimed = txn_booked(session, line.tenant_id, key, by_settlement=False)
+        if line.txn_type in SALE_TYPES:
+            entries = rules.settlement_cleared(line.merchant_id, line.amount_minor, line.fee_minor, line.currency,
+                                               captured=claimed)
+        elif line.txn_type in MONEY_OUT_TYPES and not claimed and line.net_minor > 0:
+            entries = rules.reversal(line.merchant_id, line.net_minor, line.currency, settled=True)
+        else:
+            continue
+        post(session, line.tenant_id, reference, f"{SETTLEMENT_KIND_PREFIX}{line.txn_type.lower()}", entries,
+             txn_key=key, memo=f"settled {line.settle_date.isoformat()} rrn {line.rrn}")
+        posted += 1
+    return posted
+
+
+def _add_to_balance(session: Session, tenant_id: int, key: BalanceKey, amount: int) -> None:
+    dialect = session.connection().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(LedgerBalance).values(tenant_id=tenant_id, merchant_id=key.merchant_id,
+                                             account=key.account.value, currency=key.currency, balance_minor=amount)
+    statement = statement.on_conflict_do_update(
+        index_elements=["tenant_id", "merchant_id", "account", "currency"],
+        set_={"balance_minor": LedgerBalance.balance_minor + statement.excluded.balance_minor},
+    )
+    session.execute(statement)

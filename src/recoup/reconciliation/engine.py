@@ -1,0 +1,110 @@
+"""The reconciliation engine: relations in (orders, journal, settlement, merchants), findings out.
+
+SQL does the bulk work over the relations in a DuckDB connection; the two order-dependent greedy
+rules (rule 2 linking and anchored duplicate groups) run in Python over the few candidates SQL
+hands them. Nothing here knows where the relations came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from recoup.reconciliation import detectors, steps
+from recoup.reconciliation.causes import classify
+from recoup.reconciliation.duplicates import SaleForDuplicates, find_duplicates
+from recoup.reconciliation.findings import REASON_CODES, Finding, Kind
+from recoup.reconciliation.linking import LinkCandidate, best_first_links
+from recoup.reconciliation.sources import source_warnings
+
+StepListener = Callable[[str], None]
+WORKING_TABLES = ("rc_undoing", "rc_refs", "rc_journal_days", "rc_sales", "rc_js", "rc_stan_pairs", "rc_unsettled",
+                  "rc_settled_days", "rc_ordered_days", "rc_free_orders", "rc_rule2", "rc_dups", "rc_order_gaps",
+                  "rc_debited_but_failed")
+WORKING_VIEWS = ("rc_payments", "rc_linked")
+
+
+@dataclass
+class EngineResult:
+    findings: list[Finding]
+    warnings: list[str] = field(default_factory=list)
+
+
+def step_count(*, with_merchants: bool) -> int:
+    """How many times the engine calls its step listener (for progress bars)."""
+    return len(steps.PREPARATION) + 5 + len(detectors.DETECTORS) + (1 if with_merchants else 0)
+
+
+def _drop_working(con: duckdb.DuckDBPyConnection) -> None:
+    for view in WORKING_VIEWS:
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for table in WORKING_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _insert_pairs(con: duckdb.DuckDBPyConnection, table: str, pairs: Sequence[tuple[int, int]]) -> None:
+    if pairs:
+        firsts, seconds = zip(*pairs, strict=True)
+        con.execute(f"INSERT INTO {table} SELECT unnest(?::BIGINT[]), unnest(?::BIGINT[])",
+                    [list(firsts), list(seconds)])
+
+
+def _link_rule_two(con: duckdb.DuckDBPyConnection) -> int:
+    rows = con.execute(steps.LINK_CANDIDATES).fetchall()
+    links = best_first_links(LinkCandidate(*row) for row in rows)
+    con.execute(steps.RULE2_TABLE)
+    _insert_pairs(con, "rc_rule2", links)
+    return len(links)
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection) -> int:
+    rows = con.execute(steps.DUPLICATE_CANDIDATES).fetchall()
+    duplicates = find_duplicates(SaleForDuplicates(*row) for row in rows)
+    con.execute(steps.DUPLICATES_TABLE)
+    _insert_pairs(con, "rc_dups", duplicates)
+    return len(duplicates)
+
+
+def _finding(row: Sequence[Any]) -> Finding:
+    values = dict(zip(detectors.FINDING_COLUMNS, row, strict=True))
+    kind = Kind(values.pop("kind"))
+    cause = classify(values["charged_minor"], values["expected_minor"]) \
+        if kind in (Kind.OVERCHARGE, Kind.UNDERCHARGE) else None
+    return Finding(kind=kind, cause=cause, reason_codes=REASON_CODES.get(kind, ()), **values)
+
+
+def _detect(con: duckdb.DuckDBPyConnection, queries: Iterable[tuple[str, str]],
+            on_step: StepListener) -> list[Finding]:
+    found: list[Finding] = []
+    for label, query in queries:
+        on_step(label)
+        found += (_finding(row) for row in con.execute(query).fetchall())
+    return found
+
+
+def reconcile_relations(con: duckdb.DuckDBPyConnection, *, with_merchants: bool,
+                        on_step: StepListener | None = None) -> EngineResult:
+    """Every SPEC section 4 finding over the relations orders, journal, settlement (and merchants)."""
+    notify: StepListener = on_step or (lambda _label: None)
+    _drop_working(con)
+    for label, sql in steps.PREPARATION:
+        notify(label)
+        con.execute(sql)
+    notify("linking sales to orders")
+    _link_rule_two(con)
+    con.execute(steps.LINKED_SALES)
+    notify("duplicate charges")
+    _mark_duplicates(con)
+    notify("payments")
+    con.execute(steps.PAYMENTS)
+    con.execute(steps.ORDER_GAPS)
+    notify("failed sales the settlement cleared")
+    con.execute(detectors.DEBITED_BUT_FAILED_TABLE)
+    queries = list(detectors.DETECTORS) + ([detectors.MCC_DETECTOR] if with_merchants else [])
+    findings = _detect(con, queries, notify)
+    notify("checking the sources agree")
+    warnings = source_warnings(con, with_merchants=with_merchants)
+    return EngineResult(findings, warnings)

@@ -1,0 +1,69 @@
+"""The findings file of SPEC section 4 "Output": fixed header, fixed order, stable identities.
+
+The same inputs give the same bytes whatever the row order of the inputs. The file is written
+next to its destination and renamed into place only once complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from recoup.errors import RecoupError
+from recoup.money import format_major
+from recoup.reconciliation.explain import explain
+from recoup.reconciliation.findings import Finding, confidence, finding_id
+
+HEADER = ("finding_id", "kind", "cause", "merchant_id", "terminal_id", "rrn", "related_rrn", "order_no",
+          "charged_amount", "expected_amount", "difference", "currency", "confidence", "explanation")
+
+
+def _full_order(finding: Finding) -> tuple[object, ...]:
+    """Sort by kind, rrn, order_no (SPEC), then by everything else, so ties never fall to input order."""
+    return (*finding.sort_key, finding.charged_minor, finding.expected_minor, finding.currency,
+            str(finding.event_time), str(finding.other_time), finding.note or "")
+
+
+def ordered_rows(findings: Iterable[Finding]) -> list[list[str]]:
+    """CSV rows (without header) in output order; a key seen twice gets '#2', '#3'... in its id."""
+    seen: dict[str, int] = {}
+    rows = []
+    for finding in sorted(findings, key=_full_order):
+        identity = f"{finding.kind.value}|{finding.key}"
+        seen[identity] = seen.get(identity, 0) + 1
+        key = finding.key if seen[identity] == 1 else f"{finding.key}#{seen[identity]}"
+        rows.append([
+            finding_id(finding.kind.value, key), finding.kind.value, finding.cause.value if finding.cause else "",
+            finding.merchant_id, finding.terminal_id or "", finding.rrn or "", finding.related_rrn or "",
+            finding.order_no or "", format_major(finding.charged_minor, finding.currency),
+            format_major(finding.expected_minor, finding.currency),
+            format_major(finding.difference_minor, finding.currency), finding.currency,
+            f"{confidence(finding):.2f}", explain(finding),
+        ])
+    return rows
+
+
+def write_findings(findings: Iterable[Finding], out: Path) -> int:
+    """Write the findings CSV atomically; returns the number of findings written."""
+    rows = ordered_rows(findings)
+    directory = out.parent if str(out.parent) else Path(".")
+    if not directory.is_dir():
+        raise RecoupError(f"cannot write {out}: no directory {directory}")
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=directory,
+                                         prefix=f".{out.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(HEADER)
+            writer.writerows(rows)
+        os.replace(handle.name, out)
+    except OSError as error:
+        Path(handle.name).unlink(missing_ok=True)
+        raise RecoupError(f"cannot write {out}: {error.strerror}") from None
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return len(rows)

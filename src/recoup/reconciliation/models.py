@@ -1,0 +1,57 @@
+"""Stored reconciliation runs and their findings, each finding linked to the case it opened or joined."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from recoup.db import Base, utcnow
+
+
+class ReconciliationRun(Base):
+    __tablename__ = "reconciliation_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    run_by: Mapped[str] = mapped_column(String(80))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finding_count: Mapped[int] = mapped_column(default=0)
+    new_findings: Mapped[int] = mapped_column(default=0)
+    cases_opened: Mapped[int] = mapped_column(default=0)
+    cases_joined: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+
+
+class StoredFinding(Base):
+    """A finding as the engine reported it; the same finding saved again is the same row."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "finding_id", name="uq_findings_tenant_finding"),
+        Index("ix_findings_tenant_kind", "tenant_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    finding_id: Mapped[str] = mapped_column(String(40))
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    cause: Mapped[str | None] = mapped_column(String(30), default=None)
+    merchant_id: Mapped[str] = mapped_column(String(15), index=True)
+    terminal_id: Mapped[str] = mapped_column(String(8), default="")
+    rrn: Mapped[str] = mapped_column(String(12), default="", index=True)
+    related_rrn: Mapped[str] = mapped_column(String(12), default="")
+    order_no: Mapped[str] = mapped_column(String(64), default="")
+    charged_minor: Mapped[int]
+    expected_minor: Mapped[int]
+    difference_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)  # a likelihood, never money
+    reason_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    txn_time: Mapped[datetime | None] = mapped_column(default=None)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None, index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,204 @@
+"""The engine's preparation steps, in SQL over the relations (see relations.py).
+
+Standard SQL only (joins, window functions, INTERVAL arithmetic), so the same text can be
+transpiled for another engine. Each step is a CREATE TABLE of a working table prefixed `rc_`;
+the big ones keep only what later steps need, the rest hold the few interesting rows.
+"""
+
+from __future__ import annotations
+
+SALE_TYPES = "('SALE', 'PREAUTH_COMPLETE')"
+
+# Voids, refunds and reversals (few) first, so that joining them to their sales builds on the few.
+UNDOING_LINES = """
+CREATE TABLE rc_undoing AS
+SELECT line_no, merchant_id, terminal_id, txn_type, status, rrn, txn_time, amount_minor, orig_rrn
+FROM journal
+WHERE txn_type IN ('VOID', 'REFUND', 'REVERSAL') AND orig_rrn IS NOT NULL
+"""
+
+# Each of them with the sale its orig_rrn names (same merchant; the same terminal is preferred when
+# an RRN repeats across terminals).
+REFS = f"""
+CREATE TABLE rc_refs AS
+SELECT ref_line, ref_type, ref_status, ref_rrn, ref_time, ref_amount, ref_terminal, target_line
+FROM (
+  SELECT r.line_no AS ref_line, r.txn_type AS ref_type, r.status AS ref_status, r.rrn AS ref_rrn,
+         r.txn_time AS ref_time, r.amount_minor AS ref_amount, r.terminal_id AS ref_terminal,
+         t.line_no AS target_line,
+         ROW_NUMBER() OVER (
+           PARTITION BY r.line_no
+           ORDER BY CASE WHEN t.terminal_id = r.terminal_id THEN 0 ELSE 1 END,
+                    CASE WHEN t.status = 'APPROVED' THEN 0 ELSE 1 END,
+                    t.txn_time, t.terminal_id, t.amount_minor, t.line_no) AS pick
+  FROM rc_undoing r
+  JOIN journal t ON t.merchant_id = r.merchant_id AND t.rrn = r.orig_rrn
+  WHERE t.txn_type IN {SALE_TYPES}
+) named
+WHERE pick = 1
+"""
+
+# Every sale (narrow: the journal keeps the rest) with whether it is in force, whether an approved
+# refund names it, and the order its order_no links it to (rule 1, sales in force only).
+SALES = f"""
+CREATE TABLE rc_sales AS
+SELECT j.line_no, j.amount_minor,
+       j.status = 'APPROVED' AND cancelled.target_line IS NULL AS in_force,
+       refunded.target_line IS NOT NULL AS refunded,
+       CASE WHEN j.status = 'APPROVED' AND cancelled.target_line IS NULL THEN o.line_no END AS order_line,
+       CASE WHEN j.status = 'APPROVED' AND cancelled.target_line IS NULL THEN o.expected_minor END AS order_expected
+FROM journal j
+LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
+           WHERE ref_status = 'APPROVED' AND ref_type IN ('VOID', 'REVERSAL')) cancelled
+       ON cancelled.target_line = j.line_no
+LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
+           WHERE ref_status = 'APPROVED' AND ref_type = 'REFUND') refunded
+       ON refunded.target_line = j.line_no
+LEFT JOIN orders o ON o.merchant_id = j.merchant_id AND o.order_no = j.order_no
+WHERE j.txn_type IN {SALE_TYPES}
+"""
+
+# Journal and settlement side by side on terminal + RRN, keeping only the rows that matter:
+# a side without the other, or amounts or currencies that differ.
+JOURNAL_SETTLEMENT = """
+CREATE TABLE rc_js AS
+WITH pairs AS (  -- keys and amounts only: a small hash table; the other columns for the few rows after
+  SELECT j.line_no AS j_line, s.line_no AS s_line
+  FROM journal j
+  FULL OUTER JOIN settlement s ON s.terminal_id = j.terminal_id AND s.rrn = j.rrn
+  WHERE j.line_no IS NULL OR s.line_no IS NULL
+     OR j.amount_minor <> s.amount_minor OR j.currency <> s.currency
+)
+SELECT p.j_line, j.merchant_id AS j_merchant, j.terminal_id AS j_terminal, j.txn_time AS j_time,
+       j.local_date AS j_date, j.txn_type AS j_type, j.status AS j_status, j.amount_minor AS j_amount,
+       j.currency AS j_currency, j.rrn AS j_rrn, j.stan AS j_stan, j.order_no AS j_order_no,
+       j.orig_rrn AS j_orig_rrn,
+       p.s_line, s.merchant_id AS s_merchant, s.terminal_id AS s_terminal, s.txn_time AS s_time,
+       s.txn_type AS s_type, s.rrn AS s_rrn, s.amount_minor AS s_amount, s.currency AS s_currency,
+       s.stan AS s_stan, s.order_no AS s_order_no
+FROM pairs p
+LEFT JOIN journal j ON j.line_no = p.j_line
+LEFT JOIN settlement s ON s.line_no = p.s_line
+"""
+
+# A FAILED or TIMEOUT journal line without RRN and a settlement line with no journal line are the
+# same transaction when terminal and STAN are equal and the times within 5 minutes.
+STAN_PAIRS = """
+CREATE TABLE rc_stan_pairs AS
+SELECT j.j_line, s.s_line, j.j_amount, s.s_amount, j.j_currency, s.s_currency
+FROM rc_js j
+JOIN rc_js s ON s.s_terminal = j.j_terminal AND s.s_stan = j.j_stan
+WHERE j.s_line IS NULL AND j.j_rrn IS NULL AND j.j_status IN ('FAILED', 'TIMEOUT')
+  AND s.j_line IS NULL
+  AND s.s_time BETWEEN j.j_time - INTERVAL '5' MINUTE AND j.j_time + INTERVAL '5' MINUTE
+"""
+
+# Journal lines with no settlement line (any type or status).
+UNSETTLED = """
+CREATE TABLE rc_unsettled AS
+SELECT * FROM rc_js
+WHERE s_line IS NULL AND j_line NOT IN (SELECT j_line FROM rc_stan_pairs)
+"""
+
+# What each source holds per merchant, merchant-local day and currency: the days the settlement
+# and the orders cover (absences are judged only on those), and the facts behind source warnings.
+JOURNAL_DAYS = """
+CREATE TABLE rc_journal_days AS
+SELECT merchant_id, local_date, currency, count(*) AS lines FROM journal GROUP BY merchant_id, local_date, currency
+"""
+SETTLED_DAYS = """
+CREATE TABLE rc_settled_days AS
+SELECT merchant_id, local_date, currency, count(*) AS lines FROM settlement
+GROUP BY merchant_id, local_date, currency
+"""
+ORDERED_DAYS = """
+CREATE TABLE rc_ordered_days AS
+SELECT merchant_id, local_date, currency, count(*) AS lines FROM orders GROUP BY merchant_id, local_date, currency
+"""
+
+# Orders no sale links to by rule 1 (the only ones rule 2 may link, and the unpaid ones after it).
+FREE_ORDERS = """
+CREATE TABLE rc_free_orders AS
+SELECT o.line_no, o.order_no, o.merchant_id, o.terminal_id, o.created_at, o.expected_minor, o.currency
+FROM orders o
+WHERE NOT EXISTS (SELECT 1 FROM rc_sales s WHERE s.order_line = o.line_no)
+"""
+
+# Rule 2 candidates: sales in force without order_no and orders no sale links to yet, same
+# merchant (and terminal where the order names one), created within 30 minutes either way.
+LINK_CANDIDATES = f"""
+WITH loose AS (
+  SELECT j.line_no, j.merchant_id, j.terminal_id, j.currency, j.amount_minor, j.txn_time, j.rrn
+  FROM journal j JOIN rc_sales s ON s.line_no = j.line_no
+  WHERE j.order_no IS NULL AND j.status = 'APPROVED' AND j.txn_type IN {SALE_TYPES} AND s.in_force
+)
+SELECT s.line_no, o.line_no, s.amount_minor, o.expected_minor, s.txn_time, o.created_at, s.rrn, o.order_no
+FROM loose s
+JOIN rc_free_orders o ON o.merchant_id = s.merchant_id AND o.currency = s.currency
+ AND o.created_at BETWEEN s.txn_time - INTERVAL '30' MINUTE AND s.txn_time + INTERVAL '30' MINUTE
+WHERE o.terminal_id IS NULL OR o.terminal_id = s.terminal_id
+"""
+RULE2_TABLE = "CREATE TABLE rc_rule2 (sale_line BIGINT, order_line BIGINT)"
+
+# Sales as linked by both rules (narrow, like rc_sales).
+LINKED_SALES = """
+CREATE VIEW rc_linked AS
+SELECT s.line_no, s.amount_minor, s.in_force, s.refunded, coalesce(s.order_line, r.order_line) AS order_line,
+       coalesce(s.order_expected, f.expected_minor) AS order_expected
+FROM rc_sales s
+LEFT JOIN rc_rule2 r ON r.sale_line = s.line_no
+LEFT JOIN rc_free_orders f ON f.line_no = r.order_line
+"""
+
+# Duplicate candidates: sales in force with no approved refund that share merchant, masked card,
+# amount and currency with another approved sale. Grouping them in 10-minute windows is in Python.
+DUPLICATE_CANDIDATES = f"""
+WITH repeated AS (
+  SELECT merchant_id, card_masked, amount_minor, currency FROM journal
+  WHERE txn_type IN {SALE_TYPES} AND status = 'APPROVED' AND card_masked IS NOT NULL
+  GROUP BY merchant_id, card_masked, amount_minor, currency HAVING count(*) > 1
+), lines AS (
+  SELECT j.line_no, j.merchant_id, j.card_masked, j.card_token, j.amount_minor, j.currency, j.txn_time, j.rrn
+  FROM journal j
+  JOIN repeated k ON k.merchant_id = j.merchant_id AND k.card_masked = j.card_masked
+   AND k.amount_minor = j.amount_minor AND k.currency = j.currency
+  WHERE j.txn_type IN {SALE_TYPES} AND j.status = 'APPROVED'
+)
+SELECT a.line_no, a.merchant_id, a.card_masked, a.card_token, a.amount_minor, a.currency, a.txn_time,
+       a.rrn, s.order_line
+FROM lines a JOIN rc_linked s ON s.line_no = a.line_no
+WHERE s.in_force AND NOT s.refunded
+"""
+DUPLICATES_TABLE = "CREATE TABLE rc_dups (dup_line BIGINT, first_line BIGINT)"
+
+# An order's payments: the sales linked to it that are not duplicates.
+PAYMENTS = """
+CREATE VIEW rc_payments AS
+SELECT l.* FROM rc_linked l
+WHERE l.order_line IS NOT NULL AND l.line_no NOT IN (SELECT dup_line FROM rc_dups)
+"""
+
+# Orders whose payments do not add up to the expected amount.
+ORDER_GAPS = """
+CREATE TABLE rc_order_gaps AS
+SELECT o.line_no AS order_line, o.order_no, o.merchant_id, o.terminal_id AS order_terminal,
+       o.expected_minor, o.currency, paid.paid_minor, paid.payments
+FROM (SELECT order_line, CAST(sum(amount_minor) AS BIGINT) AS paid_minor, count(*) AS payments,
+             max(order_expected) AS expected_minor
+      FROM rc_payments GROUP BY order_line) paid
+JOIN orders o ON o.line_no = paid.order_line
+WHERE paid.paid_minor <> paid.expected_minor
+"""
+
+PREPARATION: tuple[tuple[str, str], ...] = (
+    ("voids, refunds and reversals", UNDOING_LINES),
+    ("the sales they name", REFS),
+    ("sales", SALES),
+    ("journal against settlement", JOURNAL_SETTLEMENT),
+    ("lines without RRN", STAN_PAIRS),
+    ("unsettled lines", UNSETTLED),
+    ("days of the journal", JOURNAL_DAYS),
+    ("days of the settlement", SETTLED_DAYS),
+    ("days of the orders", ORDERED_DAYS),
+    ("orders without a sale", FREE_ORDERS),
+)

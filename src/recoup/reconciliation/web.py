@@ -1,0 +1,43 @@
+"""The findings inbox page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from recoup.errors import InvalidInput
+from recoup.reconciliation.api import finding_filter
+from recoup.reconciliation.findings import Kind
+from recoup.reconciliation.inbox import kind_counts, list_findings
+from recoup.reconciliation.models import StoredFinding
+from recoup.web.deps import SessionDep, WebUser
+from recoup.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+FILTERS = ("kind", "merchant_id", "date_from", "date_to", "min_amount", "max_amount")
+
+
+def _date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+@router.get("/findings", response_class=HTMLResponse)
+def inbox(request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
+    values = {name: (request.query_params.get(name) or "").strip()[:40] or None for name in FILTERS}
+    rows: list[StoredFinding] = []
+    total, error = 0, None
+    try:
+        wanted = finding_filter(values["kind"], values["merchant_id"], _date(values["date_from"]),
+                                _date(values["date_to"]), values["min_amount"], values["max_amount"], limit=200)
+        total, rows = list_findings(session, principal, wanted)
+    except InvalidInput as problem:
+        error = problem.message
+    return render(request, "reconciliation/findings.html", user=principal, values=values, rows=rows, total=total,
+                  error=error, kinds=[k.value for k in Kind], counts=kind_counts(session, principal))

@@ -1,0 +1,52 @@
+"""REST routes for recovery actions (with the Idempotency-Key header) and merchant balances."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+
+from recoup.cases.api import ApiActor
+from recoup.cases.schemas import ActionIn, ConfirmIn, action_row
+from recoup.ledger.service import merchant_accounts
+from recoup.recovery.collect import for_action
+from recoup.recovery.plans import ActionRequest
+from recoup.recovery.service import actions_of, confirm_by_hand, perform
+from recoup.web.deps import ApiUser, SessionDep, database
+
+router = APIRouter(tags=["recovery"])
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@router.post("/cases/{case_id}/actions", status_code=201)
+def act(case_id: str, body: ActionIn, request: Request, response: Response, principal: ApiActor,
+        idempotency_key: Annotated[str | None, Header(description="the same key again never acts twice")] = None,
+        ) -> dict[str, object]:
+    """Void, reverse, refund, adjust, collect a difference or request a transfer, once per key."""
+    outcome = perform(database(request), principal, case_id, ActionRequest(**body.model_dump()), idempotency_key)
+    if outcome.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    view = dict(outcome.action)
+    if view.get("kind") == "COLLECT":
+        with database(request).unit_of_work() as session:
+            payment = for_action(session, int(str(view["id"])))
+            if payment is not None:
+                view["payment"] = {"url": f"/pay/{payment.token}", "payload": payment.payload,
+                                   "slip": f"/pay/{payment.token}/slip", "status": payment.status}
+    return view
+
+
+@router.get("/cases/{case_id}/actions")
+def actions(case_id: str, principal: ApiUser, session: SessionDep) -> list[dict[str, object]]:
+    return [action_row(action) for action in actions_of(session, principal, case_id)]
+
+
+@router.post("/cases/{case_id}/actions/{action_id}/confirm")
+def confirm(case_id: str, action_id: int, body: ConfirmIn, request: Request, principal: ApiActor) -> dict[str, object]:
+    """Confirm an adjustment or transfer the bank reports done."""
+    return confirm_by_hand(database(request), principal, case_id, action_id, body.reference)
+
+
+@router.get("/merchants/{merchant_id}/balance", tags=["ledger"])
+def balance(merchant_id: str, principal: ApiUser, session: SessionDep) -> list[dict[str, object]]:
+    return merchant_accounts(session, principal, merchant_id)

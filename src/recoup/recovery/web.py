@@ -1,0 +1,59 @@
+"""Recovery from the case page, and the payer's public payment page, QR code and printable slip.
+
+The case page's action form carries an idempotency key made when the page was drawn, so a form
+sent twice (a double click, a reload) acts once. The public pages show a payment request by its
+unguessable token and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from recoup.cases.web import WebActor
+from recoup.recovery.collect import by_token
+from recoup.recovery.emvqr import render_svg
+from recoup.recovery.plans import ActionRequest
+from recoup.recovery.service import confirm_by_hand, perform
+from recoup.web.csrf import check_csrf
+from recoup.web.deps import SessionDep, database
+from recoup.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Short = Annotated[str, Form(max_length=24)]
+
+
+@router.post("/cases/{case_id}/actions", dependencies=[Depends(check_csrf)])
+def act_page(case_id: str, request: Request, principal: WebActor, kind: Short = "", amount: Short = "",
+             direction: Short = "", idempotency_key: Annotated[str, Form(max_length=120)] = "",
+             note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    action = ActionRequest(kind, amount.strip() or None, direction=direction.strip() or None, note=note)
+    perform(database(request), principal, case_id, action, idempotency_key)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/actions/{action_id}/confirm", dependencies=[Depends(check_csrf)])
+def confirm_page(case_id: str, action_id: int, request: Request, principal: WebActor,
+                 reference: Annotated[str, Form(max_length=80)] = "") -> Response:
+    confirm_by_hand(database(request), principal, case_id, action_id, reference)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.get("/pay/{token}", response_class=HTMLResponse)
+def pay_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+    payment = by_token(session, token)
+    return render(request, "cases/pay.html", user=None, request_=payment, qr_svg=render_svg(payment.payload, scale=6))
+
+
+@router.get("/pay/{token}/slip", response_class=HTMLResponse)
+def slip_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+    payment = by_token(session, token)
+    return render(request, "cases/slip.html", user=None, request_=payment, qr_svg=render_svg(payment.payload, scale=5))
+
+
+@router.get("/pay/{token}/qr.svg")
+def qr_svg(token: str, session: SessionDep) -> Response:
+    svg = render_svg(by_token(session, token).payload, scale=8)
+    return Response(svg, media_type="image/svg+xml")

@@ -1,0 +1,84 @@
+"""REST routes: upload an import, list imports, search transactions, read one transaction."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Response, UploadFile
+
+from recoup.transactions.importer import ImportOptions, import_file
+from recoup.transactions.repository import recent_imports
+from recoup.transactions.schemas import ImportBatchOut, ImportReportOut, TransactionDetailOut, TransactionPage
+from recoup.transactions.search import build_filters
+from recoup.transactions.service import journal_detail, search_rows
+from recoup.web.deps import ApiUser, SessionDep, SettingsDep
+
+router = APIRouter(tags=["transactions"])
+MAX_PAGE = 1000
+Text = Annotated[str | None, Query(max_length=64)]
+
+
+def saved_upload(upload: UploadFile, folder: Path) -> Path:
+    """The upload streamed to a file of its own (the importer reads files, never memory)."""
+    target = folder / "upload"
+    with target.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, 1 << 20)
+    return target
+
+
+@router.post("/imports", response_model=ImportReportOut, status_code=201)
+def create_import(
+    principal: ApiUser, session: SessionDep, settings: SettingsDep, response: Response,
+    kind: Annotated[str, Form(max_length=20)], file: UploadFile,
+    skip_bad_rows: Annotated[bool, Form()] = False, tenant: Annotated[str | None, Form(max_length=40)] = None,
+    year: Annotated[int | None, Form(ge=1970, le=2100)] = None,
+) -> ImportReportOut:
+    """Import one file (multipart: `kind` and `file`) in one transaction; 422 lists every bad line."""
+    name = Path(file.filename or "upload").name
+    with tempfile.TemporaryDirectory(prefix="recoup-upload-") as folder:
+        path = saved_upload(file, Path(folder))
+        options = ImportOptions(skip_bad_rows=skip_bad_rows, tenant_code=tenant or None, year=year, file_name=name)
+        report = import_file(session, principal, kind.strip().lower(), path, settings, options)
+    if report.already_imported:
+        response.status_code = 200
+    return ImportReportOut.of(report)
+
+
+@router.get("/imports", response_model=list[ImportBatchOut])
+def imports(principal: ApiUser, session: SessionDep) -> list[ImportBatchOut]:
+    return [ImportBatchOut.of(batch) for batch in recent_imports(session, principal)]
+
+
+@router.get("/transactions", response_model=TransactionPage)
+def transactions(
+    principal: ApiUser, session: SessionDep, settings: SettingsDep,
+    order_no: Text = None, rrn: Text = None, stan: Text = None, amount: Text = None,
+    min_amount: Annotated[str | None, Query(alias="min", max_length=32)] = None,
+    max_amount: Annotated[str | None, Query(alias="max", max_length=32)] = None,
+    time_from: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    time_to: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    last4: Text = None, terminal: Text = None, merchant: Text = None, cashier: Text = None, auth_code: Text = None,
+    status: Text = None, txn_type: Annotated[str | None, Query(alias="type", max_length=32)] = None,
+    flagged: Annotated[bool | None, Query()] = None,
+    source: Annotated[str, Query(alias="in", max_length=20)] = "journal",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+) -> TransactionPage:
+    """Search journal (default), settlement or orders; every filter combines with the others."""
+    values = {"order_no": order_no, "rrn": rrn, "stan": stan, "amount": amount, "min": min_amount,
+              "max": max_amount, "from": time_from, "to": time_to, "last4": last4, "terminal": terminal,
+              "merchant": merchant, "cashier": cashier, "auth_code": auth_code, "status": status, "type": txn_type,
+              "in": source, "flagged": None if flagged is None else str(flagged)}
+    filters = build_filters(values, default_timezone=settings.default_timezone)
+    items = list(search_rows(session, principal, filters, limit=limit + 1, offset=offset, newest_first=True))
+    more = len(items) > limit
+    return TransactionPage(source=filters.source, items=items[:limit], limit=limit, offset=offset,
+                           next_offset=offset + limit if more else None)
+
+
+@router.get("/transactions/{journal_id}", response_model=TransactionDetailOut)
+def transaction(journal_id: int, principal: ApiUser, session: SessionDep) -> TransactionDetailOut:
+    """A journal line with its settlement line(s), its order and the voids/refunds/reversals around it."""
+    return TransactionDetailOut.of(journal_detail(session, principal, journal_id))

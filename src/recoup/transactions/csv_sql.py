@@ -1,0 +1,132 @@
+"""The load query of one CSV file: header handling, time zones and the layered SELECT."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from recoup.errors import InvalidInput
+from recoup.transactions import encoding as enc
+from recoup.transactions.fields_sql import (
+    ERROR_SEPARATOR,
+    Zones,
+    currency_sql,
+    error_sql,
+    ok_sql,
+    output_columns,
+    parse_field,
+    quote,
+    scale_sql,
+)
+from recoup.transactions.schema import CsvKind, Field, FieldKind
+from recoup.transactions.zones import fixed_offset_minutes
+
+
+@dataclass(frozen=True)
+class Header:
+    names: list[str]  # normalised header names by position; an empty name becomes "column_<n>"
+
+    def position(self, name: str) -> int | None:
+        return self.names.index(name) if name in self.names else None
+
+
+def read_header(head: bytes, encoding: str, file_name: str) -> Header:
+    text = enc.decode_header(head, enc.UTF8 if encoding == enc.UTF8_BOM else encoding, file_name)
+    if not text.strip():
+        raise InvalidInput(f"{file_name}: line 1: no header row")
+    raw = [name.strip().lstrip("\ufeff").lower() for name in next(csv.reader([text]))]
+    names = [name or f"column_{position + 1}" for position, name in enumerate(raw)]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInput(f"{file_name}: line 1: column {', '.join(repeated)} appears more than once")
+    return Header(names)
+
+
+def check_columns(kind: CsvKind, header: Header, file_name: str) -> None:
+    missing = [name for name in kind.required_columns if header.position(name) is None]
+    if missing:
+        raise InvalidInput(f"{file_name}: line 1: missing required column(s): {', '.join(missing)}")
+
+
+def zones_sql(timezones: Mapping[str, str], default: str) -> Zones:
+    """SQL for each row's merchant time zone; a fixed offset when every zone in play keeps one."""
+    by_zone: dict[str, list[str]] = {}
+    for merchant_id, zone in sorted(timezones.items()):
+        if zone and zone != default:
+            by_zone.setdefault(zone, []).append(merchant_id)
+
+    def per_merchant(value_of: Callable[[str], str]) -> str:
+        branches = " ".join(f"WHEN t_merchant_id IN ({', '.join(map(quote, ids))}) THEN {value_of(zone)}"
+                            for zone, ids in sorted(by_zone.items()))
+        return f"CASE {branches} ELSE {value_of(default)} END" if branches else value_of(default)
+
+    offsets = {zone: fixed_offset_minutes(zone) for zone in {default, *by_zone}}
+    fixed = None
+    if all(offset is not None for offset in offsets.values()):
+        fixed = per_merchant(lambda zone: str(offsets[zone]))
+    return Zones(per_merchant(quote), fixed)
+
+
+def trimmed(column: str) -> str:
+    """The value without surrounding spaces, NULL when empty; trims only the few values that need it."""
+    return (f"CASE WHEN {column} LIKE ' %' OR {column} LIKE '% ' THEN nullif(trim({column}), '') "
+            f"ELSE nullif({column}, '') END")
+
+
+def read_csv_sql(path: Path, columns: int, rejects_table: str) -> str:
+    types = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(columns)) + "}"
+    return (f"read_csv({quote(str(path))}, header = true, columns = {types}, auto_detect = false, "
+            f"delim = ',', quote = '\"', escape = '\"', store_rejects = true, "
+            f"rejects_table = '{rejects_table}', rejects_scan = '{rejects_table}_scan')")
+
+
+@dataclass(frozen=True)
+class LoadQuery:
+    """What to read from one file and what to keep."""
+
+    kind: CsvKind
+    header: Header
+    fields: tuple[Field, ...]
+    extras: dict[str, str]  # header name -> extra_<position> (unknown columns kept aside)
+    zones: Zones
+    card_key: bytes | None
+    keep: Collection[str] | None  # output columns to keep; None keeps all
+    run_tokens: bool = False  # card tokens valid within this run only (cheaper; never stored)
+
+    def outputs(self) -> dict[str, str]:
+        """Output column -> SQL, in schema order, then the extras."""
+        chosen = {name: sql for f in self.fields for name, sql in output_columns(f).items()
+                  if self.keep is None or name in self.keep}
+        return chosen | {column: column for column in self.extras.values()}
+
+    def sql(self, source: str, *, reasons: bool = True) -> str:
+        """Layers: trimmed text (t_), preparation (p_), parsed values (v_), outputs + load_error.
+
+        Without `reasons`, load_error only says 'bad' (cheaper); a caller finding any bad row
+        reads the file again with reasons."""
+        layer1 = []
+        for f in self.fields:
+            position = self.header.position(f.name)
+            layer1.append(f"CAST(NULL AS VARCHAR) AS t_{f.name}" if position is None
+                          else f"{trimmed(f'c{position}')} AS t_{f.name}")
+        layer1 += [f"c{self.header.position(name)} AS {column}" for name, column in self.extras.items()]
+        parsed = {f.name: parse_field(f, self.card_key, self.zones, run_tokens=self.run_tokens) for f in self.fields}
+        prepared = {name: sql for p in parsed.values() for name, sql in p.prepared.items()}
+        if any(f.kind in (FieldKind.AMOUNT, FieldKind.AMOUNT_OR_ZERO) for f in self.fields):
+            prepared["p_scale"] = scale_sql(currency_sql("t_currency"))
+        values = {name: sql for p in parsed.values() for name, sql in p.values.items()}
+        selected = [f"{sql} AS {name}" for name, sql in self.outputs().items()]
+        if reasons:
+            errors = ", ".join(error_sql(f, parsed[f.name]) for f in self.fields)
+            selected.append(f"nullif(concat_ws(chr({ord(ERROR_SEPARATOR)}), {errors}), '') AS load_error")
+        else:
+            every_ok = " AND ".join(ok_sql(f, parsed[f.name]) for f in self.fields) or "true"
+            selected.append(f"CASE WHEN {every_ok} THEN NULL ELSE 'bad' END AS load_error")
+
+        def extend(items: dict[str, str]) -> str:
+            return "".join(f", {sql} AS {name}" for name, sql in items.items())
+
+        return (f"SELECT {', '.join(selected)} FROM (SELECT *{extend(values)} FROM "
+                f"(SELECT *{extend(prepared)} FROM (SELECT {', '.join(layer1)} FROM {source}) l1) l2) l3")

@@ -1,0 +1,263 @@
+"""SQL that turns a CSV text column into its normalised value and the reason it is bad (NULL when fine).
+
+The loader reads every column as text in layers: `t_<name>` (trimmed, NULL when empty), `p_<name>`
+(cheap preparation: canonical enums and currencies, cleaned cards), `v_<name>` (parsed values) and
+the output columns with one `load_error` listing every bad column. Each check puts the common,
+valid case first so bad-row work (building reason texts) only runs on bad rows.
+Reasons never quote a card or personal data; short values of amounts, times and enumerations are
+quoted to help the user find them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from recoup.money import CURRENCY_EXPONENTS, NUMERIC_CODES
+from recoup.transactions.cards import MASKED_PATTERN, PAN_PATTERN, mask_sql, run_token_sql, token_sql
+from recoup.transactions.enums import STATUS_ALIASES, TXN_TYPE_ALIASES, alias_case_sql
+from recoup.transactions.schema import MINOR_COLUMN, Field, FieldKind
+
+ERROR_SEPARATOR = "\x1f"
+_TIME_HEAD = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}"
+_DATE_FORMAT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?"
+_MICROS_PER_MINUTE = 60_000_000
+
+
+@dataclass(frozen=True)
+class Zones:
+    """Where local times are: `name` is SQL for each row's IANA zone; `fixed_offset_minutes`, when
+    every zone in play keeps one UTC offset, is SQL for that offset (then no calendar is needed)."""
+
+    name: str
+    fixed_offset_minutes: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The layers of one field: preparation (p_), values (v_), when a present value is fine (`ok`,
+    cheap, for the fast first pass) and why it is not (`error`, for reporting bad rows)."""
+
+    prepared: dict[str, str]
+    values: dict[str, str]
+    error: str
+    ok: str
+
+
+def quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _shown(column: str) -> str:
+    """A short value quoted for a reason text."""
+    return f"'''' || left({column}, 32) || ''''"
+
+
+def currency_sql(text: str) -> str:
+    """Canonical currency code: the exact code first (the usual case), then any case or numeric code."""
+    exact = " ".join(f"WHEN {quote(code)} THEN {quote(code)}" for code in CURRENCY_EXPONENTS)
+    codes = {code: code for code in CURRENCY_EXPONENTS} | NUMERIC_CODES
+    loose = " ".join(f"WHEN {quote(alias)} THEN {quote(code)}" for alias, code in codes.items())
+    return f"CASE {text} {exact} ELSE CASE upper({text}) {loose} ELSE NULL END END"
+
+
+def scale_sql(currency: str) -> str:
+    """10 ** exponent of the currency, as BIGINT."""
+    branches = " ".join(f"WHEN {quote(code)} THEN {10 ** exp}" for code, exp in CURRENCY_EXPONENTS.items())
+    return f"CAST(CASE {currency} {branches} END AS BIGINT)"
+
+
+def _when(condition: str, reason: str) -> str:
+    return f"CASE WHEN {condition} THEN {reason} END"
+
+
+def _text(field: Field, t: str) -> Parsed:
+    if field.length is not None:
+        bad, reason = f"length({t}) <> {field.length}", f"'must be {field.length} characters, not ' || length({t})"
+    else:
+        bad = f"length({t}) > {field.max_length}"
+        reason = f"'too long (' || length({t}) || ' characters, at most {field.max_length})'"
+    if field.kind is FieldKind.CODE:
+        return Parsed({}, {}, f"CASE WHEN {bad} THEN {reason} WHEN contains({t}, ' ') "
+                              "THEN 'must not contain spaces' END", f"NOT ({bad} OR contains({t}, ' '))")
+    return Parsed({}, {}, _when(bad, reason), f"NOT ({bad})")
+
+
+def _digits(field: Field, t: str) -> Parsed:
+    good = f"regexp_full_match({t}, '[0-9]{{{field.length}}}')"
+    return Parsed({}, {}, _when(f"NOT {good}", quote(f"must be {field.length} digits")), good)
+
+
+def _currency(field: Field, t: str) -> Parsed:
+    value = f"p_{field.name}"
+    error = _when(f"{value} IS NULL", f"'unknown currency ' || {_shown(t)}")
+    return Parsed({value: currency_sql(t)}, {}, error, f"{value} IS NOT NULL")
+
+
+def _precision_ok(text: str, exponents: set[int]) -> str:
+    """The amount text has at most the currency's decimals (trailing zeros aside)."""
+    branches = " ".join(f"WHEN {10 ** exp} THEN regexp_full_match({text}, '[0-9]+(\\.[0-9]{{0,{exp}}}0*)?')"
+                        for exp in sorted(exponents))
+    return f"CASE p_scale {branches} END"
+
+
+def _minor_sql(text: str) -> str:
+    """Minor units of an amount text that has at most the currency's decimals. A short text (the usual
+    case) is multiplied within 64-bit DECIMAL(18, 3), several times cheaper; a longer one in 128 bits."""
+    largest_exponent = max(CURRENCY_EXPONENTS.values())
+    short = 15 - largest_exponent  # digits * 1000 * scale stays below 10 ** 18
+    scale_digits = largest_exponent + 1
+    amount = f"TRY_CAST({text} AS DECIMAL(18, 3))"
+    return (f"CASE WHEN length({text}) <= {short} THEN CAST({amount} * CAST(p_scale AS DECIMAL({scale_digits}, 0)) "
+            f"AS BIGINT) ELSE CAST({amount} * p_scale AS BIGINT) END")
+
+
+def _amount(field: Field, t: str, *, zero_allowed: bool) -> Parsed:
+    text = f"p_{field.name}"
+    cleaned = (f"CASE WHEN contains({t}, ',') OR starts_with({t}, '+') THEN ltrim(replace({t}, ',', ''), '+') "
+               f"ELSE {t} END")
+    value = f"v_{MINOR_COLUMN[field.name]}"
+    fits = _precision_ok(text, set(CURRENCY_EXPONENTS.values()))
+    minor = f"CASE WHEN {fits} THEN {_minor_sql(text)} END"
+    smallest = 0 if zero_allowed else 1
+    checks = [
+        (f"{value} >= {smallest}", "NULL"),  # the usual case, decided first
+        ("p_currency IS NULL", "NULL"),  # the currency column carries the reason
+        (f"starts_with({t}, '-')", f"'negative amount ' || {_shown(t)}"),
+        (f"NOT regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?')", f"'not an amount: ' || {_shown(t)}"),
+        (f"NOT ({fits})", f"'more decimals than ' || p_currency || ' has: ' || {_shown(t)}"),
+        (f"{value} IS NULL", f"'amount too large: ' || {_shown(t)}"),
+    ]
+    branches = " ".join(f"WHEN {condition} THEN {reason}" for condition, reason in checks)
+    return Parsed({text: cleaned}, {value: minor},
+                  f"CASE {branches} ELSE 'amount must be more than zero' END", checks[0][0])
+
+
+def _has_offset(t: str) -> str:
+    """An ISO 8601 offset (Z, +08, +0800, +08:00) ends the text: a '+' anywhere, or a '-' after the
+    minutes (position 17 on), or a final Z. Cheap string tests, no regular expression."""
+    return f"(contains({t}, '+') OR right({t}, 1) IN ('Z', 'z') OR contains(substr({t}, 17), '-'))"
+
+
+def _looks_like_time(t: str) -> str:
+    """YYYY-MM-DD, then T or a space, then hh:mm (the cast checks the digits and the calendar)."""
+    return f"(length({t}) >= 16 AND substr({t}, 11, 1) IN ('T', 't', ' ') AND substr({t}, 14, 1) = ':')"
+
+
+def _time(field: Field, t: str, zones: Zones) -> Parsed:
+    text = f"CASE WHEN contains({t}, ',') THEN replace({t}, ',', '.') ELSE {t} END"
+    with_offset = f"TRY_CAST({text} AS TIMESTAMPTZ)"
+    local = f"TRY_CAST({text} AS TIMESTAMP)"
+    if zones.fixed_offset_minutes is not None:
+        offset_us = f"(CAST({zones.fixed_offset_minutes} AS BIGINT) * {_MICROS_PER_MINUTE})"
+        micros = f"CASE WHEN {_has_offset(t)} THEN epoch_us({with_offset}) ELSE epoch_us({local}) - {offset_us} END"
+        values = {f"v_{field.name}": f"make_timestamp({micros})",
+                  f"v_{field.name}_local": f"CAST(make_timestamp({micros} + {offset_us}) AS DATE)"}
+    else:
+        instant = f"CASE WHEN {_has_offset(t)} THEN {with_offset} ELSE timezone({zones.name}, {local}) END"
+        values = {f"v_{field.name}": f"make_timestamp(epoch_us({instant}))",
+                  f"v_{field.name}_local": f"CAST(timezone({zones.name}, {instant}) AS DATE)"}
+    ok = f"v_{field.name} IS NOT NULL AND {_looks_like_time(t)}"
+    checks = (f"CASE WHEN {ok} THEN NULL WHEN NOT regexp_full_match(left({t}, 16), '{_TIME_HEAD}') "
+              f"THEN 'not an ISO 8601 date-time: ' || {_shown(t)} "
+              f"ELSE 'impossible date or time: ' || {_shown(t)} END")
+    return Parsed({}, values, checks, ok)
+
+
+def _date(field: Field, t: str) -> Parsed:
+    value = f"v_{field.name}"
+    ok = f"{value} IS NOT NULL AND regexp_full_match({t}, '{_DATE_FORMAT}')"
+    checks = (f"CASE WHEN {ok} THEN NULL "
+              f"WHEN NOT regexp_full_match({t}, '{_DATE_FORMAT}') THEN 'not an ISO 8601 date: ' || {_shown(t)} "
+              f"ELSE 'impossible date: ' || {_shown(t)} END")
+    return Parsed({}, {value: f"TRY_CAST(left({t}, 10) AS DATE)"}, checks, ok)
+
+
+def _enum(field: Field, t: str, aliases: dict[str, str], what: str) -> Parsed:
+    value = f"p_{field.name}"
+    error = _when(f"{value} IS NULL", f"'unknown {what} ' || {_shown(t)}")
+    return Parsed({value: alias_case_sql(t, aliases)}, {}, error, f"{value} IS NOT NULL")
+
+
+def _card(t: str, card_key: bytes | None, run_tokens: bool) -> Parsed:
+    cleaned = f"CASE WHEN contains({t}, ' ') OR contains({t}, '-') THEN replace(replace({t}, ' ', ''), '-', '') " \
+              f"ELSE {t} END"
+    is_masked = f"(regexp_full_match(p_card, '{MASKED_PATTERN}') AND length(p_card) BETWEEN 12 AND 19)"
+    masked = (f"CASE WHEN p_card_is_pan THEN {mask_sql('p_card')} "
+              f"WHEN {is_masked} THEN replace(replace(p_card, 'x', '*'), 'X', '*') END")
+    token = "CAST(NULL AS VARCHAR)"
+    if card_key:
+        hashed = (run_token_sql if run_tokens else token_sql)("p_card", card_key)
+        token = f"CASE WHEN p_card_is_pan THEN {hashed} END"
+    keyless = f"p_card_is_pan AND {'false' if card_key else 'true'}"
+    error = ("CASE WHEN v_card_masked IS NULL THEN 'neither a card number nor a masked card' "
+             f"WHEN {keyless} THEN 'a full card number, and no card key to token it' END")
+    prepared = {"p_card": cleaned, "p_card_is_pan": f"regexp_full_match({cleaned}, '{PAN_PATTERN}')"}
+    ok = f"v_card_masked IS NOT NULL AND NOT ({keyless})"
+    return Parsed(prepared, {"v_card_masked": masked, "v_card_token": token}, error, ok)
+
+
+def _timezone(t: str) -> Parsed:
+    bad = f"{t} NOT IN (SELECT name FROM pg_timezone_names())"
+    return Parsed({}, {}, _when(bad, f"'unknown time zone ' || {_shown(t)}"), f"NOT ({bad})")
+
+
+def parse_field(field: Field, card_key: bytes | None, zones: Zones, *, run_tokens: bool = False) -> Parsed:
+    """The layers of one field, reading its layer-one text `t_<name>`; `run_tokens` tokens cards with
+    the cheaper hash valid within one run only (see cards.run_token_sql)."""
+    t = f"t_{field.name}"
+    kind = field.kind
+    if kind in (FieldKind.TEXT, FieldKind.CODE):
+        return _text(field, t)
+    if kind is FieldKind.DIGITS:
+        return _digits(field, t)
+    if kind is FieldKind.CURRENCY:
+        return _currency(field, t)
+    if kind in (FieldKind.AMOUNT, FieldKind.AMOUNT_OR_ZERO):
+        return _amount(field, t, zero_allowed=kind is FieldKind.AMOUNT_OR_ZERO)
+    if kind is FieldKind.TIME:
+        return _time(field, t, zones)
+    if kind is FieldKind.DATE:
+        return _date(field, t)
+    if kind is FieldKind.TXN_TYPE:
+        return _enum(field, t, TXN_TYPE_ALIASES, "transaction type")
+    if kind is FieldKind.STATUS:
+        return _enum(field, t, STATUS_ALIASES, "status")
+    if kind is FieldKind.CARD:
+        return _card(t, card_key, run_tokens)
+    return _timezone(t)
+
+
+def output_columns(field: Field) -> dict[str, str]:
+    """Output column -> SQL reading the earlier layers, for one field."""
+    kind = field.kind
+    if kind in (FieldKind.AMOUNT, FieldKind.AMOUNT_OR_ZERO):
+        column = MINOR_COLUMN[field.name]
+        return {column: f"v_{column}"}
+    if kind is FieldKind.TIME:
+        return {field.name: f"v_{field.name}", "local_date": f"v_{field.name}_local"}
+    if kind is FieldKind.CARD:
+        return {"card_masked": "v_card_masked", "card_token": "v_card_token"}
+    if kind is FieldKind.DATE:
+        return {field.name: f"v_{field.name}"}
+    if kind in (FieldKind.CURRENCY, FieldKind.TXN_TYPE, FieldKind.STATUS):
+        return {field.name: f"p_{field.name}"}
+    return {field.name: f"t_{field.name}"}
+
+
+def _required(field: Field) -> str:
+    return "true" if field.mandatory else field.mandatory_when or "false"
+
+
+def error_sql(field: Field, parsed: Parsed) -> str:
+    """The reason a field is bad, prefixed by its column name, NULL when it is fine."""
+    t = f"t_{field.name}"
+    return (f"{quote(field.name + ': ')} || CASE WHEN {t} IS NOT NULL THEN {parsed.error} "
+            f"WHEN {_required(field)} THEN 'missing value' END")
+
+
+def ok_sql(field: Field, parsed: Parsed) -> str:
+    """Whether the field is fine: present and valid, or absent where it may be."""
+    t = f"t_{field.name}"
+    required = _required(field)
+    absent_ok = "true" if required == "false" else f"NOT ({required})"
+    return f"CASE WHEN {t} IS NOT NULL THEN coalesce({parsed.ok}, false) ELSE {absent_ok} END"

@@ -1,0 +1,337 @@
+"""Importing one file: all or nothing, once, within the importer's tenant and merchants.
+
+The caller owns the transaction: `import_file` flushes, the CLI command or the request commits. A
+file whose content was imported before (same tenant and kind) changes nothing. A file with any bad
+row imports nothing unless `skip_bad_rows`, which imports the good rows and writes the bad ones to
+a reject file. Every import leaves an audit entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from recoup.audit.service import record
+from recoup.auth.models import Tenant
+from recoup.auth.principal import Principal
+from recoup.auth.roles import Permission
+from recoup.config import Settings
+from recoup.errors import Conflict, Forbidden, InvalidInput
+from recoup.merchants.models import Terminal
+from recoup.merchants.repository import scoped_merchants
+from recoup.transactions import registry_import
+from recoup.transactions.contacts import ContactSealer
+from recoup.transactions.duck import configure
+from recoup.transactions.loading import RowTransform, bulk_insert, dialect_of
+from recoup.transactions.models import ImportBatch
+from recoup.transactions.reject_file import write_message_rejects, write_reject_file
+from recoup.transactions.rejects import Reject
+from recoup.transactions.staging import Scope, Staged, every_rejected_line, stage_csv
+from recoup.transactions.store_sql import (
+    CONTACT_POSITION,
+    ORDER_NO_POSITION,
+    Store,
+    journal_store,
+    order_store,
+    settlement_store,
+)
+from recoup.transactions.switch_log import stage_switch_log
+from recoup.transactions.warnings import after_journal_warnings
+
+REGISTRY_KINDS = ("merchants", "terminals")
+TRANSACTION_KINDS = ("orders", "journal", "settlement")
+KINDS = (*REGISTRY_KINDS, *TRANSACTION_KINDS, "iso8583")
+REJECTS_SHOWN = 1000
+DUCKDB_MEMORY = "1GB"
+Progress = Callable[[str, int, int | None], None]  # phase, done, total
+
+
+def _no_progress(phase: str, done: int, total: int | None) -> None:  # noqa: ARG001
+    return None
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    skip_bad_rows: bool = False
+    reject_path: Path | None = None
+    tenant_code: str | None = None  # only this tenant's rows; the others are left out, not rejected
+    year: int | None = None  # switch logs: the year of the messages
+    file_name: str | None = None  # the name to show (an upload's own name)
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file_name: str
+    content_sha256: str
+    batch_id: int | None = None
+    already_imported: bool = False
+    encoding: str = ""
+    rows_in_file: int = 0
+    imported: int = 0
+    already_present: int = 0
+    left_out: int = 0
+    rejected_rows: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    flagged_stopped: dict[str, int] = field(default_factory=dict)  # terminal -> lines flagged
+    warnings: list[str] = field(default_factory=list)
+    reject_file: str | None = None
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return (f"{self.file_name}: this file was imported before (import #{self.batch_id}); "
+                    "nothing changed")
+        parts = [f"{self.imported} row(s) imported"]
+        if self.already_present:
+            parts.append(f"{self.already_present} already present")
+        if self.left_out:
+            parts.append(f"{self.left_out} of other tenants left out")
+        if self.rejected_rows:
+            parts.append(f"{self.rejected_rows} rejected")
+        if self.flagged_stopped:
+            parts.append(f"{sum(self.flagged_stopped.values())} flagged: terminal stopped")
+        return f"{self.file_name} ({self.kind}, import #{self.batch_id}): " + ", ".join(parts)
+
+
+class ImportRejected(InvalidInput):
+    """Bad rows and no `skip_bad_rows`: nothing was imported. `rejects` lists them by line."""
+
+    def __init__(self, file_name: str, rejects: list[Reject], rejected_rows: int) -> None:
+        shown = "\n".join(f"  {reject}" for reject in rejects[:10])
+        more = f"\n  ... and more ({rejected_rows} line(s) in all)" if len(rejects) > 10 else ""
+        super().__init__(f"{file_name}: {rejected_rows} bad line(s), nothing imported "
+                         f"(use --skip-bad-rows to import the good ones):\n{shown}{more}",
+                         detail=[{"line": r.line, "column": r.column, "reason": r.reason}
+                                 for r in rejects[:REJECTS_SHOWN]])
+        self.rejects = rejects
+        self.rejected_rows = rejected_rows
+
+
+def content_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_request(session: Session, principal: Principal, kind: str, options: ImportOptions) -> str:
+    """The importer's tenant code, once the kind, the permissions and --tenant are in order."""
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown import kind {kind!r}: one of {', '.join(KINDS)}")
+    principal.require(Permission.IMPORT)
+    if kind in REGISTRY_KINDS:
+        principal.require(Permission.MANAGE_MERCHANTS)
+    tenant = session.get(Tenant, principal.tenant_id)
+    code = tenant.code if tenant else ""
+    if options.tenant_code is not None and options.tenant_code != code:
+        raise Forbidden(f"you import into your own tenant ({code}), not {options.tenant_code}")
+    return code
+
+
+def _scope(session: Session, principal: Principal, settings: Settings, options: ImportOptions) -> Scope:
+    merchants = session.execute(scoped_merchants(principal)).scalars()
+    return Scope({m.merchant_id: m.timezone for m in merchants}, settings.default_timezone,
+                 leave_out_others=options.tenant_code is not None)
+
+
+@dataclass
+class _Job:
+    """One import under way: what it works with, and the report it fills."""
+
+    session: Session
+    con: duckdb.DuckDBPyConnection
+    principal: Principal
+    kind: str
+    path: Path
+    settings: Settings
+    options: ImportOptions
+    scope: Scope
+    tenant_code: str
+    report: ImportReport
+    tell: Progress
+
+
+def import_file(session: Session, principal: Principal, kind: str, path: Path, settings: Settings,
+                options: ImportOptions | None = None, progress: Progress | None = None) -> ImportReport:
+    """Import `path` as `kind` for `principal`; flushes, never commits."""
+    options = options or ImportOptions()
+    tenant_code = _check_request(session, principal, kind, options)
+    name = options.file_name or path.name
+    if not path.is_file():
+        raise InvalidInput(f"{name}: no such file")
+    report = ImportReport(kind, name, content_sha256(path))
+    earlier = session.execute(select(ImportBatch).where(
+        ImportBatch.tenant_id == principal.tenant_id, ImportBatch.kind == kind,
+        ImportBatch.content_sha256 == report.content_sha256)).scalar_one_or_none()
+    if earlier is not None:
+        report.batch_id, report.already_imported = earlier.id, True
+        return report
+    scope = _scope(session, principal, settings, options)
+    # A DuckDB file of its own, not memory: its tables spill to disk, so memory stays flat in the file's size.
+    with tempfile.TemporaryDirectory(prefix="recoup-import-") as scratch:
+        con = duckdb.connect(str(Path(scratch) / "import.duckdb"))
+        try:
+            configure(con, memory_limit=DUCKDB_MEMORY)
+            job = _Job(session, con, principal, kind, path, settings, options, scope, tenant_code, report,
+                       progress or _no_progress)
+            job.tell("reading", 0, None)
+            _run(job)
+        finally:
+            con.close()
+    return report
+
+
+def _stage(job: _Job) -> Staged:
+    if job.kind == "iso8583":
+        staged_log = stage_switch_log(job.con, job.path, job.scope, job.settings.card_key_bytes, job.options.year)
+        job.report.warnings += staged_log.warnings
+        job.report.encoding = "ascii"
+        return staged_log.staged
+    registry = job.kind in REGISTRY_KINDS
+    scope = Scope(job.scope.merchants, job.scope.default_timezone, job.scope.leave_out_others, checked=not registry)
+    staged = stage_csv(job.con, job.kind, job.path, scope, job.settings.card_key_bytes,
+                       display_name=job.report.file_name)
+    job.report.encoding = staged.load.encoding
+    job.report.warnings += staged.load.warnings
+    return staged
+
+
+def _run(job: _Job) -> None:
+    report, options = job.report, job.options
+    staged = _stage(job)
+    if staged.rows_in_file == 0:
+        raise InvalidInput(f"{report.file_name}: line 1: a header and no rows; nothing to import")
+    report.rows_in_file, report.left_out = staged.rows_in_file, staged.left_out
+    report.rejects, report.rejected_rows = list(staged.rejects), staged.rejected_lines
+    if report.rejected_rows and not options.skip_bad_rows:
+        raise ImportRejected(report.file_name, report.rejects, report.rejected_rows)
+    batch = _open_batch(job.session, job.principal, job.kind, report)
+    job.tell("storing", 0, staged.good_rows)
+    registry_rejects = _store(job, staged, batch.id)
+    if registry_rejects:
+        if not options.skip_bad_rows:
+            raise ImportRejected(report.file_name, registry_rejects, len({r.line for r in registry_rejects}))
+        report.rejects = sorted(report.rejects + registry_rejects)
+        report.rejected_rows += len({r.line for r in registry_rejects})
+    if options.skip_bad_rows and report.rejected_rows and options.reject_path is not None:
+        _write_rejects(job, staged, registry_rejects, options.reject_path)
+        report.reject_file = str(options.reject_path)
+    _close_batch(job.session, job.principal, batch, report)
+
+
+def _open_batch(session: Session, principal: Principal, kind: str, report: ImportReport) -> ImportBatch:
+    batch = ImportBatch(tenant_id=principal.tenant_id, kind=kind, filename=report.file_name[:255],
+                        content_sha256=report.content_sha256, imported_by=principal.username)
+    session.add(batch)
+    try:
+        session.flush()
+    except IntegrityError:  # the same file committed by a concurrent import since we looked
+        raise Conflict(f"{report.file_name}: the same file is being imported right now") from None
+    report.batch_id = batch.id
+    return batch
+
+
+def _store(job: _Job, staged: Staged, import_id: int) -> list[Reject]:
+    """Write the good rows; returns rows the registry refused (they are checked against the database)."""
+    leave_out = job.scope.leave_out_others
+    if job.kind == "merchants":
+        outcome = registry_import.import_merchants(
+            job.session, job.principal, job.tenant_code, job.con, staged.structural_lines,
+            leave_out_others=leave_out, default_timezone=job.settings.default_timezone)
+    elif job.kind == "terminals":
+        outcome = registry_import.import_terminals(
+            job.session, job.principal, job.con, staged.structural_lines,
+            visible_merchants=set(job.scope.merchants), leave_out_others=leave_out)
+    else:
+        _store_transactions(job, staged, import_id)
+        return []
+    job.report.imported, job.report.already_present = outcome.stored, outcome.unchanged
+    job.report.left_out += outcome.left_out
+    job.report.warnings += _registry_notes(job.kind, outcome)
+    return outcome.rejects
+
+
+def _registry_notes(kind: str, outcome: registry_import.RegistryOutcome) -> list[str]:
+    notes = []
+    if outcome.added:
+        notes.append(f"{len(outcome.added)} {kind} added: {', '.join(outcome.added[:20])}")
+    if outcome.updated:
+        notes.append(f"{len(outcome.updated)} {kind} updated: {', '.join(outcome.updated[:20])}")
+    return notes
+
+
+def _contact_sealing(data_key: str) -> RowTransform:
+    """Orders go to the database with the customer's contact sealed (personal data)."""
+    sealer = ContactSealer(data_key)
+
+    def seal(row: tuple[object, ...]) -> tuple[object, ...]:
+        values = list(row)
+        contact = values[CONTACT_POSITION]
+        values[CONTACT_POSITION] = sealer.seal(str(contact) if contact else None, str(values[ORDER_NO_POSITION]))
+        return tuple(values)
+
+    return seal
+
+
+def _store_transactions(job: _Job, staged: Staged, import_id: int) -> None:
+    session, tenant_id, report = job.session, job.principal.tenant_id, job.report
+    dialect = dialect_of(session)
+    transform = None
+    store: Store
+    if job.kind == "orders":
+        store = order_store(staged.load, tenant_id, import_id, dialect)
+        transform = _contact_sealing(job.settings.data_key)
+    elif job.kind == "settlement":
+        store = settlement_store(staged.load, tenant_id, import_id, dialect)
+    else:
+        _stopped_terminals(session, job.con, tenant_id)
+        store = journal_store(staged.load, tenant_id, import_id, dialect)
+    report.imported = bulk_insert(session, job.con, store.select_sql, store.table, store.columns,
+                                  total=staged.good_rows, transform=transform,
+                                  progress=lambda done: job.tell("storing", done, staged.good_rows))
+    report.already_present = staged.good_rows - report.imported
+    if job.kind in ("journal", "iso8583"):
+        report.flagged_stopped, notes = after_journal_warnings(session, job.con, tenant_id, import_id)
+        report.warnings += notes
+
+
+def _stopped_terminals(session: Session, con: duckdb.DuckDBPyConnection, tenant_id: int) -> None:
+    """The tenant's terminals stopped right now: every line arriving for one of them is flagged."""
+    stopped = session.execute(select(Terminal.terminal_id).where(
+        Terminal.tenant_id == tenant_id, Terminal.stopped.is_(True))).scalars().all()
+    con.execute("CREATE OR REPLACE TABLE stopped_terminals (terminal_id VARCHAR)")
+    if stopped:
+        con.executemany("INSERT INTO stopped_terminals VALUES (?)", [[t] for t in stopped])
+
+
+def _write_rejects(job: _Job, staged: Staged, registry_rejects: list[Reject], target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if job.kind == "iso8583":  # the rejects already name lines of the log
+        write_message_rejects(job.path, target, [(r.line, r.column, r.reason) for r in staged.rejects])
+        return
+    lines = dict(every_rejected_line(job.con, staged, check_scope=job.kind not in REGISTRY_KINDS))
+    for reject in registry_rejects:
+        lines[reject.line] = f"{reject.column}: {reject.reason}"
+    write_reject_file(job.path, target, sorted(lines.items()), encoding=staged.load.encoding)
+
+
+def _close_batch(session: Session, principal: Principal, batch: ImportBatch, report: ImportReport) -> None:
+    batch.rows = report.imported
+    batch.rejected = report.rejected_rows
+    batch.warnings = report.warnings[:50] or None
+    session.flush()
+    record(session, principal.actor(), f"import.{report.kind}", "import_batch", str(batch.id), after={
+        "file": report.file_name, "sha256": report.content_sha256, "kind": report.kind,
+        "rows_in_file": report.rows_in_file, "imported": report.imported,
+        "already_present": report.already_present, "rejected": report.rejected_rows,
+        "left_out": report.left_out, "flagged_stopped": sum(report.flagged_stopped.values()),
+    })

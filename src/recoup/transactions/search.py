@@ -1,0 +1,216 @@
+"""Transaction search (SPEC section 2, step 2): filters read from text, applied to a scoped query.
+
+The same filters serve `recoup search`, `GET /api/v1/transactions` and the search page. A receipt
+or a memory ("about 1,200 yuan, Tuesday afternoon") is enough: every filter combines with the others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Select
+
+from recoup.auth.principal import Principal
+from recoup.errors import InvalidInput
+from recoup.money import parse_minor
+from recoup.transactions.enums import parse_status, parse_txn_type
+from recoup.transactions.models import JournalLine, Order, SettlementLine
+from recoup.transactions.repository import scoped_journal, scoped_orders, scoped_settlement
+
+SOURCES = ("journal", "settlement", "orders")
+# Which filters each source can answer; asking another is an error, not a silent no-op.
+APPLIES: dict[str, frozenset[str]] = {
+    "journal": frozenset({"order_no", "rrn", "stan", "amount", "time", "last4", "terminal", "merchant", "cashier",
+                          "auth_code", "status", "txn_type", "flagged"}),
+    "settlement": frozenset({"order_no", "rrn", "stan", "amount", "time", "last4", "terminal", "merchant",
+                             "txn_type"}),
+    "orders": frozenset({"order_no", "amount", "time", "terminal", "merchant", "cashier"}),
+}
+_CODE = re.compile(r"[0-9A-Za-z_\-]{1,64}")
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    source: str = "journal"
+    order_no: str | None = None
+    rrn: str | None = None
+    stan: str | None = None
+    amount_min: int | None = None  # minor units, inclusive
+    amount_max: int | None = None
+    time_from: datetime | None = None  # inclusive
+    time_until: datetime | None = None  # exclusive
+    last4: str | None = None
+    terminal: str | None = None
+    merchant: str | None = None
+    cashier: str | None = None
+    auth_code: str | None = None
+    status: str | None = None
+    txn_type: str | None = None
+    flagged: bool | None = None
+
+    def asked(self) -> set[str]:
+        names = {f.name for f in fields(self) if f.name != "source" and getattr(self, f.name) is not None}
+        renamed = {"amount_min": "amount", "amount_max": "amount", "time_from": "time", "time_until": "time"}
+        return {renamed.get(name, name) for name in names}
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {name!r}") from None
+
+
+def parse_moment(text: str, zone: str, *, end: bool = False) -> datetime:
+    """An ISO date or date-time; without an offset it is local time. A bare date as an end means its
+    whole day (the result is then the next midnight, exclusive)."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day + timedelta(days=1) if end else day, time(), _zone(zone))
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=_zone(zone))
+            if end:
+                moment += timedelta(microseconds=1)
+    except ValueError:
+        raise InvalidInput(f"not an ISO 8601 date or date-time: {text!r}") from None
+    return moment
+
+
+def _moment(text: str | None, zone: str, *, end: bool) -> datetime | None:
+    return parse_moment(text, zone, end=end) if text else None
+
+
+def _code(name: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not _CODE.fullmatch(value):
+        raise InvalidInput(f"{name}: letters, digits, '-' or '_' only (at most 64), not {value[:20]!r}")
+    return value
+
+
+def _digits(name: str, value: str | None, length: int) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not value.isdigit() or len(value) > length:
+        raise InvalidInput(f"{name}: up to {length} digits, not {value[:20]!r}")
+    return value.zfill(length)
+
+
+def _amounts(values: Mapping[str, str | None], currency: str) -> tuple[int | None, int | None]:
+    exact, low, high = (values.get(k) or None for k in ("amount", "min", "max"))
+    if exact and (low or high):
+        raise InvalidInput("give either an exact amount or a range (min/max), not both")
+    if exact:
+        minor = parse_minor(exact, currency)
+        return minor, minor
+    return (parse_minor(low, currency) if low else None, parse_minor(high, currency) if high else None)
+
+
+def build_filters(values: Mapping[str, str | None], *, default_timezone: str, currency: str = "CNY") -> SearchFilters:
+    """Filters from text (CLI options, query parameters, form fields). Unknown values are errors."""
+    source = (values.get("in") or "journal").strip().lower()
+    if source not in SOURCES:
+        raise InvalidInput(f"search in one of {', '.join(SOURCES)}, not {source!r}")
+    zone = default_timezone
+    low, high = _amounts(values, currency)
+    status = values.get("status") or None
+    txn_type = values.get("type") or None
+    parsed_status = parse_status(status) if status else None
+    parsed_type = parse_txn_type(txn_type) if txn_type else None
+    if status and parsed_status is None:
+        raise InvalidInput(f"unknown status {status!r}")
+    if txn_type and parsed_type is None:
+        raise InvalidInput(f"unknown transaction type {txn_type!r}")
+    last4 = values.get("last4") or None
+    if last4 is not None and not re.fullmatch(r"\d{4}", last4.strip()):
+        raise InvalidInput(f"last4: four digits, not {last4[:20]!r}")
+    flagged = values.get("flagged") or None
+    filters = SearchFilters(
+        source=source, order_no=_code("order number", values.get("order_no")),
+        rrn=_code("rrn", values.get("rrn")), stan=_digits("stan", values.get("stan"), 6),
+        amount_min=low, amount_max=high,
+        time_from=_moment(values.get("from"), zone, end=False), time_until=_moment(values.get("to"), zone, end=True),
+        last4=last4.strip() if last4 else None, terminal=_code("terminal", values.get("terminal")),
+        merchant=_code("merchant", values.get("merchant")), cashier=_code("cashier", values.get("cashier")),
+        auth_code=_code("auth code", values.get("auth_code")),
+        status=parsed_status.value if parsed_status else None, txn_type=parsed_type.value if parsed_type else None,
+        flagged=None if flagged is None else flagged.strip().lower() in ("1", "true", "yes", "on"),
+    )
+    wrong = sorted(filters.asked() - APPLIES[source])
+    if wrong:
+        raise InvalidInput(f"{', '.join(wrong)} cannot be searched in {source}")
+    return filters
+
+
+def _common(query: Select[Any], model: Any, filters: SearchFilters, time_column: Any, amount_column: Any,
+            ) -> Select[Any]:
+    if filters.order_no:
+        query = query.where(model.order_no == filters.order_no)
+    if filters.terminal:
+        query = query.where(model.terminal_id == filters.terminal)
+    if filters.merchant:
+        query = query.where(model.merchant_id == filters.merchant)
+    if filters.amount_min is not None:
+        query = query.where(amount_column >= filters.amount_min)
+    if filters.amount_max is not None:
+        query = query.where(amount_column <= filters.amount_max)
+    if filters.time_from is not None:
+        query = query.where(time_column >= filters.time_from)
+    if filters.time_until is not None:
+        query = query.where(time_column < filters.time_until)
+    return query
+
+
+def _card_and_ids(query: Select[Any], model: Any, filters: SearchFilters) -> Select[Any]:
+    if filters.rrn:
+        query = query.where(model.rrn == filters.rrn)
+    if filters.stan:
+        query = query.where(model.stan == filters.stan)
+    if filters.last4:
+        query = query.where(model.card_last4 == filters.last4)
+    if filters.txn_type:
+        query = query.where(model.txn_type == filters.txn_type)
+    return query
+
+
+def search_query(principal: Principal, filters: SearchFilters, *, newest_first: bool = False) -> Select[Any]:
+    """The scoped query of `filters.source`, ordered by time (then id)."""
+    if filters.source == "orders":
+        query = _common(scoped_orders(principal), Order, filters, Order.created_at, Order.expected_minor)
+        if filters.cashier:
+            query = query.where(Order.cashier_id == filters.cashier)
+        order = (Order.created_at, Order.id)
+    elif filters.source == "settlement":
+        query = _common(scoped_settlement(principal), SettlementLine, filters, SettlementLine.txn_time,
+                        SettlementLine.amount_minor)
+        query = _card_and_ids(query, SettlementLine, filters)
+        order = (SettlementLine.txn_time, SettlementLine.id)
+    else:
+        query = _journal(principal, filters)
+        order = (JournalLine.txn_time, JournalLine.id)
+    return query.order_by(*(column.desc() for column in order) if newest_first else order)
+
+
+def _journal(principal: Principal, filters: SearchFilters) -> Select[Any]:
+    query = _common(scoped_journal(principal), JournalLine, filters, JournalLine.txn_time, JournalLine.amount_minor)
+    query = _card_and_ids(query, JournalLine, filters)
+    if filters.cashier:
+        query = query.where(JournalLine.cashier_id == filters.cashier)
+    if filters.auth_code:
+        query = query.where(JournalLine.auth_code == filters.auth_code)
+    if filters.status:
+        query = query.where(JournalLine.status == filters.status)
+    if filters.flagged is not None:
+        query = query.where(JournalLine.flagged_stopped.is_(filters.flagged))
+    return query

@@ -1,0 +1,79 @@
+"""Pages: upload an import and see its result, search transactions, one transaction with all it links to."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from recoup.errors import InvalidInput
+from recoup.transactions.api import saved_upload
+from recoup.transactions.importer import KINDS, ImportOptions, ImportRejected, import_file
+from recoup.transactions.repository import recent_imports
+from recoup.transactions.search import SOURCES, build_filters
+from recoup.transactions.service import journal_detail, search_rows, settlement_detail
+from recoup.web.csrf import check_csrf
+from recoup.web.deps import SessionDep, SettingsDep, WebUser
+from recoup.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_ROWS = 100
+SEARCH_FIELDS = ("order_no", "rrn", "stan", "amount", "min", "max", "from", "to", "last4", "terminal", "merchant",
+                 "cashier", "auth_code", "status", "type", "in")
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page(request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
+    return render(request, "transactions/imports.html", user=principal, kinds=KINDS,
+                  batches=recent_imports(session, principal))
+
+
+@router.post("/imports", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+def upload(request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep,
+           kind: Annotated[str, Form(max_length=20)], file: UploadFile,
+           skip_bad_rows: Annotated[bool, Form()] = False, year: Annotated[str, Form(max_length=4)] = "",
+           ) -> HTMLResponse:
+    name = Path(file.filename or "upload").name
+    if year and not year.isdigit():
+        raise InvalidInput("the year must be four digits")
+    options = ImportOptions(skip_bad_rows=skip_bad_rows, year=int(year) if year else None, file_name=name)
+    try:
+        with tempfile.TemporaryDirectory(prefix="recoup-upload-") as folder:
+            report = import_file(session, principal, kind, saved_upload(file, Path(folder)), settings, options)
+    except ImportRejected as rejected:
+        return render(request, "transactions/import_result.html", status_code=422, user=principal, report=None,
+                      file_name=name, kind=kind, rejects=rejected.rejects, rejected_rows=rejected.rejected_rows)
+    return render(request, "transactions/import_result.html", user=principal, report=report, file_name=name,
+                  kind=kind, rejects=report.rejects, rejected_rows=report.rejected_rows)
+
+
+@router.get("/transactions", response_class=HTMLResponse)
+def search_page(request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    values = {name: (request.query_params.get(name) or "").strip()[:64] or None for name in SEARCH_FIELDS}
+    asked = any(value for name, value in values.items() if name != "in")
+    rows: list[dict[str, object]] = []
+    error = None
+    source = values.get("in") or "journal"
+    try:
+        filters = build_filters(values, default_timezone=settings.default_timezone)
+        rows = list(search_rows(session, principal, filters, limit=PAGE_ROWS, newest_first=True))
+        source = filters.source
+    except InvalidInput as problem:
+        error = problem.message
+    return render(request, "transactions/search.html", user=principal, values=values, rows=rows, error=error,
+                  asked=asked, source=source, sources=SOURCES, page_rows=PAGE_ROWS)
+
+
+@router.get("/transactions/{journal_id}", response_class=HTMLResponse)
+def transaction_page(journal_id: int, request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
+    return render(request, "transactions/detail.html", user=principal,
+                  detail=journal_detail(session, principal, journal_id))
+
+
+@router.get("/settlement/{settlement_id}", response_class=HTMLResponse)
+def settlement_page(settlement_id: int, request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
+    return render(request, "transactions/detail.html", user=principal,
+                  detail=settlement_detail(session, principal, settlement_id))

@@ -1,0 +1,136 @@
+"""The catalogue of broken files, through the `recoup import` command: a clear message naming the line
+and the column, a non-zero exit code, and the database exactly as before."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import iso8583
+import pytest
+from argon2 import PasswordHasher
+from iso8583.specs import default_ascii
+from sqlalchemy import func, select
+from tests.support.factories import OBJECTS, World
+
+from recoup.audit.models import AuditEntry
+from recoup.auth import passwords
+from recoup.auth.roles import Role
+from recoup.cli import main
+from recoup.config import get_settings
+from recoup.transactions.models import ImportBatch, JournalLine, Order
+
+M_A, T_A = OBJECTS["A"]
+HEADER = ("merchant_id,terminal_id,txn_time,txn_type,status,amount,currency,rrn,stan,auth_code,card,order_no,"
+          "cashier_id,orig_rrn,batch_no")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The users of `world` are hashed with the cheapest Argon2 parameters: these tests are not about passwords."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def line(amount: str = "128.00", *, at: str = "2026-10-12T10:00:00", currency: str = "CNY",
+         rrn: str = "000000000001", cashier: str = "001") -> str:
+    return f"{M_A},{T_A},{at},SALE,APPROVED,{amount},{currency},{rrn},000001,123456,6228480012345678,NO1,{cashier},,1"
+
+
+def good(rrn: str) -> str:
+    return line(rrn=rrn)
+
+
+def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+def iso_message(**extra: str) -> bytes:
+    fields = {"t": "0200", "2": "6228480012345678", "3": "000000", "4": "000000012800", "7": "1012100000",
+              "11": "000001", "12": "100000", "13": "1012", "37": "000000000001", "41": T_A, "42": M_A, "49": "156"}
+    raw, _ = iso8583.encode({**fields, **extra}, default_ascii)
+    return bytes(raw)
+
+
+def _bitmap_with(message: bytes, number: int) -> bytes:
+    bitmap = int(message[4:20], 16) | 1 << (64 - number)
+    return message[:4] + f"{bitmap:016X}".encode() + message[20:]
+
+
+# case -> (kind, file content, text the message must hold (line and column))
+CATALOGUE: dict[str, tuple[str, bytes, tuple[str, ...]]] = {
+    "wrong encoding (UTF-16)": ("journal", csv_bytes(good("000000000001")).decode().encode("utf-16"), ("UTF-16",)),
+    "wrong encoding (bytes of neither UTF-8 nor GB18030)":
+        ("journal", csv_bytes(good("000000000001")) + b"\xff\xfe\xff,\x80\n", ("not text in UTF-8 or GB18030",)),
+    "GB18030 text broken further down": ("journal", csv_bytes(*[good(f"{n:012d}") for n in range(1, 12_000)])
+                                         .replace(b"001,,1\n", "收银,,1\n".encode("gb18030"), 1) + b"\xff\xff\n",
+                                         ("line 12001",)),
+    "missing column": ("journal", csv_bytes(good("000000000001"), header=HEADER.replace(",amount", ",amt")),
+                       ("line 1", "amount")),
+    "duplicated column": ("journal", csv_bytes(header=HEADER + ",rrn"), ("line 1", "rrn", "more than once")),
+    "empty file": ("journal", b"", ("empty",)),
+    "header only": ("journal", csv_bytes(), ("line 1", "no rows")),
+    "BOM in the middle": ("journal", csv_bytes(good("000000000001")) + "\ufeff".encode() + csv_bytes(
+        good("000000000002"), header="")[1:], ("line 3", "merchant_id")),
+    "negative amount": ("journal", csv_bytes(good("000000000001"), line("-128.00")), ("line 3", "amount", "negative")),
+    "zero amount": ("journal", csv_bytes(line("0.00")), ("line 2", "amount")),
+    "non-numeric amount": ("journal", csv_bytes(line("12O.00")), ("line 2", "amount")),
+    "over-precise amount": ("journal", csv_bytes(line("12.345")), ("line 2", "amount", "12.345")),
+    "unknown currency": ("journal", csv_bytes(line(currency="XYZ")), ("line 2", "currency", "XYZ")),
+    "impossible date": ("journal", csv_bytes(line(at="2026-02-30T10:00:00")), ("line 2", "txn_time")),
+    "time far in the future": ("journal", csv_bytes(line(at="2999-01-01T10:00:00")), ("line 2", "txn_time", "future")),
+    "overlong field": ("journal", csv_bytes(line(cashier="C" * 200)), ("line 2", "cashier_id", "too long")),
+    "RRN of the wrong length": ("journal", csv_bytes(line(rrn="12345")), ("line 2", "rrn")),
+    "binary file": ("journal", bytes(range(256)) * 40, ("binary",)),
+    "a line of several megabytes": ("journal", csv_bytes(good("000000000001"), line(cashier="x" * 3_000_000)),
+                                    ("line 3", "too long")),
+    "orders with an impossible date": ("orders", csv_bytes(
+        f"NO1,{M_A},{T_A},2026-13-01T10:00:00,128.00,CNY,001,",
+        header="order_no,merchant_id,terminal_id,created_at,expected_amount,currency,cashier_id,customer_contact"),
+        ("line 2", "created_at")),
+    "truncated ISO 8583 message": ("iso8583", iso_message()[:-6] + b"\n", ("line 1", "field")),
+    "bitmap naming absent fields": ("iso8583", _bitmap_with(iso_message(), 55) + b"\n", ("line 1", "bitmap")),
+}
+
+
+def recoup(args: list[str], database_url: str, monkeypatch: pytest.MonkeyPatch,
+           capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """The real entry point of the `recoup` command, in this process (fast, same code path)."""
+    monkeypatch.setenv("RECOUP_DATABASE_URL", database_url)
+    monkeypatch.setenv("RECOUP_CARD_TOKEN_KEY", "test-card-key")
+    monkeypatch.setenv("RECOUP_USER", World.username("A", Role.ADMIN))
+    monkeypatch.setattr(sys, "argv", ["recoup", *args])
+    get_settings.cache_clear()
+    code = 0
+    try:
+        main()
+    except SystemExit as done:
+        code = int(done.code or 0)
+    finally:
+        get_settings.cache_clear()
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def stored(world: World) -> tuple[int, int, int, int]:
+    with world.database.unit_of_work() as session:
+        return tuple(int(session.execute(select(func.count()).select_from(model)).scalar_one())  # type: ignore[return-value]
+                     for model in (JournalLine, Order, ImportBatch, AuditEntry))
+
+
+def test_every_broken_file_is_refused_clearly_and_changes_nothing(
+        world: World, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    before = stored(world)
+    problems = []
+    for case, (kind, content, expected) in sorted(CATALOGUE.items()):
+        path = tmp_path / case.replace(" ", "_") / ("switch.log" if kind == "iso8583" else f"{kind}.csv")
+        path.parent.mkdir()
+        path.write_bytes(content)
+        args = ["import", kind, str(path), *(["--year", "2026"] if kind == "iso8583" else [])]
+        code, out, err = recoup(args, database_url, monkeypatch, capsys)
+        missing = [text for text in expected if text not in err]
+        if code == 0 or missing or "Traceback" in err or "6228480012345678" in err + out:
+            problems.append((case, code, missing, err[-300:]))
+        if stored(world) != before:
+            problems.append((case, "the database changed", stored(world), before))
+    assert problems == []

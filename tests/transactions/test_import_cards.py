@@ -1,0 +1,122 @@
+"""Card safety: full card numbers go in through every door (journal, settlement, switch log) and are found
+nowhere after: not in the database's bytes, not in the logs, not in any export, not in a reject file."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import iso8583
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from iso8583.specs import default_ascii
+from tests.support.factories import OBJECTS, World, token_for
+from tests.support.postgres import _bin
+
+from recoup.auth import passwords
+from recoup.auth.roles import Role
+from recoup.cli import main
+from recoup.config import get_settings
+
+M_A, T_A = OBJECTS["A"]
+PANS = ["6228480012345678", "4111111111111111", "6217000472907650621", "622588123456789"]
+JOURNAL_HEADER = ("merchant_id,terminal_id,txn_time,txn_type,status,amount,currency,rrn,stan,auth_code,card,"
+                  "order_no,cashier_id,orig_rrn,batch_no")
+SETTLEMENT_HEADER = ("settle_date,merchant_id,merchant_name,mcc,terminal_id,txn_time,txn_type,rrn,card,amount,fee,"
+                     "net_amount,currency,order_no")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The users of `world` are hashed with the cheapest Argon2 parameters: these tests are not about passwords."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def journal_file(folder: Path) -> Path:
+    lines = [f"{M_A},{T_A},2026-10-12T10:0{n}:00,SALE,APPROVED,12{n}.00,CNY,00000000000{n},00000{n},12345{n},{pan},"
+             f"NO{n},001,,1" for n, pan in enumerate(PANS)]
+    lines.append(f"{M_A},{T_A},2026-10-12T11:00:00,SALE,APPROVED,-1.00,CNY,000000000009,000009,1,{PANS[0]},N9,1,,1")
+    path = folder / "journal.csv"
+    path.write_text("\n".join([JOURNAL_HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def settlement_file(folder: Path) -> Path:
+    lines = [f"2026-10-13,{M_A},商户A,5411,{T_A},2026-10-12T10:0{n}:00,SALE,00000000000{n},{pan},12{n}.00,0.10,"
+             f"12{n - 1 if n else 0}.90,CNY,NO{n}" for n, pan in enumerate(PANS)]
+    path = folder / "settlement.csv"
+    path.write_text("\n".join([SETTLEMENT_HEADER, *lines[:1]]) + "\n", encoding="gb18030")
+    return path
+
+
+def switch_log(folder: Path) -> Path:
+    messages = []
+    for n, pan in enumerate(PANS):
+        request = {"t": "0200", "2": pan, "3": "000000", "4": f"{(n + 1) * 1000:012d}", "7": f"10121{n}0000",
+                   "11": f"10000{n}", "12": f"1{n}0000", "13": "1012", "37": f"10000000000{n}", "41": T_A,
+                   "42": M_A, "49": "156"}
+        messages.append(bytes(iso8583.encode(dict(request), default_ascii)[0]))
+        messages.append(bytes(iso8583.encode({**request, "t": "0210", "39": "00", "38": "654321"}, default_ascii)[0]))
+    messages.append(messages[0][:-4])  # a truncated message: rejected, and its PAN must not be echoed
+    path = folder / "switch.log"
+    path.write_bytes(b"\n".join(messages) + b"\n")
+    return path
+
+
+def recoup(args: list[str], database_url: str, monkeypatch: pytest.MonkeyPatch,
+           capsys: pytest.CaptureFixture[str]) -> str:
+    monkeypatch.setenv("RECOUP_DATABASE_URL", database_url)
+    monkeypatch.setenv("RECOUP_CARD_TOKEN_KEY", "test-card-key")
+    monkeypatch.setenv("RECOUP_USER", World.username("A", Role.ADMIN))
+    monkeypatch.setattr(sys, "argv", ["recoup", *args])
+    get_settings.cache_clear()
+    code = 0
+    try:
+        main()
+    except SystemExit as done:
+        code = int(done.code or 0)
+    finally:
+        get_settings.cache_clear()
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out + captured.err
+
+
+def database_bytes(database_url: str) -> bytes:
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.split("///", 1)[1])
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    return subprocess.run([_bin("pg_dump"), "--dbname", url], capture_output=True, check=True, timeout=120).stdout
+
+
+def test_no_full_card_number_survives_anywhere(world: World, database_url: str, tmp_path: Path, client: TestClient,
+                                               monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen = [
+        recoup(["import", "journal", str(journal_file(tmp_path)), "--skip-bad-rows", "--rejects",
+                str(tmp_path / "journal.rejects.csv")], database_url, monkeypatch, capsys),
+        recoup(["import", "settlement", str(settlement_file(tmp_path))], database_url, monkeypatch, capsys),
+        recoup(["import", "iso8583", str(switch_log(tmp_path)), "--year", "2026", "--skip-bad-rows", "--rejects",
+                str(tmp_path / "switch.rejects.csv")], database_url, monkeypatch, capsys),
+    ]
+    for source in ("journal", "settlement"):
+        for fmt in ("csv", "json", "table"):
+            seen.append(recoup(["search", "--in", source, "--format", fmt], database_url, monkeypatch, capsys))
+    exported = seen[3]
+    assert "622848******5678" in exported
+    assert "411111******1111" in exported
+    headers = {"Authorization": f"Bearer {token_for(world.database, World.username('A', Role.ADMIN))}"}
+    listing = client.get("/api/v1/transactions", headers=headers).json()
+    assert len(listing["items"]) == 8
+    seen += [str(listing), client.get(f"/api/v1/transactions/{listing['items'][0]['id']}", headers=headers).text]
+    seen += [(tmp_path / name).read_text(encoding="utf-8") for name in ("journal.rejects.csv", "switch.rejects.csv")]
+    seen.append(caplog.text)
+    everything = "\n".join(seen).encode() + database_bytes(database_url)
+    assert b"622848******5678" in everything
+    for pan in PANS:
+        assert pan.encode() not in everything, pan
