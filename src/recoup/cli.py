@@ -6,8 +6,8 @@ import logging
 import sys
 from typing import Annotated
 
-import click
 import typer
+from typer._click.exceptions import ClickException  # Typer ships its own Click
 
 from recoup.audit.cli import app as audit_app
 from recoup.auth.cli import app as user_app
@@ -94,12 +94,12 @@ def main() -> None:
         code = command.main(args=sys.argv[1:], prog_name="recoup", standalone_mode=False)
         if isinstance(code, int) and code:  # typer.Exit(n) is returned, not raised, outside standalone mode
             sys.exit(code)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         sys.exit(done.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as usage:
+    except ClickException as usage:
         usage.show()
         sys.exit(usage.exit_code)
     except RecoupError as error:

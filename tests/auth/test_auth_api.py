@@ -71,3 +71,11 @@ def test_cli_refuses_short_password_and_duplicate(world: World, settings: Settin
     assert dup.returncode == 1
     assert "exists already" in dup.stderr
     assert "Traceback" not in dup.stderr + short.stderr
+
+
+def test_cli_usage_errors_are_clear_and_exit_2(world: World, settings: Settings) -> None:
+    for args in (["user", "list", "--bogus"], ["no-such-command"]):
+        done = run_cli(args, settings.resolved_database_url)
+        assert done.returncode == 2
+        assert "Error:" in done.stderr
+        assert "Traceback" not in done.stderr

@@ -97,3 +97,66 @@ def test_db_reconcile_filters_and_scope(stored_samples: Path, settings: Settings
     auditor = run_cli(["reconcile", "--db", "--save", "--user", "a-auditor"], url)
     assert auditor.returncode == 1
     assert "may not reconcile" in auditor.stderr
+
+
+def _case_of(url: str, kind: str) -> dict[str, object]:
+    cases = json.loads(run_cli(["case", "list", "--format", "json", "--user", "a-admin"], url).stdout)
+    return next(case for case in cases if case["kind"] == kind)
+
+
+def test_sample_journey_refund_confirmed_by_the_next_settlement(stored_samples: Path, settings: Settings,
+                                                                tmp_path: Path) -> None:
+    """Issue 5's walk: cases from the samples, an idempotent refund, its confirmation by a later file."""
+    url = settings.resolved_database_url
+    assert run_cli(["reconcile", "--db", "--save", "--user", "a-admin"], url).returncode == 0
+    case = _case_of(url, "OVERCHARGE")
+    number, stake = str(case["number"]), str(case["amount_at_stake"])
+    refund = ["case", "refund", number, "--amount", stake, "--idempotency-key", "k1", "--user", "a-admin"]
+    first, second = run_cli(refund, url), run_cli(refund, url)
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0
+    assert "nothing was done again" in second.stdout
+    too_much = run_cli(["case", "refund", number, "--amount", "0.01", "--idempotency-key", "k2", "--user",
+                        "a-admin"], url)
+    assert too_much.returncode == 1
+    assert "exceeds what is left" in too_much.stderr
+    assert run_cli(["ledger", "verify"], url).returncode == 0
+
+    with (RECON / "settlement.csv").open(encoding="utf-8") as handle:
+        sale = next(row for row in csv.DictReader(handle) if row["rrn"] == case["rrn"])
+    later = tmp_path / "settlement-next.csv"
+    refund_line = {**sale, "settle_date": "2026-10-16", "txn_type": "REFUND", "rrn": "990000000001",
+                   "txn_time": "2026-10-15T10:00:00+08:00", "amount": stake, "fee": "0.00", "net_amount": stake}
+    with later.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(sale))
+        writer.writeheader()
+        writer.writerow(refund_line)
+    imported = run_cli(["import", "settlement", str(later), "--user", "a-admin"], url)
+    assert imported.returncode == 0, imported.stderr
+    assert "1 recovery action(s) confirmed" in imported.stdout + imported.stderr
+    shown = json.loads(run_cli(["case", "show", number, "--format", "json", "--user", "a-admin"], url).stdout)
+    assert shown["state"] == "RESOLVED"
+    assert shown["amount_recovered"] == stake
+    assert [(a["kind"], a["state"], a["idempotency_key"]) for a in shown["actions"]] == [("REFUND", "CONFIRMED", "k1")]
+    assert run_cli(["ledger", "verify"], url).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbarimg (zbar-tools) is installed by make test")
+def test_sample_undercharge_qr_is_read_by_an_independent_reader(stored_samples: Path, settings: Settings,
+                                                               tmp_path: Path) -> None:
+    import subprocess
+
+    from recoup.recovery.emvqr import read_payment_request
+
+    url = settings.resolved_database_url
+    assert run_cli(["reconcile", "--db", "--save", "--user", "a-admin"], url).returncode == 0
+    case = _case_of(url, "UNDERCHARGE")
+    png = tmp_path / "qr.png"
+    made = run_cli(["case", "collect", str(case["number"]), "--amount", str(case["amount_at_stake"]),
+                    "--idempotency-key", "qr1", "--qr", str(png), "--user", "a-admin"], url)
+    assert made.returncode == 0, made.stderr
+    payload = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    request = read_payment_request(payload)  # validates the CRC
+    assert request.bill_number == case["number"]
+    assert request.amount.major == case["amount_at_stake"]

@@ -180,7 +180,8 @@ def render_png(payload: str, path: Path | str, scale: int = 8) -> None:
 
 def _qr(payload: str) -> segno.QRCode:
     parse_payload(payload)  # never print a code a wallet would refuse
-    return segno.make(payload, error="m", micro=False, encoding="utf-8")
+    # ECI 26 declares UTF-8, so readers do not guess another encoding for Chinese names.
+    return segno.make(payload, error="m", micro=False, encoding="utf-8", eci=True)
 
 
 def _split(text: str, where: str = "the payload") -> dict[str, str]:

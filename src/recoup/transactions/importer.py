@@ -30,6 +30,7 @@ from recoup.merchants.repository import scoped_merchants
 from recoup.transactions import registry_import
 from recoup.transactions.contacts import ContactSealer
 from recoup.transactions.duck import configure
+from recoup.transactions.follow_up import follow_journal, follow_settlement
 from recoup.transactions.loading import RowTransform, bulk_insert, dialect_of
 from recoup.transactions.models import ImportBatch
 from recoup.transactions.reject_file import write_message_rejects, write_reject_file
@@ -84,6 +85,8 @@ class ImportReport:
     flagged_stopped: dict[str, int] = field(default_factory=dict)  # terminal -> lines flagged
     warnings: list[str] = field(default_factory=list)
     reject_file: str | None = None
+    ledger_posted: int = 0  # settlement lines booked in the ledger
+    recoveries_confirmed: int = 0  # refunds, reversals, collections the new lines confirmed
 
     def summary(self) -> str:
         if self.already_imported:
@@ -96,6 +99,8 @@ class ImportReport:
             parts.append(f"{self.left_out} of other tenants left out")
         if self.rejected_rows:
             parts.append(f"{self.rejected_rows} rejected")
+        if self.recoveries_confirmed:
+            parts.append(f"{self.recoveries_confirmed} recovery action(s) confirmed")
         if self.flagged_stopped:
             parts.append(f"{sum(self.flagged_stopped.values())} flagged: terminal stopped")
         return f"{self.file_name} ({self.kind}, import #{self.batch_id}): " + ", ".join(parts)
@@ -299,9 +304,13 @@ def _store_transactions(job: _Job, staged: Staged, import_id: int) -> None:
                                   total=staged.good_rows, transform=transform,
                                   progress=lambda done: job.tell("storing", done, staged.good_rows))
     report.already_present = staged.good_rows - report.imported
+    session.flush()
     if job.kind in ("journal", "iso8583"):
         report.flagged_stopped, notes = after_journal_warnings(session, job.con, tenant_id, import_id)
         report.warnings += notes
+        report.recoveries_confirmed = follow_journal(session, import_id)
+    elif job.kind == "settlement":
+        report.ledger_posted, report.recoveries_confirmed = follow_settlement(session, import_id)
 
 
 def _stopped_terminals(session: Session, con: duckdb.DuckDBPyConnection, tenant_id: int) -> None:
