@@ -7,12 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from tests.support.factories import OBJECTS, World
 
 from recoup.audit.models import AuditEntry
-from recoup.auth import passwords
 from recoup.auth.models import User
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Role
@@ -30,12 +28,6 @@ M_B, T_B = OBJECTS["B"]
 PAN = "6228480012345678"
 JOURNAL_HEADER = ("merchant_id,terminal_id,txn_time,txn_type,status,amount,currency,rrn,stan,auth_code,card,"
                   "order_no,cashier_id,orig_rrn,batch_no")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The users of `world` are hashed with the cheapest Argon2 parameters: these tests are not about passwords."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def jline(rrn: str, amount: str = "128.00", *, card: str = PAN, txn_type: str = "SALE", status: str = "APPROVED",

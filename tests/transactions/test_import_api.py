@@ -9,25 +9,16 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.support.factories import OBJECTS, PASSWORD, World, token_for
 
-from recoup.auth import passwords
 from recoup.auth.roles import Role
 from recoup.transactions.layouts import JOURNAL_LAYOUT
 from recoup.transactions.models import ImportBatch, JournalLine
 
 M_A, T_A = OBJECTS["A"]
 ADMIN = World.username("A", Role.ADMIN)
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The users of `world` are hashed with the cheapest Argon2 parameters: these tests are not about passwords."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def journal_bytes(count: int, *, bad_amount_at: int | None = None) -> bytes:

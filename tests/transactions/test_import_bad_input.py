@@ -8,13 +8,11 @@ from pathlib import Path
 
 import iso8583
 import pytest
-from argon2 import PasswordHasher
 from iso8583.specs import default_ascii
 from sqlalchemy import func, select
 from tests.support.factories import OBJECTS, World
 
 from recoup.audit.models import AuditEntry
-from recoup.auth import passwords
 from recoup.auth.roles import Role
 from recoup.cli import main
 from recoup.config import get_settings
@@ -23,12 +21,6 @@ from recoup.transactions.models import ImportBatch, JournalLine, Order
 M_A, T_A = OBJECTS["A"]
 HEADER = ("merchant_id,terminal_id,txn_time,txn_type,status,amount,currency,rrn,stan,auth_code,card,order_no,"
           "cashier_id,orig_rrn,batch_no")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The users of `world` are hashed with the cheapest Argon2 parameters: these tests are not about passwords."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def line(amount: str = "128.00", *, at: str = "2026-10-12T10:00:00", currency: str = "CNY",

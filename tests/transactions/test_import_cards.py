@@ -10,13 +10,11 @@ from pathlib import Path
 
 import iso8583
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from iso8583.specs import default_ascii
 from tests.support.factories import OBJECTS, World, token_for
 from tests.support.postgres import _bin
 
-from recoup.auth import passwords
 from recoup.auth.roles import Role
 from recoup.cli import main
 from recoup.config import get_settings
@@ -27,12 +25,6 @@ JOURNAL_HEADER = ("merchant_id,terminal_id,txn_time,txn_type,status,amount,curre
                   "order_no,cashier_id,orig_rrn,batch_no")
 SETTLEMENT_HEADER = ("settle_date,merchant_id,merchant_name,mcc,terminal_id,txn_time,txn_type,rrn,card,amount,fee,"
                      "net_amount,currency,order_no")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The users of `world` are hashed with the cheapest Argon2 parameters: these tests are not about passwords."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def journal_file(folder: Path) -> Path:

@@ -10,12 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.support.factories import OBJECTS, PASSWORD, World, token_for
 
-from recoup.auth import passwords
 from recoup.auth.models import User
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Role
@@ -40,12 +38,6 @@ LINES = [
     ("000000000004", "2026-10-14T09:00:00", "SALE", "DECLINED", "1199.50", "621700******1234", T_A, "NO4", "001"),
     ("000000000005", "2026-10-13T14:30:00", "SALE", "APPROVED", "1210.00", "621700******5555", T_A2, "NO5", "003"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The users of `world` are hashed with the cheapest Argon2 parameters: these tests are not about passwords."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def journal_csv(folder: Path) -> Path:

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import iso8583
 import pytest
-from argon2 import PasswordHasher
 from iso8583.specs import default_ascii
 from sqlalchemy import select
 from tests.support.factories import OBJECTS, World
 
-from recoup.auth import passwords
 from recoup.auth.models import User
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Role
@@ -27,12 +25,6 @@ from recoup.transactions.models import JournalLine
 
 M_A, T_A = OBJECTS["A"]
 T_A2 = "61022223"
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The users of `world` are hashed with the cheapest Argon2 parameters: these tests are not about passwords."""
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def journal(folder: Path, name: str, rrns: list[str], terminal_of: dict[str, str] | None = None) -> Path:

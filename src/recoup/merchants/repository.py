@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
+from recoup.auth.scoping import scoped
 from recoup.errors import NotFound
 from recoup.merchants.models import Merchant, Terminal
 
 
 def scoped_merchants(principal: Principal) -> Select[Merchant]:
-    query = select(Merchant).where(Merchant.tenant_id == principal.tenant_id)
-    if principal.limited_to_merchants:
-        query = query.where(Merchant.merchant_id.in_(sorted(principal.merchant_ids)))
-    return query
+    return scoped(Merchant, principal)
 
 
 def scoped_terminals(principal: Principal) -> Select[Terminal]:
-    query = select(Terminal).where(Terminal.tenant_id == principal.tenant_id)
-    if principal.limited_to_merchants:
-        query = query.where(Terminal.merchant_id.in_(sorted(principal.merchant_ids)))
-    return query
+    return scoped(Terminal, principal)
 
 
 def list_merchants(session: Session, principal: Principal) -> list[Merchant]:

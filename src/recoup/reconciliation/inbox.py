@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
+from recoup.auth.scoping import scoped
 from recoup.reconciliation.models import StoredFinding
 
 DAY_ZONE = "Asia/Shanghai"  # days of the inbox filter are merchants' local days (SPEC default zone)
@@ -29,10 +30,7 @@ class FindingFilter:
 
 
 def _scoped(principal: Principal) -> Select[Any]:
-    query = select(StoredFinding).where(StoredFinding.tenant_id == principal.tenant_id)
-    if principal.limited_to_merchants:
-        query = query.where(StoredFinding.merchant_id.in_(sorted(principal.merchant_ids)))
-    return query
+    return scoped(StoredFinding, principal)
 
 
 def _filtered(query: Select[Any], wanted: FindingFilter) -> Select[Any]:

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
+from recoup.auth.scoping import scoped
 from recoup.errors import NotFound
 from recoup.merchants.models import Merchant
 from recoup.transactions.models import ImportBatch, JournalLine, Order, SettlementLine
@@ -19,24 +20,15 @@ SAME_TRANSACTION_WINDOW = timedelta(minutes=5)  # SPEC section 4: a line without
 
 
 def scoped_journal(principal: Principal) -> Select[JournalLine]:
-    query = select(JournalLine).where(JournalLine.tenant_id == principal.tenant_id)
-    if principal.limited_to_merchants:
-        query = query.where(JournalLine.merchant_id.in_(sorted(principal.merchant_ids)))
-    return query
+    return scoped(JournalLine, principal)
 
 
 def scoped_settlement(principal: Principal) -> Select[SettlementLine]:
-    query = select(SettlementLine).where(SettlementLine.tenant_id == principal.tenant_id)
-    if principal.limited_to_merchants:
-        query = query.where(SettlementLine.merchant_id.in_(sorted(principal.merchant_ids)))
-    return query
+    return scoped(SettlementLine, principal)
 
 
 def scoped_orders(principal: Principal) -> Select[Order]:
-    query = select(Order).where(Order.tenant_id == principal.tenant_id)
-    if principal.limited_to_merchants:
-        query = query.where(Order.merchant_id.in_(sorted(principal.merchant_ids)))
-    return query
+    return scoped(Order, principal)
 
 
 def get_journal_line(session: Session, principal: Principal, line_id: int) -> JournalLine:
