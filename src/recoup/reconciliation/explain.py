@@ -98,39 +98,48 @@ def _debited_but_failed(finding: Finding) -> tuple[str, str]:
             f"The terminal showed the sale as {shown_en}, but the settlement shows {amount_en} debited")
 
 
+# The kinds told by one sentence each, filled from `_values`.
+_TEMPLATES: dict[Kind, tuple[str, str]] = {
+    Kind.VOIDED_BUT_SETTLED: ("交易已撤销(撤销 RRN {related}),但结算仍清算了 {charged_zh}",
+                              "The sale was voided (void RRN {related}), yet the settlement cleared {charged_en}"),
+    Kind.UNSETTLED: ("交易 {expected_zh} 已成功,但当天的结算中没有这笔交易",
+                     "The approved sale of {expected_en} is missing from that day's settlement"),
+    Kind.SETTLEMENT_MISMATCH: ("结算金额 {charged_zh} 与终端流水金额 {expected_zh} 不符({long_short_zh} {gap_zh})",
+                               "The settlement cleared {charged_en} where the terminal recorded {expected_en} "
+                               "({long_short_en} by {gap_en})"),
+    Kind.UNKNOWN_SETTLEMENT: ("结算中有一笔 {charged_zh} 的{type_zh}交易,终端流水中没有对应记录",
+                              "The settlement holds a {type_en} of {charged_en} that the terminal journal "
+                              "does not show"),
+    Kind.REFUND_NOT_SETTLED: ("退货 {expected_zh} 已批准(原交易 RRN {related}),但当天的结算中没有这笔退货",
+                              "The approved refund of {expected_en} (of sale RRN {related}) is missing from that "
+                              "day's settlement"),
+    Kind.OVER_REFUND: ("原交易 {expected_zh} 的撤销和退货累计 {charged_zh},超出 {gap_zh}",
+                       "Voids and refunds of the sale of {expected_en} add up to {charged_en}, {gap_en} too much"),
+    Kind.MCC_MISMATCH: ("结算使用的商户类别码 {settled_mcc} 与登记的 {registered_mcc} 不符(疑似跳码)",
+                        "The settlement used merchant category code {settled_mcc}, not the registered "
+                        "{registered_mcc} (possible MCC switching)"),
+    Kind.UNMATCHED_CHARGE: ("扣款 {charged_zh} 没有对应的订单", "A charge of {charged_en} matches no order"),
+    Kind.UNPAID_ORDER: ("订单 {order_no} 金额 {expected_zh} 没有成功的付款",
+                        "Order {order_no} of {expected_en} has no successful payment"),
+}
+
+
+def _values(finding: Finding) -> dict[str, str]:
+    c, e, cur = finding.charged_minor, finding.expected_minor, finding.currency
+    txn_type = finding.note or "SALE"
+    settled, _, registered = (finding.note or "/").partition("/")
+    return {"charged_zh": _zh(c, cur), "charged_en": _en(c, cur), "expected_zh": _zh(e, cur),
+            "expected_en": _en(e, cur), "gap_zh": _zh(abs(c - e), cur), "gap_en": _en(abs(c - e), cur),
+            "long_short_zh": "长款" if c > e else "短款", "long_short_en": "over" if c > e else "short",
+            "type_zh": _TYPE_ZH.get(txn_type, txn_type), "type_en": txn_type.lower(),
+            "settled_mcc": settled, "registered_mcc": registered,
+            "related": finding.related_rrn or "", "order_no": finding.order_no or ""}
+
+
 def _simple(finding: Finding) -> tuple[str, str]:
-    c, e, cur, related = finding.charged_minor, finding.expected_minor, finding.currency, finding.related_rrn
-    kind = finding.kind
-    if kind is Kind.VOIDED_BUT_SETTLED:
-        return (f"交易已撤销(撤销 RRN {related}),但结算仍清算了 {_zh(c, cur)}",
-                f"The sale was voided (void RRN {related}), yet the settlement cleared {_en(c, cur)}")
-    if kind is Kind.UNSETTLED:
-        return (f"交易 {_zh(e, cur)} 已成功,但当天的结算中没有这笔交易",
-                f"The approved sale of {_en(e, cur)} is missing from that day's settlement")
-    if kind is Kind.SETTLEMENT_MISMATCH:
-        word = "长款" if c > e else "短款"
-        return (f"结算金额 {_zh(c, cur)} 与终端流水金额 {_zh(e, cur)} 不符({word} {_zh(abs(c - e), cur)})",
-                f"The settlement cleared {_en(c, cur)} where the terminal recorded {_en(e, cur)} "
-                f"({'over' if c > e else 'short'} by {_en(abs(c - e), cur)})")
-    if kind is Kind.UNKNOWN_SETTLEMENT:
-        txn_type = finding.note or "SALE"
-        return (f"结算中有一笔 {_zh(c, cur)} 的{_TYPE_ZH.get(txn_type, txn_type)}交易,终端流水中没有对应记录",
-                f"The settlement holds a {txn_type.lower()} of {_en(c, cur)} that the terminal journal does not show")
-    if kind is Kind.REFUND_NOT_SETTLED:
-        return (f"退货 {_zh(e, cur)} 已批准(原交易 RRN {related}),但当天的结算中没有这笔退货",
-                f"The approved refund of {_en(e, cur)} (of sale RRN {related}) is missing from that day's settlement")
-    if kind is Kind.OVER_REFUND:
-        return (f"原交易 {_zh(e, cur)} 的撤销和退货累计 {_zh(c, cur)},超出 {_zh(c - e, cur)}",
-                f"Voids and refunds of the sale of {_en(e, cur)} add up to {_en(c, cur)}, {_en(c - e, cur)} too much")
-    if kind is Kind.MCC_MISMATCH:
-        settled, registered = (finding.note or "/").split("/", 1)
-        return (f"结算使用的商户类别码 {settled} 与登记的 {registered} 不符(疑似跳码)",
-                f"The settlement used merchant category code {settled}, not the registered {registered} "
-                f"(possible MCC switching)")
-    if kind is Kind.UNMATCHED_CHARGE:
-        return (f"扣款 {_zh(c, cur)} 没有对应的订单", f"A charge of {_en(c, cur)} matches no order")
-    return (f"订单 {finding.order_no} 金额 {_zh(e, cur)} 没有成功的付款",
-            f"Order {finding.order_no} of {_en(e, cur)} has no successful payment")
+    zh, en = _TEMPLATES[finding.kind]
+    values = _values(finding)
+    return zh.format_map(values), en.format_map(values)
 
 
 _BY_KIND: dict[Kind, Callable[[Finding], tuple[str, str]]] = {

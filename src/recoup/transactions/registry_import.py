@@ -50,6 +50,22 @@ def _apply(target: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _register(session: Session, principal: Principal, outcome: RegistryOutcome, line: int, model: Any,
+              id_column: str, object_id: str, values: dict[str, Any]) -> None:
+    """Add the merchant or terminal, or update it when it is the importer's tenant's; another tenant's is refused."""
+    existing = session.get(model, object_id)
+    if existing is None:
+        session.add(model(**{id_column: object_id}, tenant_id=principal.tenant_id, **values))
+        outcome.added.append(object_id)
+    elif existing.tenant_id != principal.tenant_id:
+        noun = id_column.removesuffix("_id")
+        outcome.rejects.append(Reject(line, id_column, f"{noun} {object_id} is registered elsewhere"))
+    elif _apply(existing, values):
+        outcome.updated.append(object_id)
+    else:
+        outcome.unchanged += 1
+
+
 def import_merchants(session: Session, principal: Principal, tenant_code: str, con: duckdb.DuckDBPyConnection,
                      skipped: list[int], *, leave_out_others: bool, default_timezone: str) -> RegistryOutcome:
     outcome = RegistryOutcome()
@@ -64,19 +80,9 @@ def import_merchants(session: Session, principal: Principal, tenant_code: str, c
                 outcome.rejects.append(Reject(line, "tenant", f"tenant {named_tenant} is not yours ({tenant_code}); "
                                                               f"--tenant {tenant_code} leaves such rows out"))
             continue
-        existing = session.get(Merchant, merchant_id)
-        if existing is not None and existing.tenant_id != principal.tenant_id:
-            outcome.rejects.append(Reject(line, "merchant_id", f"merchant {merchant_id} is registered elsewhere"))
-            continue
         values = {"name": row["name"] or merchant_id, "mcc": row["mcc"],
                   "timezone": row["timezone"] or default_timezone}
-        if existing is None:
-            session.add(Merchant(merchant_id=merchant_id, tenant_id=principal.tenant_id, **values))
-            outcome.added.append(merchant_id)
-        elif _apply(existing, values):
-            outcome.updated.append(merchant_id)
-        else:
-            outcome.unchanged += 1
+        _register(session, principal, outcome, line, Merchant, "merchant_id", merchant_id, values)
     session.flush()
     return outcome
 
@@ -94,19 +100,9 @@ def import_terminals(session: Session, principal: Principal, con: duckdb.DuckDBP
                 outcome.rejects.append(Reject(line, "merchant_id",
                                               f"merchant {row['merchant_id']} is not one of your merchants"))
             continue
-        existing = session.get(Terminal, terminal_id)
-        if existing is not None and existing.tenant_id != principal.tenant_id:
-            outcome.rejects.append(Reject(line, "terminal_id", f"terminal {terminal_id} is registered elsewhere"))
-            continue
         values: dict[str, Any] = {name: row[name] or "" for name in TERMINAL_FIELDS[:5]}
         values |= {name: _date(row[name]) for name in TERMINAL_FIELDS[5:]}
-        if existing is None:
-            session.add(Terminal(terminal_id=terminal_id, tenant_id=principal.tenant_id, **values))
-            outcome.added.append(terminal_id)
-        elif _apply(existing, values):
-            outcome.updated.append(terminal_id)
-        else:
-            outcome.unchanged += 1
+        _register(session, principal, outcome, line, Terminal, "terminal_id", terminal_id, values)
     session.flush()
     return outcome
 

@@ -153,64 +153,35 @@ def build_filters(values: Mapping[str, str | None], *, default_timezone: str, cu
     return filters
 
 
-def _common(query: Select[Any], model: Any, filters: SearchFilters, time_column: Any, amount_column: Any,
-            ) -> Select[Any]:
-    if filters.order_no:
-        query = query.where(model.order_no == filters.order_no)
-    if filters.terminal:
-        query = query.where(model.terminal_id == filters.terminal)
-    if filters.merchant:
-        query = query.where(model.merchant_id == filters.merchant)
-    if filters.amount_min is not None:
-        query = query.where(amount_column >= filters.amount_min)
-    if filters.amount_max is not None:
-        query = query.where(amount_column <= filters.amount_max)
-    if filters.time_from is not None:
-        query = query.where(time_column >= filters.time_from)
-    if filters.time_until is not None:
-        query = query.where(time_column < filters.time_until)
-    return query
-
-
-def _card_and_ids(query: Select[Any], model: Any, filters: SearchFilters) -> Select[Any]:
-    if filters.rrn:
-        query = query.where(model.rrn == filters.rrn)
-    if filters.stan:
-        query = query.where(model.stan == filters.stan)
-    if filters.last4:
-        query = query.where(model.card_last4 == filters.last4)
-    if filters.txn_type:
-        query = query.where(model.txn_type == filters.txn_type)
-    return query
+# Filter -> column compared for equality; APPLIES says which filters a source answers.
+_EQUALS = {"order_no": "order_no", "rrn": "rrn", "stan": "stan", "last4": "card_last4", "terminal": "terminal_id",
+           "merchant": "merchant_id", "cashier": "cashier_id", "auth_code": "auth_code", "status": "status",
+           "txn_type": "txn_type"}
+_MODELS: dict[str, Any] = {"journal": JournalLine, "settlement": SettlementLine, "orders": Order}
+_SCOPED = {"journal": scoped_journal, "settlement": scoped_settlement, "orders": scoped_orders}
+_TIME_COLUMN = {"journal": "txn_time", "settlement": "txn_time", "orders": "created_at"}
+_AMOUNT_COLUMN = {"journal": "amount_minor", "settlement": "amount_minor", "orders": "expected_minor"}
 
 
 def search_query(principal: Principal, filters: SearchFilters, *, newest_first: bool = False) -> Select[Any]:
     """The scoped query of `filters.source`, ordered by time (then id)."""
-    if filters.source == "orders":
-        query = _common(scoped_orders(principal), Order, filters, Order.created_at, Order.expected_minor)
-        if filters.cashier:
-            query = query.where(Order.cashier_id == filters.cashier)
-        order = (Order.created_at, Order.id)
-    elif filters.source == "settlement":
-        query = _common(scoped_settlement(principal), SettlementLine, filters, SettlementLine.txn_time,
-                        SettlementLine.amount_minor)
-        query = _card_and_ids(query, SettlementLine, filters)
-        order = (SettlementLine.txn_time, SettlementLine.id)
-    else:
-        query = _journal(principal, filters)
-        order = (JournalLine.txn_time, JournalLine.id)
-    return query.order_by(*(column.desc() for column in order) if newest_first else order)
-
-
-def _journal(principal: Principal, filters: SearchFilters) -> Select[Any]:
-    query = _common(scoped_journal(principal), JournalLine, filters, JournalLine.txn_time, JournalLine.amount_minor)
-    query = _card_and_ids(query, JournalLine, filters)
-    if filters.cashier:
-        query = query.where(JournalLine.cashier_id == filters.cashier)
-    if filters.auth_code:
-        query = query.where(JournalLine.auth_code == filters.auth_code)
-    if filters.status:
-        query = query.where(JournalLine.status == filters.status)
-    if filters.flagged is not None:
+    source = filters.source
+    model = _MODELS[source]
+    query: Select[Any] = _SCOPED[source](principal)
+    for name, column in _EQUALS.items():
+        value = getattr(filters, name)
+        if value is not None and name in APPLIES[source]:
+            query = query.where(getattr(model, column) == value)
+    moment, amount = getattr(model, _TIME_COLUMN[source]), getattr(model, _AMOUNT_COLUMN[source])
+    if filters.amount_min is not None:
+        query = query.where(amount >= filters.amount_min)
+    if filters.amount_max is not None:
+        query = query.where(amount <= filters.amount_max)
+    if filters.time_from is not None:
+        query = query.where(moment >= filters.time_from)
+    if filters.time_until is not None:
+        query = query.where(moment < filters.time_until)
+    if filters.flagged is not None and source == "journal":
         query = query.where(JournalLine.flagged_stopped.is_(filters.flagged))
-    return query
+    order = (moment, model.id)
+    return query.order_by(*(column.desc() for column in order) if newest_first else order)
