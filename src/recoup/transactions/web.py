@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import Path as Path_
 from fastapi.responses import HTMLResponse
 
 from recoup.errors import InvalidInput
 from recoup.transactions.api import saved_upload
+from recoup.transactions.import_jobs import ImportBoard, ImportJob
 from recoup.transactions.importer import KINDS, ImportOptions, ImportRejected, import_file
 from recoup.transactions.repository import recent_imports
 from recoup.transactions.search import SOURCES, build_filters
 from recoup.transactions.service import journal_detail, search_rows, settlement_detail
 from recoup.web.csrf import check_csrf
-from recoup.web.deps import SessionDep, SettingsDep, WebUser
+from recoup.web.deps import SessionDep, SettingsDep, WebUser, database
 from recoup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+_BOARD_LOCK = threading.Lock()
 PAGE_ROWS = 100
 SEARCH_FIELDS = ("order_no", "rrn", "stan", "amount", "min", "max", "from", "to", "last4", "terminal", "merchant",
                  "cashier", "auth_code", "status", "type", "in")
@@ -37,9 +41,7 @@ def upload(request: Request, principal: WebUser, session: SessionDep, settings: 
            skip_bad_rows: Annotated[bool, Form()] = False, year: Annotated[str, Form(max_length=4)] = "",
            ) -> HTMLResponse:
     name = Path(file.filename or "upload").name
-    if year and not year.isdigit():
-        raise InvalidInput("the year must be four digits")
-    options = ImportOptions(skip_bad_rows=skip_bad_rows, year=int(year) if year else None, file_name=name)
+    options = _options(name, skip_bad_rows, year)
     try:
         with tempfile.TemporaryDirectory(prefix="recoup-upload-") as folder:
             report = import_file(session, principal, kind, saved_upload(file, Path(folder)), settings, options)
@@ -48,6 +50,44 @@ def upload(request: Request, principal: WebUser, session: SessionDep, settings: 
                       file_name=name, kind=kind, rejects=rejected.rejects, rejected_rows=rejected.rejected_rows)
     return render(request, "transactions/import_result.html", user=principal, report=report, file_name=name,
                   kind=kind, rejects=report.rejects, rejected_rows=report.rejected_rows)
+
+
+def _options(name: str, skip_bad_rows: bool, year: str) -> ImportOptions:
+    if year and not (year.isdigit() and len(year) == 4):
+        raise InvalidInput("the year must be four digits")
+    return ImportOptions(skip_bad_rows=skip_bad_rows, year=int(year) if year else None, file_name=name)
+
+
+def import_board(request: Request) -> ImportBoard:
+    """The app's board of background imports (made on first use)."""
+    with _BOARD_LOCK:
+        board: ImportBoard | None = getattr(request.app.state, "import_board", None)
+        if board is None:
+            board = request.app.state.import_board = ImportBoard()
+    return board
+
+
+def _job_fragment(request: Request, job: ImportJob) -> HTMLResponse:
+    return render(request, "transactions/_import_job.html", job=job, report=job.report, file_name=job.file_name,
+                  kind=job.kind, rejects=job.rejects, rejected_rows=job.rejected_rows)
+
+
+@router.post("/imports/jobs", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
+def start_upload(request: Request, principal: WebUser, settings: SettingsDep,
+                 kind: Annotated[str, Form(max_length=20)], file: UploadFile,
+                 skip_bad_rows: Annotated[bool, Form()] = False, year: Annotated[str, Form(max_length=4)] = "",
+                 ) -> HTMLResponse:
+    """The page's upload: the import runs in the background and this answers at once with its progress."""
+    options = _options(Path(file.filename or "upload").name, skip_bad_rows, year)
+    upload = saved_upload(file, Path(tempfile.mkdtemp(prefix="recoup-upload-")))
+    job = import_board(request).start(database(request), principal, kind.strip().lower(), upload, settings, options)
+    return _job_fragment(request, job)
+
+
+@router.get("/imports/jobs/{job_id}", response_class=HTMLResponse)
+def upload_progress(job_id: Annotated[str, Path_(max_length=40)], request: Request, principal: WebUser,
+                    ) -> HTMLResponse:
+    return _job_fragment(request, import_board(request).get(job_id, principal))
 
 
 @router.get("/transactions", response_class=HTMLResponse)
