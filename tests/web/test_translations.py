@@ -1,0 +1,23 @@
+"""Every page works in Chinese and English: each fixed text of a template has its Chinese translation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+import recoup
+
+WEB = Path(recoup.__file__).parent / "web"
+_TEXT = re.compile(r'''_\(\s*"((?:[^"\\]|\\.)*)"\s*\)''')
+
+
+def test_every_template_text_has_a_chinese_translation() -> None:
+    with (WEB / "locale/zh_CN/LC_MESSAGES/messages.po").open("rb") as handle:
+        chinese = {message.id: message.string for message in read_po(handle) if message.id}
+    texts = {(path.name, match.group(1)) for path in (WEB / "templates").rglob("*.html")
+             for match in _TEXT.finditer(path.read_text(encoding="utf-8"))}
+    assert len(texts) > 100  # the scan found the templates' texts
+    untranslated = sorted((name, text) for name, text in texts if not chinese.get(text))
+    assert untranslated == []
