@@ -189,17 +189,20 @@ WHERE NOT EXISTS (SELECT 1 FROM rc_rule2 r WHERE r.order_line = o.line_no)
 DEBITED_BUT_FAILED_TABLE = _DEBITED_BUT_FAILED
 DEBITED_BUT_FAILED = f"SELECT {', '.join(FINDING_COLUMNS)} FROM rc_debited_but_failed"
 
-# (label, query) in the order they run; MCC_MISMATCH only with a merchant registry.
-DETECTORS: tuple[tuple[str, str], ...] = (
-    ("over- and undercharges", _PAYMENT_SUMS),
-    ("duplicate charges", _DUPLICATES),
+# (label, query) in the order they run, by the phase whose relations they read (see
+# steps.SETTLEMENT_STEPS); MCC_MISMATCH only with a merchant registry.
+SETTLEMENT_DETECTORS: tuple[tuple[str, str], ...] = (
     ("debited but failed", DEBITED_BUT_FAILED),
     ("voided but settled", _VOIDED_BUT_SETTLED),
-    ("unsettled sales", _UNSETTLED),
     ("settlement mismatches", _SETTLEMENT_MISMATCH),
     ("unknown settlement lines", _UNKNOWN_SETTLEMENT),
     ("refunds not settled", _REFUND_NOT_SETTLED),
     ("over-refunds", _OVER_REFUND),
+)
+ORDER_DETECTORS: tuple[tuple[str, str], ...] = (
+    ("over- and undercharges", _PAYMENT_SUMS),
+    ("duplicate charges", _DUPLICATES),
+    ("unsettled sales", _UNSETTLED),
     ("unmatched charges", _UNMATCHED_CHARGE),
     ("unpaid orders", _UNPAID_ORDER),
 )

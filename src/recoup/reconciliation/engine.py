@@ -2,7 +2,9 @@
 
 SQL does the bulk work over the relations in a DuckDB connection; the two order-dependent greedy
 rules (rule 2 linking and anchored duplicate groups) run in Python over the few candidates SQL
-hands them. Nothing here knows where the relations came from.
+hands them. Nothing here knows where the relations came from. The work comes in two phases, the
+first reading the settlement and the second the orders, so that a caller short of memory need not
+hold both (service.py); reconcile_relations runs both.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from recoup.reconciliation.linking import LinkCandidate, best_first_links
 from recoup.reconciliation.sources import source_warnings
 
 StepListener = Callable[[str], None]
-WORKING_TABLES = ("rc_undoing", "rc_refs", "rc_journal_days", "rc_sales", "rc_js", "rc_stan_pairs", "rc_unsettled",
-                  "rc_settled_days", "rc_ordered_days", "rc_free_orders", "rc_rule2", "rc_dups", "rc_order_gaps",
-                  "rc_debited_but_failed")
-WORKING_VIEWS = ("rc_payments", "rc_linked")
+WORKING_TABLES = ("rc_undoing", "rc_refs", "rc_journal_days", "rc_sale_orders", "rc_js", "rc_stan_pairs",
+                  "rc_unsettled", "rc_settled_days", "rc_ordered_days", "rc_free_orders", "rc_rule2", "rc_dups",
+                  "rc_order_gaps", "rc_debited_but_failed")
+WORKING_VIEWS = ("rc_payments", "rc_linked", "rc_sales")
 
 
 @dataclass
@@ -35,7 +37,8 @@ class EngineResult:
 
 def step_count(*, with_merchants: bool) -> int:
     """How many times the engine calls its step listener (for progress bars)."""
-    return len(steps.PREPARATION) + 5 + len(detectors.DETECTORS) + (1 if with_merchants else 0)
+    return (len(steps.SETTLEMENT_STEPS) + len(steps.ORDER_STEPS) + 5 + len(detectors.SETTLEMENT_DETECTORS)
+            + len(detectors.ORDER_DETECTORS) + (1 if with_merchants else 0))
 
 
 def _drop_working(con: duckdb.DuckDBPyConnection) -> None:
@@ -45,18 +48,20 @@ def _drop_working(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _insert_pairs(con: duckdb.DuckDBPyConnection, table: str, pairs: Sequence[tuple[int, int]]) -> None:
-    if pairs:
-        firsts, seconds = zip(*pairs, strict=True)
-        con.execute(f"INSERT INTO {table} SELECT unnest(?::BIGINT[]), unnest(?::BIGINT[])",
-                    [list(firsts), list(seconds)])
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[int, ...]]) -> None:
+    """Insert rows of BIGINTs, one array per column."""
+    if rows:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        unnested = ", ".join("unnest(?::BIGINT[])" for _ in columns)
+        con.execute(f"INSERT INTO {table} SELECT {unnested}", columns)
 
 
 def _link_rule_two(con: duckdb.DuckDBPyConnection) -> int:
-    rows = con.execute(steps.LINK_CANDIDATES).fetchall()
-    links = best_first_links(LinkCandidate(*row) for row in rows)
+    candidates = [LinkCandidate(*row) for row in con.execute(steps.LINK_CANDIDATES).fetchall()]
+    expected = {candidate.order_line: candidate.order_minor for candidate in candidates}
+    links = best_first_links(candidates)
     con.execute(steps.RULE2_TABLE)
-    _insert_pairs(con, "rc_rule2", links)
+    _insert_rows(con, "rc_rule2", [(sale, order, expected[order]) for sale, order in links])
     return len(links)
 
 
@@ -64,7 +69,7 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection) -> int:
     rows = con.execute(steps.DUPLICATE_CANDIDATES).fetchall()
     duplicates = find_duplicates(SaleForDuplicates(*row) for row in rows)
     con.execute(steps.DUPLICATES_TABLE)
-    _insert_pairs(con, "rc_dups", duplicates)
+    _insert_rows(con, "rc_dups", duplicates)
     return len(duplicates)
 
 
@@ -85,12 +90,28 @@ def _detect(con: duckdb.DuckDBPyConnection, queries: Iterable[tuple[str, str]],
     return found
 
 
-def reconcile_relations(con: duckdb.DuckDBPyConnection, *, with_merchants: bool,
-                        on_step: StepListener | None = None) -> EngineResult:
-    """Every SPEC section 4 finding over the relations orders, journal, settlement (and merchants)."""
+def settlement_phase(con: duckdb.DuckDBPyConnection, *, with_merchants: bool,
+                     on_step: StepListener | None = None) -> list[Finding]:
+    """The findings of journal against settlement (and the merchant registry). Reads the relations
+    journal, settlement and merchants; leaves the working tables order_phase needs, none of which
+    reads the settlement: a caller may drop it before loading the orders."""
     notify: StepListener = on_step or (lambda _label: None)
     _drop_working(con)
-    for label, sql in steps.PREPARATION:
+    for label, sql in steps.SETTLEMENT_STEPS:
+        notify(label)
+        con.execute(sql)
+    notify("failed sales the settlement cleared")
+    con.execute(detectors.DEBITED_BUT_FAILED_TABLE)
+    queries = list(detectors.SETTLEMENT_DETECTORS) + ([detectors.MCC_DETECTOR] if with_merchants else [])
+    return _detect(con, queries, notify)
+
+
+def order_phase(con: duckdb.DuckDBPyConnection, *, with_merchants: bool,
+                on_step: StepListener | None = None) -> EngineResult:
+    """The findings of sales against orders, after settlement_phase. Reads the relations journal,
+    orders (and merchants, for warnings) and the first phase's working tables."""
+    notify: StepListener = on_step or (lambda _label: None)
+    for label, sql in steps.ORDER_STEPS:
         notify(label)
         con.execute(sql)
     notify("linking sales to orders")
@@ -101,10 +122,14 @@ def reconcile_relations(con: duckdb.DuckDBPyConnection, *, with_merchants: bool,
     notify("payments")
     con.execute(steps.PAYMENTS)
     con.execute(steps.ORDER_GAPS)
-    notify("failed sales the settlement cleared")
-    con.execute(detectors.DEBITED_BUT_FAILED_TABLE)
-    queries = list(detectors.DETECTORS) + ([detectors.MCC_DETECTOR] if with_merchants else [])
-    findings = _detect(con, queries, notify)
+    findings = _detect(con, detectors.ORDER_DETECTORS, notify)
     notify("checking the sources agree")
-    warnings = source_warnings(con, with_merchants=with_merchants)
-    return EngineResult(findings, warnings)
+    return EngineResult(findings, source_warnings(con, with_merchants=with_merchants))
+
+
+def reconcile_relations(con: duckdb.DuckDBPyConnection, *, with_merchants: bool,
+                        on_step: StepListener | None = None) -> EngineResult:
+    """Every SPEC section 4 finding over the relations orders, journal, settlement (and merchants)."""
+    first = settlement_phase(con, with_merchants=with_merchants, on_step=on_step)
+    result = order_phase(con, with_merchants=with_merchants, on_step=on_step)
+    return EngineResult(first + result.findings, result.warnings)

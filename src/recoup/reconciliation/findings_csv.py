@@ -21,20 +21,27 @@ HEADER = ("finding_id", "kind", "cause", "merchant_id", "terminal_id", "rrn", "r
           "charged_amount", "expected_amount", "difference", "currency", "confidence", "explanation")
 
 
+def _order_with_key(finding: Finding, key: str) -> tuple[object, ...]:
+    return (finding.kind.value, finding.rrn or "", finding.order_no or "", key, finding.charged_minor,
+            finding.expected_minor, finding.currency, str(finding.event_time), str(finding.other_time),
+            finding.note or "")
+
+
 def _full_order(finding: Finding) -> tuple[object, ...]:
     """Sort by kind, rrn, order_no (SPEC), then by everything else, so ties never fall to input order."""
-    return (*finding.sort_key, finding.charged_minor, finding.expected_minor, finding.currency,
-            str(finding.event_time), str(finding.other_time), finding.note or "")
+    return _order_with_key(finding, finding.key)
 
 
 def ordered_rows(findings: Iterable[Finding]) -> list[list[str]]:
     """CSV rows (without header) in output order; a key seen twice gets '#2', '#3'... in its id."""
+    keyed = [(finding, finding.key) for finding in findings]  # the key joins five texts: once each
+    keyed.sort(key=lambda pair: _order_with_key(*pair))
     seen: dict[str, int] = {}
     rows = []
-    for finding in sorted(findings, key=_full_order):
-        identity = f"{finding.kind.value}|{finding.key}"
+    for finding, own_key in keyed:
+        identity = f"{finding.kind.value}|{own_key}"
         seen[identity] = seen.get(identity, 0) + 1
-        key = finding.key if seen[identity] == 1 else f"{finding.key}#{seen[identity]}"
+        key = own_key if seen[identity] == 1 else f"{own_key}#{seen[identity]}"
         rows.append([
             finding_id(finding.kind.value, key), finding.kind.value, finding.cause.value if finding.cause else "",
             finding.merchant_id, finding.terminal_id or "", finding.rrn or "", finding.related_rrn or "",

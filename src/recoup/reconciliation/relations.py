@@ -4,6 +4,10 @@ Whatever fills them (the CSV loader, or later the database for --db), the engine
 relations with these columns. Times are UTC instants; `local_date` is the merchant-local date of
 the row's time; amounts are BIGINT minor units; `line_no` identifies a row within its relation
 (the file line for CSV input) and is never used to order anything.
+
+A source may hold a column in a narrower type that compares the same way (`fits_relation`): a file
+run keeps currency, txn_type and status as ENUM types and card tokens as 64-bit run tokens (they
+only compare cards within the run).
 """
 
 from __future__ import annotations
@@ -34,6 +38,20 @@ RELATION_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("stan", "VARCHAR"),
     ),
 }
+
+
+_ENUM_CODES = frozenset({"currency", "txn_type", "status"})
+_RUN_TOKEN = "UBIGINT"
+
+
+def fits_relation(relation: str, column: str, column_type: str) -> bool:
+    """Whether a column of this type may stand for the declared column (the same, or narrower)."""
+    declared = dict(RELATION_COLUMNS[relation])[column]
+    if column_type == declared:
+        return True
+    if column in _ENUM_CODES:
+        return column_type.startswith("ENUM(")
+    return column == "card_token" and column_type == _RUN_TOKEN
 
 
 def create_table_sql(relation: str) -> str:

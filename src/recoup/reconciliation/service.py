@@ -12,18 +12,19 @@ from pathlib import Path
 
 import duckdb
 
-from recoup.reconciliation.engine import EngineResult, StepListener, reconcile_relations, step_count
+from recoup.reconciliation.engine import EngineResult, StepListener, order_phase, settlement_phase, step_count
 from recoup.reconciliation.findings import Kind
 from recoup.reconciliation.findings_csv import write_findings
 from recoup.reconciliation.relations import RELATION_COLUMNS, empty_merchants_sql
 from recoup.transactions.csv_input import DEFAULT_TIMEZONE, load_csv
 from recoup.transactions.duck import configure
 
-MEMORY_LIMIT = "3GB"
-# Loaded inputs take about as many bytes in memory as their CSV files. Beyond this size they would not
-# fit the memory limit next to the engine's work and would spill uncompressed; a scratch database file
-# keeps them compressed instead (costlier to write, far cheaper than spilling).
-IN_MEMORY_INPUT_BYTES = 1_200_000_000
+# DuckDB's own memory; the process peaks a few hundred MB above it (the goal: under 4 GiB). Loaded
+# inputs take about a third of their CSV size (narrow columns, codes as ENUMs); what does not fit
+# spills to a private folder. Measured at 10 million journal lines, spilling the overflow costs far
+# less than keeping the inputs in a compressed scratch database (compression costs more CPU than
+# the whole load).
+MEMORY_LIMIT = "3500MB"
 
 
 @dataclass
@@ -58,35 +59,68 @@ def _load(con: duckdb.DuckDBPyConnection, relation: str, path: Path, card_key: b
     kept = ENGINE_COLUMNS[relation]
     loaded = load_csv(con, relation, path, table=f"{relation}_input", card_key=card_key, timezones=timezones,
                       default_timezone=DEFAULT_TIMEZONE, columns=kept, keep_extra=False, line_numbers=False,
-                      run_tokens=True)  # tokens only compare cards within this run: never stored
+                      run_tokens=True,  # tokens only compare cards within this run: never stored
+                      enum_codes=True)
     columns = ", ".join(name if name in kept or name == "line_no" else f"CAST(NULL AS {sql_type}) AS {name}"
                         for name, sql_type in RELATION_COLUMNS[relation])
     con.execute(f"CREATE VIEW {relation} AS SELECT {columns} FROM {loaded.table}")
     return loaded.rows, loaded.warnings
 
 
-def _load_inputs(con: duckdb.DuckDBPyConnection, paths: dict[str, Path | None], card_key: bytes,
-                 notify: StepListener) -> tuple[dict[str, int], list[str]]:
-    rows: dict[str, int] = {}
-    warnings: list[str] = []
-    timezones: dict[str, str] = {}
-    merchants = paths["merchants"]
+@dataclass
+class _Inputs:
+    """What the loads found, kept in the order of INPUT_ORDER whatever order they ran in."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, relation: str, rows: int, warnings: list[str]) -> None:
+        self.rows[relation], self.warnings[relation] = rows, warnings
+
+    def ordered(self) -> tuple[dict[str, int], list[str]]:
+        present = [relation for relation in INPUT_ORDER if relation in self.rows]
+        return ({relation: self.rows[relation] for relation in present},
+                [warning for relation in present for warning in self.warnings[relation]])
+
+
+INPUT_ORDER = ("merchants", "orders", "journal", "settlement")
+
+
+def _load_registry(con: duckdb.DuckDBPyConnection, merchants: Path | None, inputs: _Inputs,
+                   notify: StepListener) -> dict[str, str]:
+    """The merchant registry (or an empty one); the merchants' time zones."""
     if merchants is None:
         con.execute(empty_merchants_sql())
-    else:
-        notify(f"reading {merchants.name}")
-        rows["merchants"], found = _load(con, "merchants", merchants)
-        warnings += found
-        timezones = dict(con.execute("SELECT merchant_id, timezone FROM merchants "
-                                     "WHERE timezone IS NOT NULL").fetchall())
-    for relation in ("orders", "journal", "settlement"):
+        return {}
+    notify(f"reading {merchants.name}")
+    inputs.add("merchants", *_load(con, "merchants", merchants))
+    return dict(con.execute("SELECT merchant_id, timezone FROM merchants WHERE timezone IS NOT NULL").fetchall())
+
+
+def _load_files(con: duckdb.DuckDBPyConnection, relations: tuple[str, ...], paths: dict[str, Path | None],
+                card_key: bytes, timezones: dict[str, str], inputs: _Inputs, notify: StepListener) -> None:
+    for relation in relations:
         path = paths[relation]
         if path is None:
             raise ValueError(f"no {relation} file")
         notify(f"reading {path.name}")
-        rows[relation], found = _load(con, relation, path, card_key, timezones)
-        warnings += found
-    return rows, warnings
+        inputs.add(relation, *_load(con, relation, path, card_key, timezones))
+
+
+def _drop_input(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    """Free the memory of a loaded input no later step reads."""
+    con.execute(f"DROP VIEW IF EXISTS {relation}")
+    con.execute(f"DROP VIEW IF EXISTS {relation}_input")
+    con.execute(f"DROP TABLE IF EXISTS {relation}_input__rows")
+
+
+def _load_inputs(con: duckdb.DuckDBPyConnection, paths: dict[str, Path | None], card_key: bytes,
+                 notify: StepListener) -> tuple[dict[str, int], list[str]]:
+    """Load every input at once (the engine's relations, for one call of reconcile_relations)."""
+    inputs = _Inputs()
+    timezones = _load_registry(con, paths["merchants"], inputs, notify)
+    _load_files(con, ("orders", "journal", "settlement"), paths, card_key, timezones, inputs, notify)
+    return inputs.ordered()
 
 
 @contextmanager
@@ -130,18 +164,25 @@ def reconcile_files(orders: Path, journal: Path, settlement: Path, merchants: Pa
 
 def _reconcile_in(spill: Path, orders: Path, journal: Path, settlement: Path, merchants: Path | None,
                   card_key: bytes, progress: bool) -> tuple[EngineResult, dict[str, int], list[str]]:
-    inputs = sum(path.stat().st_size for path in (orders, journal, settlement, merchants) if path is not None)
-    con = duckdb.connect(":memory:" if inputs <= IN_MEMORY_INPUT_BYTES else str(spill / "work.duckdb"))
+    """The engine's two phases, the settlement dropped before the orders are loaded: at most two of the
+    three big inputs are in memory at any time."""
+    con = duckdb.connect(":memory:")
     try:
         configure(con, memory_limit=MEMORY_LIMIT)
         con.execute("SET preserve_insertion_order = false")  # findings are sorted on output; rows need no order
         con.execute(f"SET temp_directory = '{spill}'")
         with_merchants = merchants is not None
         total = step_count(with_merchants=with_merchants) + 3 + (1 if with_merchants else 0)
+        paths: dict[str, Path | None] = {"orders": orders, "journal": journal, "settlement": settlement}
+        inputs = _Inputs()
         with _progress(progress, total) as notify:
-            paths = {"orders": orders, "journal": journal, "settlement": settlement, "merchants": merchants}
-            rows, warnings = _load_inputs(con, paths, card_key, notify)
-            result = reconcile_relations(con, with_merchants=with_merchants, on_step=notify)
+            timezones = _load_registry(con, merchants, inputs, notify)
+            _load_files(con, ("journal", "settlement"), paths, card_key, timezones, inputs, notify)
+            first = settlement_phase(con, with_merchants=with_merchants, on_step=notify)
+            _drop_input(con, "settlement")
+            _load_files(con, ("orders",), paths, card_key, timezones, inputs, notify)
+            result = order_phase(con, with_merchants=with_merchants, on_step=notify)
     finally:
         con.close()
-    return result, rows, warnings
+    rows, warnings = inputs.ordered()
+    return EngineResult(first + result.findings, result.warnings), rows, warnings

@@ -1,13 +1,21 @@
 """The engine's preparation steps, in SQL over the relations (see relations.py).
 
-Standard SQL only (joins, window functions, INTERVAL arithmetic), so the same text can be
-transpiled for another engine. Each step is a CREATE TABLE of a working table prefixed `rc_`;
-the big ones keep only what later steps need, the rest hold the few interesting rows.
+Standard SQL only (joins, window functions, INTERVAL arithmetic, EXTRACT(EPOCH ...)), so the same
+text can be transpiled for another engine; the one function beyond it, HASH, only speeds up a
+grouping whose result Python checks exactly, so any engine's hash of any width serves. Each step is
+a CREATE TABLE (or VIEW) of a working relation prefixed `rc_`; the big ones keep only what later
+steps need, the rest hold the few interesting rows.
 """
 
 from __future__ import annotations
 
 SALE_TYPES = "('SALE', 'PREAUTH_COMPLETE')"
+
+
+def _half_hour(time: str) -> str:
+    """The number of whole half hours since the epoch at `time`."""
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {time}) / 1800) AS BIGINT)"
+
 
 # Voids, refunds and reversals (few) first, so that joining them to their sales builds on the few.
 UNDOING_LINES = """
@@ -39,23 +47,38 @@ WHERE pick = 1
 """
 
 # Every sale (narrow: the journal keeps the rest) with whether it is in force, whether an approved
-# refund names it, and the order its order_no links it to (rule 1, sales in force only).
-SALES = f"""
-CREATE TABLE rc_sales AS
-SELECT j.line_no, j.amount_minor,
-       j.status = 'APPROVED' AND cancelled.target_line IS NULL AS in_force,
-       refunded.target_line IS NOT NULL AS refunded,
-       CASE WHEN j.status = 'APPROVED' AND cancelled.target_line IS NULL THEN o.line_no END AS order_line,
-       CASE WHEN j.status = 'APPROVED' AND cancelled.target_line IS NULL THEN o.expected_minor END AS order_expected
-FROM journal j
-LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
-           WHERE ref_status = 'APPROVED' AND ref_type IN ('VOID', 'REVERSAL')) cancelled
-       ON cancelled.target_line = j.line_no
-LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
-           WHERE ref_status = 'APPROVED' AND ref_type = 'REFUND') refunded
-       ON refunded.target_line = j.line_no
-LEFT JOIN orders o ON o.merchant_id = j.merchant_id AND o.order_no = j.order_no
-WHERE j.txn_type IN {SALE_TYPES}
+# refund names it, whether it lacks an order_no (rule 2 may link it), the order its order_no links it
+# to (rule 1, sales in force only) and, for a sale in force with no approved refund (the only ones
+# duplicates are sought among), a hash of its merchant, masked card, amount and currency: grouping
+# that one number finds the repeated ones far cheaper than grouping the four columns (a rare
+# collision only adds a candidate, which the exact grouping in Python sets apart). One full outer
+# join gives both the sales (line_no set) and the orders no sale links to (line_no NULL).
+SALE_ORDERS = f"""
+CREATE TABLE rc_sale_orders AS
+WITH sales AS (
+  SELECT j.line_no, j.merchant_id, j.order_no, j.amount_minor, j.card_masked, j.currency,
+         j.status = 'APPROVED' AND cancelled.target_line IS NULL AS in_force,
+         refunded.target_line IS NOT NULL AS refunded
+  FROM journal j
+  LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
+             WHERE ref_status = 'APPROVED' AND ref_type IN ('VOID', 'REVERSAL')) cancelled
+         ON cancelled.target_line = j.line_no
+  LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
+             WHERE ref_status = 'APPROVED' AND ref_type = 'REFUND') refunded
+         ON refunded.target_line = j.line_no
+  WHERE j.txn_type IN {SALE_TYPES}
+)
+SELECT s.line_no, s.amount_minor, s.in_force, s.refunded, s.order_no IS NULL AS without_order_no,
+       CASE WHEN s.in_force AND NOT s.refunded AND s.card_masked IS NOT NULL
+            THEN hash(s.merchant_id, s.card_masked, s.amount_minor, s.currency) END AS repeat_key,
+       o.line_no AS order_line, o.expected_minor AS order_expected
+FROM sales s
+FULL OUTER JOIN orders o ON o.merchant_id = s.merchant_id AND o.order_no = s.order_no AND s.in_force
+"""
+SALES = """
+CREATE VIEW rc_sales AS
+SELECT line_no, amount_minor, in_force, refunded, without_order_no, repeat_key, order_line, order_expected
+FROM rc_sale_orders WHERE line_no IS NOT NULL
 """
 
 # Journal and settlement side by side on terminal + RRN, keeping only the rows that matter:
@@ -121,53 +144,56 @@ FREE_ORDERS = """
 CREATE TABLE rc_free_orders AS
 SELECT o.line_no, o.order_no, o.merchant_id, o.terminal_id, o.created_at, o.expected_minor, o.currency
 FROM orders o
-WHERE NOT EXISTS (SELECT 1 FROM rc_sales s WHERE s.order_line = o.line_no)
+WHERE o.line_no IN (SELECT order_line FROM rc_sale_orders WHERE line_no IS NULL)
 """
 
 # Rule 2 candidates: sales in force without order_no and orders no sale links to yet, same
 # merchant (and terminal where the order names one), created within 30 minutes either way.
+# Both sides carry their half hour since the epoch, so the join is on equal keys (a pair within
+# 30 minutes lies in the same or a neighbouring half hour) instead of comparing every sale of a
+# merchant with every order of that merchant.
 LINK_CANDIDATES = f"""
 WITH loose AS (
-  SELECT j.line_no, j.merchant_id, j.terminal_id, j.currency, j.amount_minor, j.txn_time, j.rrn
-  FROM journal j JOIN rc_sales s ON s.line_no = j.line_no
-  WHERE j.order_no IS NULL AND j.status = 'APPROVED' AND j.txn_type IN {SALE_TYPES} AND s.in_force
-)
+  SELECT j.line_no, j.merchant_id, j.terminal_id, j.currency, j.amount_minor, j.txn_time, j.rrn,
+         {_half_hour("j.txn_time")} AS half_hour
+  FROM rc_sales s JOIN journal j ON j.line_no = s.line_no
+  WHERE s.in_force AND s.without_order_no
+), free AS (
+  SELECT o.line_no, o.merchant_id, o.terminal_id, o.currency, o.expected_minor, o.created_at, o.order_no,
+         {_half_hour("o.created_at")} AS half_hour
+  FROM rc_free_orders o
+), nearby (step) AS (VALUES (-1), (0), (1))
 SELECT s.line_no, o.line_no, s.amount_minor, o.expected_minor, s.txn_time, o.created_at, s.rrn, o.order_no
 FROM loose s
-JOIN rc_free_orders o ON o.merchant_id = s.merchant_id AND o.currency = s.currency
+CROSS JOIN nearby n
+JOIN free o ON o.merchant_id = s.merchant_id AND o.currency = s.currency AND o.half_hour = s.half_hour + n.step
  AND o.created_at BETWEEN s.txn_time - INTERVAL '30' MINUTE AND s.txn_time + INTERVAL '30' MINUTE
 WHERE o.terminal_id IS NULL OR o.terminal_id = s.terminal_id
 """
-RULE2_TABLE = "CREATE TABLE rc_rule2 (sale_line BIGINT, order_line BIGINT)"
+RULE2_TABLE = "CREATE TABLE rc_rule2 (sale_line BIGINT, order_line BIGINT, order_expected BIGINT)"
 
-# Sales as linked by both rules (narrow, like rc_sales).
+# Sales as linked by both rules (narrow, like rc_sales; rule 2 links carry their order's amount).
 LINKED_SALES = """
 CREATE VIEW rc_linked AS
-SELECT s.line_no, s.amount_minor, s.in_force, s.refunded, coalesce(s.order_line, r.order_line) AS order_line,
-       coalesce(s.order_expected, f.expected_minor) AS order_expected
+SELECT s.line_no, s.amount_minor, s.in_force, s.refunded, s.repeat_key,
+       coalesce(s.order_line, r.order_line) AS order_line,
+       coalesce(s.order_expected, r.order_expected) AS order_expected
 FROM rc_sales s
 LEFT JOIN rc_rule2 r ON r.sale_line = s.line_no
-LEFT JOIN rc_free_orders f ON f.line_no = r.order_line
 """
 
 # Duplicate candidates: sales in force with no approved refund that share merchant, masked card,
-# amount and currency with another approved sale. Grouping them in 10-minute windows is in Python.
-DUPLICATE_CANDIDATES = f"""
+# amount and currency with another such sale (by repeat_key; Python groups them exactly, in
+# 10-minute windows).
+DUPLICATE_CANDIDATES = """
 WITH repeated AS (
-  SELECT merchant_id, card_masked, amount_minor, currency FROM journal
-  WHERE txn_type IN {SALE_TYPES} AND status = 'APPROVED' AND card_masked IS NOT NULL
-  GROUP BY merchant_id, card_masked, amount_minor, currency HAVING count(*) > 1
-), lines AS (
-  SELECT j.line_no, j.merchant_id, j.card_masked, j.card_token, j.amount_minor, j.currency, j.txn_time, j.rrn
-  FROM journal j
-  JOIN repeated k ON k.merchant_id = j.merchant_id AND k.card_masked = j.card_masked
-   AND k.amount_minor = j.amount_minor AND k.currency = j.currency
-  WHERE j.txn_type IN {SALE_TYPES} AND j.status = 'APPROVED'
+  SELECT repeat_key FROM rc_sales WHERE repeat_key IS NOT NULL GROUP BY repeat_key HAVING count(*) > 1
 )
-SELECT a.line_no, a.merchant_id, a.card_masked, a.card_token, a.amount_minor, a.currency, a.txn_time,
-       a.rrn, s.order_line
-FROM lines a JOIN rc_linked s ON s.line_no = a.line_no
-WHERE s.in_force AND NOT s.refunded
+SELECT j.line_no, j.merchant_id, j.card_masked, CAST(j.card_token AS VARCHAR), j.amount_minor, j.currency,
+       j.txn_time, j.rrn, l.order_line
+FROM rc_linked l
+JOIN repeated k ON k.repeat_key = l.repeat_key
+JOIN journal j ON j.line_no = l.line_no
 """
 DUPLICATES_TABLE = "CREATE TABLE rc_dups (dup_line BIGINT, first_line BIGINT)"
 
@@ -190,15 +216,21 @@ JOIN orders o ON o.line_no = paid.order_line
 WHERE paid.paid_minor <> paid.expected_minor
 """
 
-PREPARATION: tuple[tuple[str, str], ...] = (
+# The two phases of preparation: the first reads journal and settlement (and merchants), the
+# second journal and orders, so a caller short of memory may load the orders only after dropping
+# the settlement (service.py). Each is (label, SQL) in the order they run.
+SETTLEMENT_STEPS: tuple[tuple[str, str], ...] = (
     ("voids, refunds and reversals", UNDOING_LINES),
     ("the sales they name", REFS),
-    ("sales", SALES),
     ("journal against settlement", JOURNAL_SETTLEMENT),
     ("lines without RRN", STAN_PAIRS),
     ("unsettled lines", UNSETTLED),
     ("days of the journal", JOURNAL_DAYS),
     ("days of the settlement", SETTLED_DAYS),
+)
+ORDER_STEPS: tuple[tuple[str, str], ...] = (
+    ("sales", SALE_ORDERS),
+    ("sales in force", SALES),
     ("days of the orders", ORDERED_DAYS),
     ("orders without a sale", FREE_ORDERS),
 )

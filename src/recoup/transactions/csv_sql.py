@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recoup.errors import InvalidInput
+from recoup.money import CURRENCY_EXPONENTS
 from recoup.transactions import encoding as enc
+from recoup.transactions.enums import Status, TxnType
 from recoup.transactions.fields_sql import (
     ERROR_SEPARATOR,
     Zones,
@@ -75,11 +77,28 @@ def trimmed(column: str) -> str:
             f"ELSE nullif({column}, '') END")
 
 
-def read_csv_sql(path: Path, columns: int, rejects_table: str) -> str:
+def read_csv_sql(path: Path, columns: int, rejects_table: str | None) -> str:
+    """Every column as text; malformed lines go to `rejects_table`, or fail the read when it is None."""
     types = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(columns)) + "}"
+    rejects = (f", store_rejects = true, rejects_table = '{rejects_table}', rejects_scan = '{rejects_table}_scan'"
+               if rejects_table else "")
     return (f"read_csv({quote(str(path))}, header = true, columns = {types}, auto_detect = false, "
-            f"delim = ',', quote = '\"', escape = '\"', store_rejects = true, "
-            f"rejects_table = '{rejects_table}', rejects_scan = '{rejects_table}_scan')")
+            f"delim = ',', quote = '\"', escape = '\"'{rejects})")
+
+
+# Code columns as small ENUM types (load_csv `enum_codes`): one byte a row instead of the text, and
+# they compare with text literals and each other exactly as the text does.
+ENUM_TYPES: dict[FieldKind, tuple[str, tuple[str, ...]]] = {
+    FieldKind.CURRENCY: ("recoup_currency", tuple(CURRENCY_EXPONENTS)),
+    FieldKind.TXN_TYPE: ("recoup_txn_type", tuple(TxnType)),
+    FieldKind.STATUS: ("recoup_status", tuple(Status)),
+}
+
+
+def enum_types_sql() -> list[str]:
+    """CREATE TYPE statements for ENUM_TYPES (harmless when they exist)."""
+    return [f"CREATE TYPE IF NOT EXISTS {name} AS ENUM ({', '.join(quote(value) for value in values)})"
+            for name, values in ENUM_TYPES.values()]
 
 
 @dataclass(frozen=True)
@@ -94,39 +113,51 @@ class LoadQuery:
     card_key: bytes | None
     keep: Collection[str] | None  # output columns to keep; None keeps all
     run_tokens: bool = False  # card tokens valid within this run only (cheaper; never stored)
+    enum_codes: bool = False  # currency, txn_type and status as ENUM_TYPES
 
     def outputs(self) -> dict[str, str]:
         """Output column -> SQL, in schema order, then the extras."""
-        chosen = {name: sql for f in self.fields for name, sql in output_columns(f).items()
+        chosen = {name: self._typed(f, sql) for f in self.fields for name, sql in output_columns(f).items()
                   if self.keep is None or name in self.keep}
         return chosen | {column: column for column in self.extras.values()}
 
-    def sql(self, source: str, *, reasons: bool = True) -> str:
+    def _typed(self, field: Field, sql: str) -> str:
+        if self.enum_codes and field.kind in ENUM_TYPES:
+            return f"CAST({sql} AS {ENUM_TYPES[field.kind][0]})"
+        return sql
+
+    def sql(self, source: str, *, reasons: bool = True, strict: bool = False) -> str:
         """Layers: trimmed text (t_), preparation (p_), parsed values (v_), outputs + load_error.
 
         Without `reasons`, load_error only says 'bad' (cheaper); a caller finding any bad row
-        reads the file again with reasons."""
+        reads the file again with reasons. `strict` is the cheap first read (fields_sql): raw text,
+        canonical values only, load_error 'bad' for anything else."""
         layer1 = []
         for f in self.fields:
             position = self.header.position(f.name)
-            layer1.append(f"CAST(NULL AS VARCHAR) AS t_{f.name}" if position is None
-                          else f"{trimmed(f'c{position}')} AS t_{f.name}")
+            text = f"c{position}" if strict else trimmed(f"c{position}")
+            layer1.append(f"CAST(NULL AS VARCHAR) AS t_{f.name}" if position is None else f"{text} AS t_{f.name}")
         layer1 += [f"c{self.header.position(name)} AS {column}" for name, column in self.extras.items()]
-        parsed = {f.name: parse_field(f, self.card_key, self.zones, run_tokens=self.run_tokens) for f in self.fields}
+        parsed = {f.name: parse_field(f, self.card_key, self.zones, run_tokens=self.run_tokens, strict=strict)
+                  for f in self.fields}
         prepared = {name: sql for p in parsed.values() for name, sql in p.prepared.items()}
         if any(f.kind in (FieldKind.AMOUNT, FieldKind.AMOUNT_OR_ZERO) for f in self.fields):
-            prepared["p_scale"] = scale_sql(currency_sql("t_currency"))
+            prepared["p_scale"] = scale_sql(currency_sql("t_currency", strict=strict))
         values = {name: sql for p in parsed.values() for name, sql in p.values.items()}
         selected = [f"{sql} AS {name}" for name, sql in self.outputs().items()]
-        if reasons:
+        every_ok = " AND ".join(ok_sql(f, parsed[f.name]) for f in self.fields) or "true"
+        keep = "true"
+        if strict:  # no load_error column: a doubtful row stops the read at once
+            keep = f"CASE WHEN {every_ok} THEN true ELSE error('a value the strict read doubts') END"
+        elif reasons:
             errors = ", ".join(error_sql(f, parsed[f.name]) for f in self.fields)
             selected.append(f"nullif(concat_ws(chr({ord(ERROR_SEPARATOR)}), {errors}), '') AS load_error")
         else:
-            every_ok = " AND ".join(ok_sql(f, parsed[f.name]) for f in self.fields) or "true"
             selected.append(f"CASE WHEN {every_ok} THEN NULL ELSE 'bad' END AS load_error")
 
         def extend(items: dict[str, str]) -> str:
             return "".join(f", {sql} AS {name}" for name, sql in items.items())
 
         return (f"SELECT {', '.join(selected)} FROM (SELECT *{extend(values)} FROM "
-                f"(SELECT *{extend(prepared)} FROM (SELECT {', '.join(layer1)} FROM {source}) l1) l2) l3")
+                f"(SELECT *{extend(prepared)} FROM (SELECT {', '.join(layer1)} FROM {source}) l1) l2) l3 "
+                f"WHERE {keep}")

@@ -4,6 +4,10 @@ The loader reads every column as text in layers: `t_<name>` (trimmed, NULL when 
 (cheap preparation: canonical enums and currencies, cleaned cards), `v_<name>` (parsed values) and
 the output columns with one `load_error` listing every bad column. Each check puts the common,
 valid case first so bad-row work (building reason texts) only runs on bad rows.
+
+A `strict` parse is the cheap first read: `t_<name>` is the raw text (not trimmed) and only canonical
+spellings pass (exact aliases and currency codes, no surrounding spaces). Whatever it accepts, the
+lenient parse accepts with the same value; whatever it doubts goes to the lenient parse.
 Reasons never quote a card or personal data; short values of amounts, times and enumerations are
 quoted to help the user find them.
 """
@@ -21,6 +25,8 @@ ERROR_SEPARATOR = "\x1f"
 _TIME_HEAD = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}"
 _DATE_FORMAT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?"
 _MICROS_PER_MINUTE = 60_000_000
+_LARGEST_EXPONENT = max(CURRENCY_EXPONENTS.values())
+_SHORT_AMOUNT = 15 - _LARGEST_EXPONENT  # characters: digits * 1000 * scale stays below 10 ** 18
 
 
 @dataclass(frozen=True)
@@ -52,12 +58,14 @@ def _shown(column: str) -> str:
     return f"'''' || left({column}, 32) || ''''"
 
 
-def currency_sql(text: str) -> str:
-    """Canonical currency code: the exact code first (the usual case), then any case or numeric code."""
-    exact = " ".join(f"WHEN {quote(code)} THEN {quote(code)}" for code in CURRENCY_EXPONENTS)
+def currency_sql(text: str, *, strict: bool = False) -> str:
+    """Canonical currency code: the exact code first (the usual case), then any case or numeric code
+    (strict: exact alphabetic or numeric codes only)."""
     codes = {code: code for code in CURRENCY_EXPONENTS} | NUMERIC_CODES
-    loose = " ".join(f"WHEN {quote(alias)} THEN {quote(code)}" for alias, code in codes.items())
-    return f"CASE {text} {exact} ELSE CASE upper({text}) {loose} ELSE NULL END END"
+    exact = " ".join(f"WHEN {quote(alias)} THEN {quote(code)}" for alias, code in codes.items())
+    if strict:
+        return f"CASE {text} {exact} ELSE NULL END"
+    return f"CASE {text} {exact} ELSE CASE upper({text}) {exact} ELSE NULL END END"
 
 
 def scale_sql(currency: str) -> str:
@@ -70,7 +78,12 @@ def _when(condition: str, reason: str) -> str:
     return f"CASE WHEN {condition} THEN {reason} END"
 
 
-def _text(field: Field, t: str) -> Parsed:
+def _unpadded(t: str) -> str:
+    """No space around the text (the strict parse does not trim)."""
+    return f"NOT ({t} LIKE ' %' OR {t} LIKE '% ')"
+
+
+def _text(field: Field, t: str, strict: bool) -> Parsed:
     if field.length is not None:
         bad, reason = f"length({t}) <> {field.length}", f"'must be {field.length} characters, not ' || length({t})"
     else:
@@ -79,7 +92,8 @@ def _text(field: Field, t: str) -> Parsed:
     if field.kind is FieldKind.CODE:
         return Parsed({}, {}, f"CASE WHEN {bad} THEN {reason} WHEN contains({t}, ' ') "
                               "THEN 'must not contain spaces' END", f"NOT ({bad} OR contains({t}, ' '))")
-    return Parsed({}, {}, _when(bad, reason), f"NOT ({bad})")
+    ok = f"NOT ({bad}) AND {_unpadded(t)}" if strict else f"NOT ({bad})"
+    return Parsed({}, {}, _when(bad, reason), ok)
 
 
 def _digits(field: Field, t: str) -> Parsed:
@@ -87,10 +101,10 @@ def _digits(field: Field, t: str) -> Parsed:
     return Parsed({}, {}, _when(f"NOT {good}", quote(f"must be {field.length} digits")), good)
 
 
-def _currency(field: Field, t: str) -> Parsed:
+def _currency(field: Field, t: str, strict: bool) -> Parsed:
     value = f"p_{field.name}"
     error = _when(f"{value} IS NULL", f"'unknown currency ' || {_shown(t)}")
-    return Parsed({value: currency_sql(t)}, {}, error, f"{value} IS NOT NULL")
+    return Parsed({value: currency_sql(t, strict=strict)}, {}, error, f"{value} IS NOT NULL")
 
 
 def _precision_ok(text: str, exponents: set[int]) -> str:
@@ -103,22 +117,33 @@ def _precision_ok(text: str, exponents: set[int]) -> str:
 def _minor_sql(text: str) -> str:
     """Minor units of an amount text that has at most the currency's decimals. A short text (the usual
     case) is multiplied within 64-bit DECIMAL(18, 3), several times cheaper; a longer one in 128 bits."""
-    largest_exponent = max(CURRENCY_EXPONENTS.values())
-    short = 15 - largest_exponent  # digits * 1000 * scale stays below 10 ** 18
-    scale_digits = largest_exponent + 1
     amount = f"TRY_CAST({text} AS DECIMAL(18, 3))"
-    return (f"CASE WHEN length({text}) <= {short} THEN CAST({amount} * CAST(p_scale AS DECIMAL({scale_digits}, 0)) "
-            f"AS BIGINT) ELSE CAST({amount} * p_scale AS BIGINT) END")
+    scale = f"CAST(p_scale AS DECIMAL({_LARGEST_EXPONENT + 1}, 0))"
+    return (f"CASE WHEN length({text}) <= {_SHORT_AMOUNT} THEN CAST({amount} * {scale} AS BIGINT) "
+            f"ELSE CAST({amount} * p_scale AS BIGINT) END")
 
 
-def _amount(field: Field, t: str, *, zero_allowed: bool) -> Parsed:
+def _canonical_minor(t: str) -> str:
+    """Minor units of an amount written exactly as DuckDB prints it with the currency's decimals
+    ('583.07' in CNY, '1280' in JPY); NULL for any other spelling (the strict parse)."""
+    branches = []
+    for exponent in sorted(set(CURRENCY_EXPONENTS.values())):
+        decimal = f"TRY_CAST({t} AS DECIMAL(18, {exponent}))"
+        branches.append(f"WHEN {10 ** exponent} THEN CASE WHEN CAST({decimal} AS VARCHAR) = {t} "
+                        f"THEN CAST({decimal} * {10 ** exponent} AS BIGINT) END")
+    return f"CASE p_scale {' '.join(branches)} END"
+
+
+def _amount(field: Field, t: str, *, zero_allowed: bool, strict: bool) -> Parsed:
+    smallest = 0 if zero_allowed else 1
+    value = f"v_{MINOR_COLUMN[field.name]}"
+    if strict:  # a negative amount prints as such too: the sign check stays
+        return Parsed({}, {value: _canonical_minor(t)}, "NULL", f"{value} >= {smallest}")
     text = f"p_{field.name}"
     cleaned = (f"CASE WHEN contains({t}, ',') OR starts_with({t}, '+') THEN ltrim(replace({t}, ',', ''), '+') "
                f"ELSE {t} END")
-    value = f"v_{MINOR_COLUMN[field.name]}"
     fits = _precision_ok(text, set(CURRENCY_EXPONENTS.values()))
     minor = f"CASE WHEN {fits} THEN {_minor_sql(text)} END"
-    smallest = 0 if zero_allowed else 1
     checks = [
         (f"{value} >= {smallest}", "NULL"),  # the usual case, decided first
         ("p_currency IS NULL", "NULL"),  # the currency column carries the reason
@@ -134,16 +159,20 @@ def _amount(field: Field, t: str, *, zero_allowed: bool) -> Parsed:
 
 def _has_offset(t: str) -> str:
     """An ISO 8601 offset (Z, +08, +0800, +08:00) ends the text: a '+' anywhere, or a '-' after the
-    minutes (position 17 on), or a final Z. Cheap string tests, no regular expression."""
-    return f"(contains({t}, '+') OR right({t}, 1) IN ('Z', 'z') OR contains(substr({t}, 17), '-'))"
+    minutes (position 17 on), or a final Z. Cheap string tests, no regular expression; the usual '+'
+    decides alone (a CASE evaluates the other tests only on the rows left)."""
+    others = f"right({t}, 1) IN ('Z', 'z') OR contains(substr({t}, 17), '-')"
+    return f"(CASE WHEN contains({t}, '+') THEN true ELSE {others} END)"
 
 
 def _looks_like_time(t: str) -> str:
-    """YYYY-MM-DD, then T or a space, then hh:mm (the cast checks the digits and the calendar)."""
-    return f"(length({t}) >= 16 AND substr({t}, 11, 1) IN ('T', 't', ' ') AND substr({t}, 14, 1) = ':')"
+    """YYYY-MM-DD, then T or a space, then hh:mm (the cast checks the digits and the calendar): one LIKE
+    pattern for the usual 'T' decides most rows."""
+    heads = [f"{t} LIKE '{'_' * 10}{separator}__:__%'" for separator in ("T", " ", "t")]
+    return f"(CASE WHEN {heads[0]} THEN true ELSE {heads[1]} OR {heads[2]} END)"
 
 
-def _time(field: Field, t: str, zones: Zones) -> Parsed:
+def _time(field: Field, t: str, zones: Zones, strict: bool) -> Parsed:
     text = f"CASE WHEN contains({t}, ',') THEN replace({t}, ',', '.') ELSE {t} END"
     with_offset = f"TRY_CAST({text} AS TIMESTAMPTZ)"
     local = f"TRY_CAST({text} AS TIMESTAMP)"
@@ -156,7 +185,7 @@ def _time(field: Field, t: str, zones: Zones) -> Parsed:
         instant = f"CASE WHEN {_has_offset(t)} THEN {with_offset} ELSE timezone({zones.name}, {local}) END"
         values = {f"v_{field.name}": f"make_timestamp(epoch_us({instant}))",
                   f"v_{field.name}_local": f"CAST(timezone({zones.name}, {instant}) AS DATE)"}
-    ok = f"v_{field.name} IS NOT NULL AND {_looks_like_time(t)}"
+    ok = f"v_{field.name} IS NOT NULL AND {_looks_like_time(t)}" + (f" AND {_unpadded(t)}" if strict else "")
     checks = (f"CASE WHEN {ok} THEN NULL WHEN NOT regexp_full_match(left({t}, 16), '{_TIME_HEAD}') "
               f"THEN 'not an ISO 8601 date-time: ' || {_shown(t)} "
               f"ELSE 'impossible date or time: ' || {_shown(t)} END")
@@ -172,28 +201,37 @@ def _date(field: Field, t: str) -> Parsed:
     return Parsed({}, {value: f"TRY_CAST(left({t}, 10) AS DATE)"}, checks, ok)
 
 
-def _enum(field: Field, t: str, aliases: dict[str, str], what: str) -> Parsed:
+def _enum(field: Field, t: str, aliases: dict[str, str], what: str, strict: bool) -> Parsed:
     value = f"p_{field.name}"
     error = _when(f"{value} IS NULL", f"'unknown {what} ' || {_shown(t)}")
+    if strict:  # exact aliases only: the lenient parse handles other spellings
+        branches = " ".join(f"WHEN {quote(alias)} THEN {quote(canonical)}" for alias, canonical in aliases.items())
+        return Parsed({value: f"CASE {t} {branches} ELSE NULL END"}, {}, error, f"{value} IS NOT NULL")
     return Parsed({value: alias_case_sql(t, aliases)}, {}, error, f"{value} IS NOT NULL")
 
 
 def _card(t: str, card_key: bytes | None, run_tokens: bool) -> Parsed:
     cleaned = f"CASE WHEN contains({t}, ' ') OR contains({t}, '-') THEN replace(replace({t}, ' ', ''), '-', '') " \
               f"ELSE {t} END"
-    is_masked = f"(regexp_full_match(p_card, '{MASKED_PATTERN}') AND length(p_card) BETWEEN 12 AND 19)"
+    # Cheap tests first: a '*' rules out a PAN, and a masked card holds '*', 'x' or 'X'; each regular
+    # expression runs only on the rows left. Validity needs the two flags, not the masked text.
+    is_pan = f"CASE WHEN contains({cleaned}, '*') THEN false ELSE regexp_full_match({cleaned}, '{PAN_PATTERN}') END"
+    may_be_masked = " OR ".join(f"contains({cleaned}, '{mark}')" for mark in "*xX")
+    is_masked = (f"CASE WHEN {may_be_masked} THEN regexp_full_match({cleaned}, '{MASKED_PATTERN}') "
+                 f"AND length({cleaned}) BETWEEN 12 AND 19 ELSE false END")
     masked = (f"CASE WHEN p_card_is_pan THEN {mask_sql('p_card')} "
-              f"WHEN {is_masked} THEN replace(replace(p_card, 'x', '*'), 'X', '*') END")
+              "WHEN p_card_is_masked THEN replace(replace(p_card, 'x', '*'), 'X', '*') END")
     token = "CAST(NULL AS VARCHAR)"
     if card_key:
         hashed = (run_token_sql if run_tokens else token_sql)("p_card", card_key)
         token = f"CASE WHEN p_card_is_pan THEN {hashed} END"
     keyless = f"p_card_is_pan AND {'false' if card_key else 'true'}"
-    error = ("CASE WHEN v_card_masked IS NULL THEN 'neither a card number nor a masked card' "
+    card_like = "(p_card_is_pan OR p_card_is_masked)"
+    error = (f"CASE WHEN NOT {card_like} THEN 'neither a card number nor a masked card' "
              f"WHEN {keyless} THEN 'a full card number, and no card key to token it' END")
-    prepared = {"p_card": cleaned, "p_card_is_pan": f"regexp_full_match({cleaned}, '{PAN_PATTERN}')"}
-    ok = f"v_card_masked IS NOT NULL AND NOT ({keyless})"
-    return Parsed(prepared, {"v_card_masked": masked, "v_card_token": token}, error, ok)
+    prepared = {"p_card": cleaned, "p_card_is_pan": is_pan, "p_card_is_masked": is_masked}
+    return Parsed(prepared, {"v_card_masked": masked, "v_card_token": token}, error,
+                  f"{card_like} AND NOT ({keyless})")
 
 
 def _timezone(t: str) -> Parsed:
@@ -201,27 +239,29 @@ def _timezone(t: str) -> Parsed:
     return Parsed({}, {}, _when(bad, f"'unknown time zone ' || {_shown(t)}"), f"NOT ({bad})")
 
 
-def parse_field(field: Field, card_key: bytes | None, zones: Zones, *, run_tokens: bool = False) -> Parsed:
+def parse_field(field: Field, card_key: bytes | None, zones: Zones, *, run_tokens: bool = False,
+                strict: bool = False) -> Parsed:
     """The layers of one field, reading its layer-one text `t_<name>`; `run_tokens` tokens cards with
-    the cheaper hash valid within one run only (see cards.run_token_sql)."""
+    the cheaper hash valid within one run only (see cards.run_token_sql); `strict` accepts only
+    canonical, unpadded text (see the module docstring)."""
     t = f"t_{field.name}"
     kind = field.kind
     if kind in (FieldKind.TEXT, FieldKind.CODE):
-        return _text(field, t)
+        return _text(field, t, strict)
     if kind is FieldKind.DIGITS:
         return _digits(field, t)
     if kind is FieldKind.CURRENCY:
-        return _currency(field, t)
+        return _currency(field, t, strict)
     if kind in (FieldKind.AMOUNT, FieldKind.AMOUNT_OR_ZERO):
-        return _amount(field, t, zero_allowed=kind is FieldKind.AMOUNT_OR_ZERO)
+        return _amount(field, t, zero_allowed=kind is FieldKind.AMOUNT_OR_ZERO, strict=strict)
     if kind is FieldKind.TIME:
-        return _time(field, t, zones)
+        return _time(field, t, zones, strict)
     if kind is FieldKind.DATE:
         return _date(field, t)
     if kind is FieldKind.TXN_TYPE:
-        return _enum(field, t, TXN_TYPE_ALIASES, "transaction type")
+        return _enum(field, t, TXN_TYPE_ALIASES, "transaction type", strict)
     if kind is FieldKind.STATUS:
-        return _enum(field, t, STATUS_ALIASES, "status")
+        return _enum(field, t, STATUS_ALIASES, "status", strict)
     if kind is FieldKind.CARD:
         return _card(t, card_key, run_tokens)
     return _timezone(t)
