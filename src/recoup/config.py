@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 200 * 1024 * 1024
     max_json_bytes: int = 1024 * 1024
     secure_cookies: bool = False
+    # Where a collection QR code puts the merchant account (EMVCo tags 02-51): "15" is UnionPay's own
+    # tag; a template tag (26-51) also needs the network's GUI. A tenant may override both.
+    qr_account_tag: str = "15"
+    qr_account_gui: str = ""
 
     @property
     def resolved_database_url(self) -> str:

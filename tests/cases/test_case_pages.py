@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.cases.test_case_world import MERCHANT_A, Finding, add_sale, overcharge_case, save
 from tests.support.factories import PASSWORD, World
-from tests.web.test_browser import browser, live_url  # noqa: F401 (fixtures)
+from tests.web.conftest import browser, live_url  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -16,10 +16,11 @@ from tests.support.factories import World, token_for
 from recoup.audit.models import AuditEntry
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Role
+from recoup.cases.ladder_settings import set_ladder
 from recoup.cases.models import CaseEvent
 from recoup.cases.opening import OpenRequest, open_case
 from recoup.cases.repository import timeline
-from recoup.cases.service import escalate_case, move_case, reopen_case, set_ladder
+from recoup.cases.service import escalate_case, move_case, reopen_case
 from recoup.cases.states import ALLOWED_TRANSITIONS, FINAL_STATES, REOPEN, CaseState
 from recoup.db import utcnow
 from recoup.errors import Forbidden, InvalidInput, NotFound, RecoupError

@@ -10,9 +10,10 @@ from tests.cases.test_case_world import MERCHANT_A, admin, case_numbered
 from tests.support.cli import run_cli
 from tests.support.factories import World
 
+from recoup.cases.ladder_settings import set_ladder
 from recoup.cases.models import CaseAlert, CaseEvent
 from recoup.cases.opening import OpenRequest, open_case
-from recoup.cases.service import escalate_case, move_case, set_ladder
+from recoup.cases.service import escalate_case, move_case
 from recoup.cases.worker import run_pass
 from recoup.db import utcnow
 
@@ -85,3 +86,24 @@ def test_worker_once_from_the_command_line(world: World, database_url: str) -> N
     done = run_cli(["worker", "--once"], database_url)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("worker pass: 0 escalated")
+
+
+def test_each_of_several_overdue_cases_is_handled_exactly_once(world: World) -> None:
+    with world.database.unit_of_work() as session:
+        set_ladder(session, admin(world), {"on_overdue": {"PROVIDER_SUPPORT": "ALERT"}})
+    started = utcnow() - timedelta(days=6)
+    numbers = []
+    for _ in range(3):
+        with world.database.unit_of_work() as session:
+            numbers.append(open_case(session, admin(world), OpenRequest(merchant_id=MERCHANT_A, amount="5.00"),
+                                     started).number)
+    with world.database.unit_of_work() as session:  # one of them climbed to provider support by hand
+        escalate_case(session, admin(world), numbers[2], "called support", started)
+    fresh = _open(world)  # not overdue
+    now = utcnow()
+    reports = [run_pass(world.database, now + timedelta(minutes=minute)) for minute in range(3)]
+    assert [(r.escalated, r.alerted) for r in reports] == [(2, 1), (0, 0), (0, 0)]
+    rungs = [case_numbered(world.database, number).rung for number in [*numbers, fresh]]
+    assert rungs == ["PROVIDER_SUPPORT", "PROVIDER_SUPPORT", "PROVIDER_SUPPORT", "MERCHANT"]
+    assert _count(world, CaseEvent, event="escalated") == 3  # two by the worker, one by hand
+    assert _count(world, CaseAlert, kind="DEADLINE_PASSED") == 1

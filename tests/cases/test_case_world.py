@@ -209,3 +209,61 @@ def test_a_finding_on_a_closed_case_is_linked_and_alerts_without_changing_it(wor
     assert (case.state, case.at_stake_minor) == ("REJECTED", 3000)
     with world.database.unit_of_work() as session:
         assert [a.kind for a in alerts_of(session, case.id)] == ["FINDING_ON_CLOSED_CASE"]
+
+
+def test_findings_of_one_run_on_the_same_transaction_share_one_case(world: World) -> None:
+    report = save(world, [Finding("DUPLICATE_CHARGE", MERCHANT_A, "470000000001", 5000, 0, related_rrn="470000000000"),
+                          Finding("UNMATCHED_CHARGE", MERCHANT_A, "470000000001", 5000, 0),
+                          Finding("SETTLEMENT_MISMATCH", MERCHANT_A, "470000000001", 4000, 5000),
+                          Finding("UNSETTLED", MERCHANT_A, "470000000002", 7000, 7000)])
+    assert (report.cases_opened, report.cases_joined) == (2, 2)
+    first, second = report.cases[0], report.cases[3]
+    assert report.cases == [first, first, first, second]
+    case = case_numbered(world.database, first)
+    assert case.at_stake_minor == 10000  # the same money joins (payer owed twice); the acquirer's shortfall does not
+    with world.database.unit_of_work() as session:
+        events = [(e.event, (e.data or {}).get("at_stake_minor_after")) for e in timeline(session, case.id)]
+    assert events == [("opened", None), ("finding_joined", 10000), ("finding_joined", 10000)]
+
+
+def test_a_saved_run_is_audited_and_announced_case_by_case(world: World) -> None:
+    from recoup.audit.models import AuditEntry
+    from recoup.webhooks.models import WebhookDelivery, WebhookEvent
+    from recoup.webhooks.service import add_endpoint
+
+    with world.database.unit_of_work() as session:
+        add_endpoint(session, admin(world), "http://127.0.0.1:9/hooks", data_key="k")
+    report = save(world, [Finding("UNMATCHED_CHARGE", MERCHANT_A, "480000000001", 3000, 0),
+                          Finding("SETTLEMENT_MISMATCH", MERCHANT_A, "480000000001", 2900, 3000),
+                          Finding("UNMATCHED_CHARGE", MERCHANT_A, "480000000002", 4000, 0)])
+    with world.database.unit_of_work() as session:
+        audited = [(e.action, e.object_id) for e in session.execute(
+            select(AuditEntry).where(AuditEntry.action.in_(["case.open", "case.join", "reconciliation.save"]))
+            .order_by(AuditEntry.seq)).scalars()]
+        announced = [(e.type, e.payload["data"]["case"]["number"])  # type: ignore[index]
+                     for e in session.execute(select(WebhookEvent)).scalars()]
+        deliveries = session.execute(select(func.count()).select_from(WebhookDelivery)).scalar_one()
+    first, _, second = report.cases
+    assert audited == [("case.open", first), ("case.join", first), ("case.open", second),
+                       ("reconciliation.save", str(report.run_id))]
+    assert sorted(announced) == sorted([("case.opened", first), ("case.updated", first), ("case.opened", second)])
+    assert deliveries == 3
+
+
+def test_a_finding_that_is_our_own_recovery_is_explained_on_its_case(world: World) -> None:
+    from recoup.recovery.confirm import confirm_from_settlement
+    from recoup.recovery.plans import ActionRequest
+    from recoup.recovery.service import perform
+
+    number = overcharge_case(world, fund_minor=500000)
+    perform(world.database, admin(world), number, ActionRequest("refund", "1152.00"), "own-1")
+    with world.database.unit_of_work() as session:  # the refund settles; the journal never shows it
+        line = settle(session, world.tenants["A"].id, "REFUND", "490000000001", 115200, order_no="NO-1", post=False)
+        assert confirm_from_settlement(session, [line]) == 1
+    report = save(world, [Finding("UNKNOWN_SETTLEMENT", MERCHANT_A, "490000000001", 115200, 0)])
+    assert (report.cases_opened, report.cases_joined, report.cases) == (0, 1, [number])
+    with world.database.unit_of_work() as session:
+        events = [e.event for e in timeline(session, case_numbered(world.database, number).id)]
+        finding = session.execute(select(StoredFinding).where(StoredFinding.rrn == "490000000001")).scalar_one()
+    assert events[-1] == "finding_explained"
+    assert finding.case_id == case_numbered(world.database, number).id

@@ -73,6 +73,9 @@ def test_db_reconcile_equals_file_reconcile_and_saves_cases(stored_samples: Path
     assert page["total"] == 4
     assert {item["kind"] for item in page["items"]} == {"OVERCHARGE"}
     assert all(item["case_id"] for item in page["items"])
+    every = client.get("/api/v1/findings", params={"limit": 1000}, headers=headers).json()
+    assert every["total"] == len(every["items"]) == 39
+    assert all(item["case_id"] for item in every["items"])  # every finding has its case
     big = client.get("/api/v1/findings", params={"min_amount": "100.00"}, headers=headers).json()
     assert 0 < big["total"] < 39
     other_tenant = {"Authorization": f"Bearer {_user(url, 'b-admin', 'admin', 'B')}"}
@@ -109,6 +112,7 @@ def test_sample_journey_refund_confirmed_by_the_next_settlement(stored_samples: 
     """Issue 5's walk: cases from the samples, an idempotent refund, its confirmation by a later file."""
     url = settings.resolved_database_url
     assert run_cli(["reconcile", "--db", "--save", "--user", "a-admin"], url).returncode == 0
+    assert run_cli(["ledger", "verify"], url).returncode == 0
     case = _case_of(url, "OVERCHARGE")
     number, stake = str(case["number"]), str(case["amount_at_stake"])
     refund = ["case", "refund", number, "--amount", stake, "--idempotency-key", "k1", "--user", "a-admin"]

@@ -12,6 +12,7 @@ from tests.cases.test_case_world import (
     MERCHANT_A,
     MERCHANT_B,
     TERMINAL_B,
+    WHEN,
     Finding,
     add_sale,
     admin,
@@ -188,9 +189,10 @@ def test_void_before_settlement_is_confirmed_by_the_journal(world: World) -> Non
         add_sale(session, tenant_id, "650000000001", 8800, settled=False)
     number = save(world, [Finding("DUPLICATE_CHARGE", MERCHANT_A, "650000000001", 8800, 0,
                                   related_rrn="650000000000")]).cases[0]
+    same_day = WHEN + timedelta(hours=3)  # the sale's day, in Shanghai
     with pytest.raises(RecoupError, match=r"cancels the whole sale of 88\.00 CNY, not 10\.00"):
-        perform(world.database, admin(world), number, ActionRequest("void", "10.00"), "void-2")
-    voided = perform(world.database, admin(world), number, ActionRequest("void"), "void-3").action
+        perform(world.database, admin(world), number, ActionRequest("void", "10.00"), "void-2", now=same_day)
+    voided = perform(world.database, admin(world), number, ActionRequest("void"), "void-3", now=same_day).action
     assert (voided["amount"], voided["state"]) == ("88.00", "INSTRUCTED")
     with pytest.raises(RefundLimitExceeded):
         _refund(world, number, "1.00", "refund-13")

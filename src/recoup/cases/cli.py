@@ -14,6 +14,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
+from recoup.cases.ladder_settings import ladder_view, set_ladder
 from recoup.cases.models import Case
 from recoup.cases.opening import OpenRequest, open_case
 from recoup.cases.repository import get_case, ladder_config, list_cases
@@ -24,10 +25,8 @@ from recoup.cases.service import (
     audited,
     close_case,
     escalate_case,
-    ladder_view,
     move_case,
     reopen_case,
-    set_ladder,
 )
 from recoup.context import CliContext
 from recoup.db import utcnow

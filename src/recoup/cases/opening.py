@@ -1,7 +1,8 @@
 """Opening cases, from findings (SPEC section 4, last paragraph) or by hand: one case per transaction.
 
 A finding names its transactions by keys; a finding whose keys a case already claims joins that
-case instead of opening another. All MCC_MISMATCH lines of one terminal and day make one case.
+case instead of opening another (recoup.cases.bulk_opening). All MCC_MISMATCH lines of one terminal
+and day make one case.
 """
 
 from __future__ import annotations
@@ -13,18 +14,15 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recoup.audit.service import Actor, record
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.cases.models import Case
 from recoup.cases.repository import case_for_keys
-from recoup.cases.service import CaseFacts, Direction, add_event, claim, create_case, publish, raise_alert
-from recoup.cases.states import FINAL_STATES, CaseState
+from recoup.cases.service import CaseFacts, Direction, create_case
 from recoup.errors import Conflict, InvalidInput, NotFound
 from recoup.merchants.repository import get_merchant
 from recoup.money import parse_minor
 from recoup.reconciliation.models import StoredFinding
-from recoup.recovery.models import RecoveryAction
 from recoup.transactions.models import JournalLine, SettlementLine
 
 D = Direction
@@ -80,69 +78,13 @@ def case_keys(finding: StoredFinding, local_day: date | None) -> list[str]:
     return keys or [f"finding:{finding.finding_id}"]
 
 
-def open_or_join(session: Session, actor: Actor, finding: StoredFinding, local_day: date | None,
-                 now: datetime) -> tuple[Case, bool]:
-    """The case for a stored finding: an existing one claiming its transaction, else a new one.
-    Returns the case and whether it was opened now."""
-    keys = case_keys(finding, local_day)
-    recovered_by = _recovery_carried_by(session, finding)
-    if recovered_by is not None:  # e.g. our own refund, settled without a journal line
-        case, action_id = recovered_by
-        finding.case_id = case.id
-        claim(session, case, keys)
-        add_event(session, case, actor.name, "finding_explained", f"{finding.kind} {finding.rrn}: the transaction "
-                  f"of recovery action {action_id}", data={"finding_id": finding.finding_id}, now=now)
-        return case, False
-    existing = case_for_keys(session, finding.tenant_id, keys)
-    if existing is None:
-        case = create_case(session, actor, finding.tenant_id, _facts(finding), keys, now)
-        finding.case_id = case.id
-        return case, True
-    _join(session, existing, actor, finding, keys, now)
-    return existing, False
-
-
-def _recovery_carried_by(session: Session, finding: StoredFinding) -> tuple[Case, int] | None:
-    """The case whose confirmed recovery action is the very transaction the finding names."""
-    if not finding.rrn or not finding.terminal_id:
-        return None
-    found = session.execute(
-        select(Case, RecoveryAction.id).join(RecoveryAction, RecoveryAction.case_id == Case.id)
-        .where(RecoveryAction.tenant_id == finding.tenant_id,
-               RecoveryAction.confirmed_txn.startswith(f"{finding.terminal_id}:{finding.rrn}:"))
-        .limit(1)).tuples().first()
-    return (found[0], found[1]) if found is not None else None
-
-
-def _facts(finding: StoredFinding) -> CaseFacts:
+def case_facts(finding: StoredFinding) -> CaseFacts:
     return CaseFacts(
         merchant_id=finding.merchant_id, kind=finding.kind, direction=direction_of(finding).value,
         currency=finding.currency, at_stake_minor=at_stake_minor(finding), terminal_id=finding.terminal_id or None,
         cause=finding.cause, rrn=finding.rrn, related_rrn=finding.related_rrn, order_no=finding.order_no,
         txn_time=finding.txn_time, summary=finding.explanation,
     )
-
-
-def _join(session: Session, case: Case, actor: Actor, finding: StoredFinding, keys: list[str],
-          now: datetime) -> None:
-    finding.case_id = case.id
-    note = f"{finding.kind} {finding.rrn or finding.order_no} ({finding.finding_id})"
-    if CaseState(case.state) in FINAL_STATES:
-        # A finished case does not change: the finding is linked and its owner told to look.
-        raise_alert(session, case, "FINDING_ON_CLOSED_CASE", f"new finding on a {case.state} case: {note}", now,
-                    actor=actor)
-        return
-    claim(session, case, keys)
-    same_money = direction_of(finding).value == case.direction and finding.currency == case.currency
-    before = case.at_stake_minor
-    if same_money and case.kind != "MCC_MISMATCH":
-        case.at_stake_minor += at_stake_minor(finding)
-    add_event(session, case, actor.name, "finding_joined", note,
-              data={"finding_id": finding.finding_id, "at_stake_minor_before": before,
-                    "at_stake_minor_after": case.at_stake_minor}, now=now)
-    record(session, actor, "case.join", "case", case.number, tenant_id=case.tenant_id,
-           after={"finding_id": finding.finding_id, "kind": finding.kind}, at=now)
-    publish(session, case, "case.updated", now)
 
 
 @dataclass(frozen=True)

@@ -159,10 +159,18 @@ def ladder_config(session: Session, tenant_id: int) -> LadderConfig:
 
 def next_case_number(session: Session, year: int) -> str:
     """RC-<year>-<six digits>, counted per year across all tenants (numbers never repeat)."""
+    return reserve_case_numbers(session, year, 1)[0]
+
+
+def reserve_case_numbers(session: Session, year: int, count: int) -> list[str]:
+    """`count` consecutive case numbers of `year`, taken in one statement (the counter row stays
+    locked until the caller commits, so concurrent openers wait and never share a number)."""
+    if count <= 0:
+        return []
     insert = pg_insert if session.connection().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(CaseCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
     last = session.execute(
-        update(CaseCounter).where(CaseCounter.year == year).values(last=CaseCounter.last + 1)
+        update(CaseCounter).where(CaseCounter.year == year).values(last=CaseCounter.last + count)
         .returning(CaseCounter.last)
     ).scalar_one()
-    return f"RC-{year}-{last:06d}"
+    return [f"RC-{year}-{number:06d}" for number in range(last - count + 1, last + 1)]

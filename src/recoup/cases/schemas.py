@@ -146,7 +146,14 @@ class ActionIn(BaseModel):
     purpose: str | None = Field(default=None, max_length=10, description="transfer: funding|recovery")
     bank_reference: str | None = Field(default=None, max_length=64)
     note: str = Field(default="", max_length=2000)
+    funding: str | None = Field(default=None, max_length=12,
+                                description="when the balance is short: transfer (default) or settlements")
 
 
 class ConfirmIn(BaseModel):
     reference: str = Field(default="", max_length=80)
+
+
+class QrAccountIn(BaseModel):
+    tag: str = Field(default="", max_length=2, description="merchant account tag 02-51; 15 = UnionPay")
+    gui: str = Field(default="", max_length=32, description="the network's GUI, for a template tag 26-51")

@@ -30,8 +30,8 @@ from recoup.cases.ladder import (
     first_step,
     owner_role,
 )
-from recoup.cases.models import Case, CaseAlert, CaseEvent, CaseKey, LadderSetting
-from recoup.cases.repository import STOPPED_CLOCK, claimed_keys, get_case, ladder_config, next_case_number
+from recoup.cases.models import Case, CaseAlert, CaseEvent, CaseKey
+from recoup.cases.repository import claimed_keys, get_case, ladder_config, next_case_number
 from recoup.cases.schemas import case_row
 from recoup.cases.states import (
     ALLOWED_TRANSITIONS,
@@ -92,22 +92,28 @@ class CaseFacts:
     summary: str = ""
 
 
+def build_case(number: str, tenant_id: int, facts: CaseFacts, opened_by: str, config: LadderConfig,
+               now: datetime) -> Case:
+    """A new case on the first rung (not yet added to the session)."""
+    step = first_step()
+    return Case(
+        number=number, tenant_id=tenant_id, merchant_id=facts.merchant_id,
+        terminal_id=facts.terminal_id or None, kind=facts.kind, cause=facts.cause or None,
+        direction=Direction(facts.direction).value, currency=facts.currency, at_stake_minor=facts.at_stake_minor,
+        recovered_minor=0, rrn=facts.rrn, related_rrn=facts.related_rrn, order_no=facts.order_no,
+        txn_time=facts.txn_time, state=CaseState.OPEN.value, rung=step.rung.value, stage=None,
+        rung_started_at=now, deadline_at=deadline_for(step.rung, None, now, facts.txn_time, config),
+        owner="", owner_role=owner_role(step.rung, config), summary=facts.summary, opened_by=opened_by,
+        opened_at=now, updated_at=now,
+    )
+
+
 def create_case(session: Session, actor: Actor, tenant_id: int, facts: CaseFacts, keys: Sequence[str],
                 now: datetime | None = None) -> Case:
     """Open a case on the first rung, claiming `keys` (its transactions) for it."""
     moment = now or utcnow()
     config = ladder_config(session, tenant_id)
-    step = first_step()
-    case = Case(
-        number=next_case_number(session, moment.year), tenant_id=tenant_id, merchant_id=facts.merchant_id,
-        terminal_id=facts.terminal_id or None, kind=facts.kind, cause=facts.cause or None,
-        direction=Direction(facts.direction).value, currency=facts.currency, at_stake_minor=facts.at_stake_minor,
-        recovered_minor=0, rrn=facts.rrn, related_rrn=facts.related_rrn, order_no=facts.order_no,
-        txn_time=facts.txn_time, state=CaseState.OPEN.value, rung=step.rung.value, stage=None,
-        rung_started_at=moment, deadline_at=deadline_for(step.rung, None, moment, facts.txn_time, config),
-        owner="", owner_role=owner_role(step.rung, config), summary=facts.summary, opened_by=actor.name,
-        opened_at=moment, updated_at=moment,
-    )
+    case = build_case(next_case_number(session, moment.year), tenant_id, facts, actor.name, config, moment)
     session.add(case)
     session.flush()
     claim(session, case, keys)
@@ -311,34 +317,3 @@ def _require_open(case: Case) -> None:
     if CaseState(case.state) in FINAL_STATES:
         raise IllegalTransition(f"the case is {case.state}: a finished case cannot change except by reopening it",
                                 detail={"state": case.state})
-
-
-def ladder_view(config: LadderConfig) -> dict[str, object]:
-    days: dict[str, int] = {rung.value: days for rung, days in config.rung_days.items()}
-    days.update({stage.value: days for stage, days in config.stage_days.items()})
-    return {"days": days, "dispute_window_days": config.dispute_window_days,
-            "on_overdue": {rung.value: action.value for rung, action in config.on_overdue.items()},
-            "owner_roles": {rung.value: role for rung, role in config.owner_roles.items()}}
-
-
-def set_ladder(session: Session, principal: Principal, overrides: dict[str, object],
-               now: datetime | None = None) -> dict[str, object]:
-    """Change the tenant's ladder (validated first); the deadlines of its open cases follow."""
-    principal.require(Permission.MANAGE_MERCHANTS)
-    config = LadderConfig.with_overrides(overrides)
-    moment = now or utcnow()
-    setting = session.get(LadderSetting, principal.tenant_id)
-    before = dict(setting.overrides) if setting is not None else {}
-    if setting is None:
-        setting = LadderSetting(tenant_id=principal.tenant_id, overrides=overrides, updated_by=principal.username)
-        session.add(setting)
-    setting.overrides, setting.updated_by, setting.updated_at = dict(overrides), principal.username, moment
-    open_cases = session.execute(select(Case).where(Case.tenant_id == principal.tenant_id,
-                                                    Case.state.not_in(STOPPED_CLOCK))).scalars()
-    for case in open_cases:
-        case.deadline_at = deadline_for(case.rung, case.stage, case.rung_started_at, case.txn_time, config)
-        case.owner_role = owner_role(case.rung, config)
-    session.flush()
-    record(session, principal.actor(), "ladder.set", "tenant", str(principal.tenant_id), before=before,
-           after=dict(overrides), at=moment)
-    return ladder_view(config)

@@ -24,8 +24,8 @@ from recoup.context import CliContext
 from recoup.db import Database, utcnow
 from recoup.errors import RecoupError
 from recoup.recovery.confirm import alert_unconfirmed
+from recoup.recovery.execution import fund_waiting, resume_stale
 from recoup.recovery.provider import PaymentProvider
-from recoup.recovery.service import fund_waiting, resume_stale
 from recoup.webhooks.delivery import deliver_due
 
 log = logging.getLogger("recoup.worker")
@@ -67,7 +67,9 @@ def handle_overdue(database: Database, case_id: int, now: datetime) -> OverdueAc
         return due
 
 
-def run_pass(database: Database, now: datetime | None = None, provider: PaymentProvider | None = None) -> PassReport:
+def run_pass(database: Database, now: datetime | None = None, provider: PaymentProvider | None = None,
+             data_key: str | None = None) -> PassReport:
+    """One pass of everything due at `now`; `data_key` opens the webhook secrets (default: the settings')."""
     moment = now or utcnow()
     report = PassReport()
     with database.unit_of_work() as session:
@@ -83,16 +85,17 @@ def run_pass(database: Database, now: datetime | None = None, provider: PaymentP
     report.funded = fund_waiting(database, provider, now)
     report.resumed = resume_stale(database, provider, now)
     report.unconfirmed_alerts = alert_unconfirmed(database, now)
-    deliveries = deliver_due(database, now=now)
+    deliveries = deliver_due(database, now=now, data_key=data_key)
     report.webhooks_delivered, report.webhooks_failed = deliveries.delivered, deliveries.failed
     return report
 
 
-def run_forever(database: Database, interval_seconds: float, stop: threading.Event) -> None:
+def run_forever(database: Database, interval_seconds: float, stop: threading.Event,
+                data_key: str | None = None) -> None:
     """Pass after pass until `stop` is set; a failing pass is logged and the next one runs."""
     while not stop.is_set():
         try:
-            report = run_pass(database)
+            report = run_pass(database, data_key=data_key)
             if report != PassReport():
                 log.info("worker pass: %s", report.summary())
         except Exception:  # the worker must outlive one bad pass (e.g. the database restarting)
@@ -100,10 +103,11 @@ def run_forever(database: Database, interval_seconds: float, stop: threading.Eve
         stop.wait(interval_seconds)
 
 
-def start_in_thread(database: Database, interval_seconds: float = 30.0) -> threading.Event:
+def start_in_thread(database: Database, interval_seconds: float = 30.0,
+                    data_key: str | None = None) -> threading.Event:
     """Run the worker beside the web server; set the returned event to stop it."""
     stop = threading.Event()
-    threading.Thread(target=run_forever, args=(database, interval_seconds, stop), name="recoup-worker",
+    threading.Thread(target=run_forever, args=(database, interval_seconds, stop, data_key), name="recoup-worker",
                      daemon=True).start()
     return stop
 
@@ -115,9 +119,10 @@ def register(app: typer.Typer) -> None:
         interval: Annotated[float, typer.Option(help="seconds between passes")] = 30.0,
     ) -> None:
         """Escalate or alert overdue cases, perform funded recoveries, deliver webhooks."""
-        database = CliContext().database
+        ctx = CliContext()
+        data_key = ctx.settings.data_key
         if once:
-            typer.echo(f"worker pass: {run_pass(database).summary()}")
+            typer.echo(f"worker pass: {run_pass(ctx.database, data_key=data_key).summary()}")
             return
         typer.echo(f"worker running, a pass every {interval:g} s (Ctrl-C stops it)")
-        run_forever(database, max(interval, 0.5), threading.Event())
+        run_forever(ctx.database, max(interval, 0.5), threading.Event(), data_key)

@@ -13,13 +13,13 @@ from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import record
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
-from recoup.cases.opening import open_or_join
+from recoup.cases.bulk_opening import insert_plain, open_or_join_all
 from recoup.db import utcnow
 from recoup.merchants.models import Merchant
 from recoup.merchants.repository import list_merchants
@@ -88,7 +88,8 @@ def save_findings(session: Session, principal: Principal, findings: Iterable[Fin
                   now: datetime | None = None) -> SaveReport:
     """Store the findings of one run for the caller's tenant and open or join their cases.
 
-    Findings of merchants outside the caller's scope are skipped (and counted), never stored.
+    Findings of merchants outside the caller's scope are skipped (and counted), never stored. The
+    work is set-based: a few statements per thousand findings, plus one audit entry per case change.
     """
     principal.require(Permission.RECONCILE)
     moment = now or utcnow()
@@ -97,47 +98,67 @@ def save_findings(session: Session, principal: Principal, findings: Iterable[Fin
     session.flush()
     report = SaveReport(run.id)
     merchants = {m.merchant_id: m for m in list_merchants(session, principal)}
-    batch = list(findings)
-    known = _known_findings(session, principal.tenant_id, [f.finding_id for f in batch])
-    actor = principal.actor()
+    fresh = _triage(session, run, list(findings), merchants, report)
+    stored = [finding for finding, _ in fresh.values()]
+    _fill_txn_times(session, principal.tenant_id, stored)
+    days = _mcc_days(session, principal.tenant_id, stored)
+    items = [(finding, _local_day(finding, merchant, days)) for finding, merchant in fresh.values()]
+    outcomes = open_or_join_all(session, principal.actor(), principal.tenant_id, items, moment)
+    insert_plain(session, stored)
+    for case, opened in outcomes:
+        report.new_findings += 1
+        report.cases_opened += opened
+        report.cases_joined += not opened
+        report.cases.append(case.number)
+    run.finding_count, run.new_findings, run.skipped = report.findings, report.new_findings, report.skipped
+    run.cases_opened, run.cases_joined = report.cases_opened, report.cases_joined
+    record(session, principal.actor(), "reconciliation.save", "reconciliation_run", str(run.id), at=moment,
+           after={"findings": report.findings, "new": report.new_findings, "opened": report.cases_opened,
+                  "joined": report.cases_joined, "skipped": report.skipped})
+    return report
+
+
+def _triage(session: Session, run: ReconciliationRun, batch: list[FindingLike], merchants: dict[str, Merchant],
+            report: SaveReport) -> dict[str, tuple[StoredFinding, Merchant]]:
+    """Skip (and count) findings outside the caller's scope, mark those seen before with this run,
+    and return the new ones, once each, as rows to store."""
+    known = _known_findings(session, run.tenant_id, [f.finding_id for f in batch])
+    fresh: dict[str, tuple[StoredFinding, Merchant]] = {}
+    seen_again: set[int] = set()
     for finding in batch:
         report.findings += 1
         merchant = merchants.get(finding.merchant_id)
         if merchant is None:
             report.skipped += 1
             report.skipped_merchants.add(finding.merchant_id)
-            continue
-        stored = known.get(finding.finding_id)
-        if stored is not None:
-            stored.last_run_id = run.id
-            continue
-        stored = _store(session, principal.tenant_id, run.id, finding, moment)
-        known[stored.finding_id] = stored
-        report.new_findings += 1
-        case, opened = open_or_join(session, actor, stored, _local_day(session, stored, merchant), moment)
-        report.cases_opened += opened
-        report.cases_joined += not opened
-        report.cases.append(case.number)
-    run.finding_count, run.new_findings, run.skipped = report.findings, report.new_findings, report.skipped
-    run.cases_opened, run.cases_joined = report.cases_opened, report.cases_joined
-    record(session, actor, "reconciliation.save", "reconciliation_run", str(run.id), at=moment,
-           after={"findings": report.findings, "new": report.new_findings, "opened": report.cases_opened,
-                  "joined": report.cases_joined, "skipped": report.skipped})
-    return report
+        elif finding.finding_id in known:
+            seen_again.add(known[finding.finding_id])
+        elif finding.finding_id not in fresh:
+            fresh[finding.finding_id] = (_new(run.tenant_id, run.id, finding, run.saved_at), merchant)
+    _mark_seen(session, run.id, sorted(seen_again))
+    return fresh
 
 
-def _known_findings(session: Session, tenant_id: int, finding_ids: list[str]) -> dict[str, StoredFinding]:
-    known: dict[str, StoredFinding] = {}
+def _known_findings(session: Session, tenant_id: int, finding_ids: list[str]) -> dict[str, int]:
+    """The stored row id of each finding already saved by an earlier run."""
+    known: dict[str, int] = {}
     unique = sorted(set(finding_ids))
     for start in range(0, len(unique), CHUNK):
-        rows = session.execute(select(StoredFinding).where(
+        rows = session.execute(select(StoredFinding.finding_id, StoredFinding.id).where(
             StoredFinding.tenant_id == tenant_id, StoredFinding.finding_id.in_(unique[start:start + CHUNK])))
-        known.update((row.finding_id, row) for row in rows.scalars())
+        known.update((finding_id, stored_id) for finding_id, stored_id in rows)
     return known
 
 
-def _store(session: Session, tenant_id: int, run_id: int, finding: FindingLike, now: datetime) -> StoredFinding:
-    stored = StoredFinding(
+def _mark_seen(session: Session, run_id: int, stored_ids: list[int]) -> None:
+    """Findings seen again: only their last-seen run changes."""
+    for start in range(0, len(stored_ids), CHUNK):
+        session.execute(update(StoredFinding).where(StoredFinding.id.in_(stored_ids[start:start + CHUNK]))
+                        .values(last_run_id=run_id).execution_options(synchronize_session=False))
+
+
+def _new(tenant_id: int, run_id: int, finding: FindingLike, now: datetime) -> StoredFinding:
+    return StoredFinding(
         tenant_id=tenant_id, finding_id=finding.finding_id, run_id=run_id, last_run_id=run_id,
         kind=str(finding.kind), cause=str(finding.cause) if finding.cause else None,
         merchant_id=finding.merchant_id, terminal_id=finding.terminal_id or "", rrn=finding.rrn or "",
@@ -145,12 +166,8 @@ def _store(session: Session, tenant_id: int, run_id: int, finding: FindingLike, 
         charged_minor=finding.charged_minor, expected_minor=finding.expected_minor,
         difference_minor=finding.difference_minor, currency=finding.currency,
         confidence=float(finding.confidence), reason_codes=list(finding.reason_codes),
-        explanation=finding.explanation, first_seen_at=now,
+        explanation=finding.explanation, first_seen_at=now, txn_time=_event_time(finding),
     )
-    stored.txn_time = _txn_time(session, stored) or _event_time(finding)
-    session.add(stored)
-    session.flush()
-    return stored
 
 
 def _event_time(finding: FindingLike) -> datetime | None:
@@ -159,29 +176,41 @@ def _event_time(finding: FindingLike) -> datetime | None:
     return value if isinstance(value, datetime) and value.tzinfo is not None else None
 
 
-def _txn_time(session: Session, finding: StoredFinding) -> datetime | None:
-    """When the finding's transaction happened, from the stored journal or settlement line."""
-    if not finding.rrn:
-        return None
-    for model in (JournalLine, SettlementLine):
-        query = select(model.txn_time).where(model.tenant_id == finding.tenant_id,
-                                             model.merchant_id == finding.merchant_id, model.rrn == finding.rrn)
-        if finding.terminal_id:
-            query = query.where(model.terminal_id == finding.terminal_id)
-        found = session.execute(query.limit(1)).scalar_one_or_none()
-        if found is not None:
-            return found
-    return None
+def _fill_txn_times(session: Session, tenant_id: int, findings: list[StoredFinding]) -> None:
+    """When each finding's transaction happened, from its stored journal line, else its settlement
+    line (same merchant and RRN, and terminal when the finding names one); else the engine's time."""
+    wanted = sorted({finding.rrn for finding in findings if finding.rrn})
+    found: dict[tuple[str, str, str], datetime] = {}
+    for model in (SettlementLine, JournalLine):  # the journal's time wins: it is read last
+        for start in range(0, len(wanted), CHUNK):
+            rows = session.execute(select(model.merchant_id, model.terminal_id, model.rrn, model.txn_time).where(
+                model.tenant_id == tenant_id, model.rrn.in_(wanted[start:start + CHUNK]))
+                .order_by(model.id.desc()))  # the first line of each key is read last and wins
+            for merchant_id, terminal_id, rrn, moment in rows:
+                found[(merchant_id, terminal_id, rrn)] = found[(merchant_id, "", rrn)] = moment
+    for finding in findings:
+        if finding.rrn:
+            finding.txn_time = found.get((finding.merchant_id, finding.terminal_id, finding.rrn), finding.txn_time)
 
 
-def _local_day(session: Session, finding: StoredFinding, merchant: Merchant) -> date | None:
+def _mcc_days(session: Session, tenant_id: int, findings: list[StoredFinding]) -> dict[tuple[str, str], date]:
+    """The settlement's local day of each MCC_MISMATCH line, by terminal and RRN."""
+    wanted = sorted({finding.rrn for finding in findings if finding.kind == "MCC_MISMATCH" and finding.rrn})
+    days: dict[tuple[str, str], date] = {}
+    for start in range(0, len(wanted), CHUNK):
+        rows = session.execute(select(SettlementLine.terminal_id, SettlementLine.rrn, SettlementLine.local_date)
+                               .where(SettlementLine.tenant_id == tenant_id,
+                                      SettlementLine.rrn.in_(wanted[start:start + CHUNK]))
+                               .order_by(SettlementLine.id.desc()))
+        days.update(((terminal_id, rrn), day) for terminal_id, rrn, day in rows)
+    return days
+
+
+def _local_day(finding: StoredFinding, merchant: Merchant, mcc_days: dict[tuple[str, str], date]) -> date | None:
     """The merchant-local day of the finding's transaction (MCC cases group by terminal and day)."""
-    if finding.kind == "MCC_MISMATCH" and finding.rrn:
-        settled = session.execute(select(SettlementLine.local_date).where(
-            SettlementLine.tenant_id == finding.tenant_id, SettlementLine.terminal_id == finding.terminal_id,
-            SettlementLine.rrn == finding.rrn).limit(1)).scalar_one_or_none()
-        if settled is not None:
-            return settled
+    settled = mcc_days.get((finding.terminal_id, finding.rrn)) if finding.kind == "MCC_MISMATCH" else None
+    if settled is not None:
+        return settled
     if finding.txn_time is None:
         return None
     return finding.txn_time.astimezone(ZoneInfo(merchant.timezone or "Asia/Shanghai")).date()

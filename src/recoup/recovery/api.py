@@ -7,12 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from recoup.cases.api import ApiActor
-from recoup.cases.schemas import ActionIn, ConfirmIn, action_row
+from recoup.cases.schemas import ActionIn, ConfirmIn, QrAccountIn, action_row
+from recoup.cases.service import audited
 from recoup.ledger.service import merchant_accounts
 from recoup.recovery.collect import for_action
 from recoup.recovery.plans import ActionRequest
+from recoup.recovery.qr_account import QrAccountTemplate, reset_template, set_template, template_view
 from recoup.recovery.service import actions_of, confirm_by_hand, perform
-from recoup.web.deps import ApiUser, SessionDep, database
+from recoup.web.deps import ApiUser, SessionDep, SettingsDep, database, settings
 
 router = APIRouter(tags=["recovery"])
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -23,7 +25,8 @@ def act(case_id: str, body: ActionIn, request: Request, response: Response, prin
         idempotency_key: Annotated[str | None, Header(description="the same key again never acts twice")] = None,
         ) -> dict[str, object]:
     """Void, reverse, refund, adjust, collect a difference or request a transfer, once per key."""
-    outcome = perform(database(request), principal, case_id, ActionRequest(**body.model_dump()), idempotency_key)
+    outcome = perform(database(request), principal, case_id, ActionRequest(**body.model_dump()), idempotency_key,
+                      qr_default=QrAccountTemplate.from_settings(settings(request)))
     if outcome.replayed:
         response.headers[REPLAYED_HEADER] = "true"
     view = dict(outcome.action)
@@ -50,3 +53,25 @@ def confirm(case_id: str, action_id: int, body: ConfirmIn, request: Request, pri
 @router.get("/merchants/{merchant_id}/balance", tags=["ledger"])
 def balance(merchant_id: str, principal: ApiUser, session: SessionDep) -> list[dict[str, object]]:
     return merchant_accounts(session, principal, merchant_id)
+
+
+@router.get("/qr-account")
+def qr_account(principal: ApiUser, session: SessionDep, config: SettingsDep) -> dict[str, object]:
+    """The merchant-account template of the tenant's collection QR codes (and whether it is its own)."""
+    return template_view(session, principal.tenant_id, QrAccountTemplate.from_settings(config))
+
+
+@router.put("/qr-account")
+def change_qr_account(body: QrAccountIn, request: Request, principal: ApiActor) -> dict[str, object]:
+    """Admin: use this template for the tenant's collection QR codes from now on."""
+    default = QrAccountTemplate.from_settings(settings(request))
+    with audited(database(request), principal, "qr_account.set", str(principal.tenant_id), body.model_dump()) as s:
+        return set_template(s, principal, QrAccountTemplate(body.tag, body.gui), default)
+
+
+@router.delete("/qr-account")
+def reset_qr_account(request: Request, principal: ApiActor) -> dict[str, object]:
+    """Admin: back to the default template of the settings."""
+    default = QrAccountTemplate.from_settings(settings(request))
+    with audited(database(request), principal, "qr_account.reset", str(principal.tenant_id)) as session:
+        return reset_template(session, principal, default)

@@ -8,12 +8,14 @@ from typing import Annotated
 import segno
 import typer
 
+from recoup.cases.service import audited
 from recoup.context import CliContext
 from recoup.errors import InvalidInput
 from recoup.output import Format, emit_one
 from recoup.recovery.collect import for_action
 from recoup.recovery.emvqr import parse_payload, render_png
 from recoup.recovery.plans import ActionRequest
+from recoup.recovery.qr_account import QrAccountTemplate, reset_template, set_template, template_view
 from recoup.recovery.service import Outcome, confirm_by_hand, perform
 
 UserOpt = Annotated[str | None, typer.Option("--user", help="act as this user (default: $RECOUP_USER)")]
@@ -23,11 +25,14 @@ AmountOpt = Annotated[str, typer.Option("--amount", help="in major units, e.g. 1
 OptionalAmount = Annotated[str | None, typer.Option("--amount", help="default: the whole sale")]
 RrnOpt = Annotated[str | None, typer.Option("--rrn", help="the sale, when not the case's own")]
 NoteOpt = Annotated[str, typer.Option("--note")]
+FundingOpt = Annotated[str | None, typer.Option(
+    "--funding", help="when the balance is short: transfer (ask the bank, default) or settlements (wait)")]
 
 
 def _perform(case: str, request: ActionRequest, key: str, user: str | None) -> Outcome:
     ctx = CliContext()
-    return perform(ctx.database, ctx.principal(user), case, request, key)
+    return perform(ctx.database, ctx.principal(user), case, request, key,
+                   qr_default=QrAccountTemplate.from_settings(ctx.settings))
 
 
 def _show(outcome: Outcome, fmt: Format) -> None:
@@ -44,12 +49,13 @@ def register(app: typer.Typer) -> None:
     """Add the recovery commands to `recoup case`."""
     for command in (refund, void, reverse, adjust, collect, transfer, confirm):
         app.command(command.__name__)(command)
+    app.command("qr-account")(qr_account)
 
 
 def refund(case: str, amount: AmountOpt, key: KeyOpt, rrn: RrnOpt = None, note: NoteOpt = "",
-           user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
+           funding: FundingOpt = None, user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Refund all or part of the case's sale to the card (after settlement)."""
-    _show(_perform(case, ActionRequest("REFUND", amount, rrn, note=note), key, user), fmt)
+    _show(_perform(case, ActionRequest("REFUND", amount, rrn, note=note, funding=funding), key, user), fmt)
 
 
 def void(case: str, key: KeyOpt, amount: OptionalAmount = None, rrn: RrnOpt = None, note: NoteOpt = "",
@@ -59,16 +65,18 @@ def void(case: str, key: KeyOpt, amount: OptionalAmount = None, rrn: RrnOpt = No
 
 
 def reverse(case: str, key: KeyOpt, amount: OptionalAmount = None, rrn: RrnOpt = None, note: NoteOpt = "",
-            user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
+            funding: FundingOpt = None, user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Reverse a debit that should not exist (a sale the terminal believes failed)."""
-    _show(_perform(case, ActionRequest("REVERSAL", amount, rrn, note=note), key, user), fmt)
+    _show(_perform(case, ActionRequest("REVERSAL", amount, rrn, note=note, funding=funding), key, user), fmt)
 
 
 def adjust(case: str, amount: AmountOpt, key: KeyOpt,
            direction: Annotated[str | None, typer.Option(help="credit or debit the merchant")] = None,
-           note: NoteOpt = "", user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
+           note: NoteOpt = "", funding: FundingOpt = None, user: UserOpt = None,
+           fmt: FormatOpt = Format.table) -> None:
     """Ask the acquirer for a credit adjustment (贷记调整) between it and the merchant."""
-    _show(_perform(case, ActionRequest("ADJUSTMENT", amount, direction=direction, note=note), key, user), fmt)
+    request = ActionRequest("ADJUSTMENT", amount, direction=direction, note=note, funding=funding)
+    _show(_perform(case, request, key, user), fmt)
 
 
 def collect(case: str, amount: AmountOpt, key: KeyOpt,
@@ -78,7 +86,8 @@ def collect(case: str, amount: AmountOpt, key: KeyOpt,
     if qr is not None and qr.suffix.lower() not in (".png", ".svg"):
         raise InvalidInput("--qr writes a .png or .svg file")
     ctx = CliContext()
-    outcome = perform(ctx.database, ctx.principal(user), case, ActionRequest("COLLECT", amount, note=note), key)
+    outcome = perform(ctx.database, ctx.principal(user), case, ActionRequest("COLLECT", amount, note=note), key,
+                      qr_default=QrAccountTemplate.from_settings(ctx.settings))
     with ctx.database.unit_of_work() as session:
         request = for_action(session, int(str(outcome.action["id"])))
         payload, token = (request.payload, request.token) if request else ("", "")
@@ -121,3 +130,26 @@ def confirm(case: str, action_id: int, reference: Annotated[str, typer.Option(he
     ctx = CliContext()
     action = confirm_by_hand(ctx.database, ctx.principal(user), case, action_id, reference)
     _show(Outcome(action, False), fmt)
+
+
+def qr_account(
+    tag: Annotated[str | None, typer.Option(help="merchant account tag, 02-51 (15 = UnionPay)")] = None,
+    gui: Annotated[str, typer.Option(help="the network's GUI, for a template tag 26-51")] = "",
+    reset: Annotated[bool, typer.Option("--reset", help="back to the settings' default")] = False,
+    user: UserOpt = None,
+) -> None:
+    """Show the merchant-account template of your collection QR codes, or change it (admin)."""
+    ctx = CliContext()
+    principal = ctx.principal(user)
+    default = QrAccountTemplate.from_settings(ctx.settings)
+    if reset:
+        with audited(ctx.database, principal, "qr_account.reset", str(principal.tenant_id)) as session:
+            view = reset_template(session, principal, default)
+    elif tag is not None:
+        attempted: dict[str, object] = {"tag": tag, "gui": gui}
+        with audited(ctx.database, principal, "qr_account.set", str(principal.tenant_id), attempted) as session:
+            view = set_template(session, principal, QrAccountTemplate(tag, gui), default)
+    else:
+        with ctx.database.unit_of_work() as session:
+            view = template_view(session, principal.tenant_id, default)
+    emit_one(view, Format.json)

@@ -1,13 +1,12 @@
 """Collecting a difference from the payer (使用二维码收款): the payment request and its QR code.
 
 The payload is an EMVCo merchant-presented dynamic QR (recoup.recovery.emvqr) whose bill number
-(tag 62, sub-tag 01) is the case number; the merchant account goes in UnionPay's tag 15 by
-default (RECOUP_QR_ACCOUNT_TAG / RECOUP_QR_ACCOUNT_GUI choose another network's template).
+(tag 62, sub-tag 01) is the case number; the merchant account goes in the template the tenant
+chose, else the settings' default (UnionPay's tag 15): see recoup.recovery.qr_account.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import datetime
 
@@ -18,13 +17,9 @@ from recoup.cases.models import Case
 from recoup.errors import NotFound
 from recoup.merchants.models import Merchant
 from recoup.money import Money
-from recoup.recovery.emvqr import MAX_NAME, MerchantAccount, build_payload
+from recoup.recovery.emvqr import MAX_NAME, build_payload
 from recoup.recovery.models import PaymentRequest, RecoveryAction
-
-
-def merchant_account(merchant: Merchant) -> MerchantAccount:
-    tag = os.environ.get("RECOUP_QR_ACCOUNT_TAG", "15")
-    return MerchantAccount(merchant.merchant_id, tag=tag, gui=os.environ.get("RECOUP_QR_ACCOUNT_GUI", ""))
+from recoup.recovery.qr_account import QrAccountTemplate, tenant_template
 
 
 def _city(merchant: Merchant) -> str:
@@ -33,7 +28,7 @@ def _city(merchant: Merchant) -> str:
     return (merchant.timezone or "Asia/Shanghai").rsplit("/", 1)[-1].replace("_", " ")
 
 
-def payload_for(case: Case, merchant: Merchant, amount: Money) -> str:
+def payload_for(case: Case, merchant: Merchant, amount: Money, template: QrAccountTemplate) -> str:
     """Tag 59 carries a Latin name (wallets expect one); a Chinese name goes in the language template 64."""
     latin = merchant.name.isascii()
     city = _city(merchant)
@@ -41,19 +36,22 @@ def payload_for(case: Case, merchant: Merchant, amount: Money) -> str:
         amount=amount, bill_number=case.number,
         merchant_name=merchant.name if latin else f"MERCHANT {merchant.merchant_id}",
         merchant_city=city if city.isascii() else "CN", mcc=merchant.mcc,
-        account=merchant_account(merchant), alternate_name=None if latin else merchant.name[:MAX_NAME],
+        account=template.account(merchant.merchant_id), alternate_name=None if latin else merchant.name[:MAX_NAME],
         alternate_city=None if latin or not merchant.city else merchant.city,
     )
 
 
-def create_payment_request(session: Session, action: RecoveryAction, case: Case, now: datetime) -> PaymentRequest:
+def create_payment_request(session: Session, action: RecoveryAction, case: Case, now: datetime,
+                           default_template: QrAccountTemplate) -> PaymentRequest:
     merchant = session.get(Merchant, case.merchant_id)
     if merchant is None:
         raise NotFound(f"no merchant {case.merchant_id}")
+    template = tenant_template(session, case.tenant_id, default_template)
+    amount = Money(action.amount_minor, action.currency)
     request = PaymentRequest(
         tenant_id=case.tenant_id, case_id=case.id, action_id=action.id, token=secrets.token_urlsafe(24),
         bill_number=case.number, amount_minor=action.amount_minor, currency=action.currency,
-        merchant_name=merchant.name, payload=payload_for(case, merchant, Money(action.amount_minor, action.currency)),
+        merchant_name=merchant.name, payload=payload_for(case, merchant, amount, template),
         status="OPEN", created_at=now,
     )
     session.add(request)

@@ -63,6 +63,8 @@ class RecoveryAction(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     response: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
     funds_action_id: Mapped[int | None] = mapped_column(default=None)  # the transfer that funds it
+    # When the balance is short: TRANSFER (ask the bank) or SETTLEMENTS (wait for coming settlements).
+    funding: Mapped[str] = mapped_column(String(12), default="TRANSFER")
     requested_by: Mapped[str] = mapped_column(String(80))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     instructed_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -91,3 +93,16 @@ class PaymentRequest(Base):
     status: Mapped[str] = mapped_column(String(10), default="OPEN")  # OPEN, PAID
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class QrAccountSetting(Base):
+    """A tenant's merchant-account template for collection QR codes, overriding the settings' default
+    (stored like the ladder's per-tenant settings)."""
+
+    __tablename__ = "qr_account_settings"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True, autoincrement=False)
+    account_tag: Mapped[str] = mapped_column(String(2))
+    account_gui: Mapped[str] = mapped_column(String(32), default="")
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,8 @@ stake. The caller holds the case lock, so concurrent requests are checked one af
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from recoup.reconciliation.models import StoredFinding
 from recoup.recovery.limits import ActionKind, ActionStatus, PriorAction, RefundLimitExceeded, check_refund
 from recoup.recovery.models import RecoveryAction, RecoveryKind, RecoveryStatus
 from recoup.recovery.postings import CARD_SIDE
+from recoup.recovery.void_window import merchant_local_day, require_voidable
 from recoup.transactions.models import JournalLine, SettlementLine
 
 K, S = RecoveryKind, RecoveryStatus
@@ -35,6 +37,9 @@ IN_PROGRESS = (S.PENDING.value, S.AWAITING_FUNDS.value, S.INSTRUCTED.value)
 SETTLED_KINDS = frozenset({"DEBITED_BUT_FAILED", "VOIDED_BUT_SETTLED", "SETTLEMENT_MISMATCH", "UNKNOWN_SETTLEMENT"})
 
 
+FUNDING_CHOICES = ("TRANSFER", "SETTLEMENTS")
+
+
 @dataclass(frozen=True)
 class Sale:
     terminal_id: str
@@ -42,6 +47,8 @@ class Sale:
     amount_minor: int
     currency: str
     settled: bool
+    local_day: date | None = None  # the merchant-local day it was made, when known
+    batch_no: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Plan:
     sale: Sale | None = None
     bank_reference: str = ""
     note: str = ""
+    funding: str = "TRANSFER"
 
 
 @dataclass(frozen=True)
@@ -66,13 +74,20 @@ class ActionRequest:
     purpose: str | None = None
     bank_reference: str | None = None
     note: str = ""
+    funding: str | None = None  # when the balance is short: "transfer" (default) or "settlements"
 
     def parameters(self, case_number: str) -> dict[str, object]:
-        """What the idempotency fingerprint covers: everything the request asks for."""
-        return {"case": case_number, "kind": self.kind.strip().upper(), "amount": (self.amount or "").strip(),
-                "rrn": (self.rrn or "").strip(), "direction": (self.direction or "").strip().upper(),
-                "purpose": (self.purpose or "").strip().upper(), "bank_reference": (self.bank_reference or "").strip(),
-                "note": self.note.strip()}
+        """What the idempotency fingerprint covers: everything the request asks for (`funding` only
+        when given, so that the fingerprints of earlier requests stay the same)."""
+        asked: dict[str, object] = {
+            "case": case_number, "kind": self.kind.strip().upper(), "amount": (self.amount or "").strip(),
+            "rrn": (self.rrn or "").strip(), "direction": (self.direction or "").strip().upper(),
+            "purpose": (self.purpose or "").strip().upper(), "bank_reference": (self.bank_reference or "").strip(),
+            "note": self.note.strip()}
+        funding = (self.funding or "").strip().upper()
+        if funding:
+            asked["funding"] = funding
+        return asked
 
 
 def parse_kind(text: str) -> RecoveryKind:
@@ -88,19 +103,28 @@ def parse_kind(text: str) -> RecoveryKind:
 
 def parse_amount(text: str, currency: str) -> int:
     """A positive amount in major units with at most the currency's decimals ("12.34")."""
+    if text.strip().startswith("-"):
+        raise InvalidInput(f"the amount must be positive, not {text!r}")
     minor = parse_minor(text, currency)
     if minor <= 0:
         raise InvalidInput(f"the amount must be positive, not {text!r}")
     return minor
 
 
-def plan_action(session: Session, case: Case, request: ActionRequest) -> Plan:
+def plan_action(session: Session, case: Case, request: ActionRequest, now: datetime) -> Plan:
+    """Check the request against the case, its sale and the limits; the plan of what to record."""
+    plan = _plan(session, case, request, now)
+    funding = _choice(request.funding, FUNDING_CHOICES, "TRANSFER", "funding when the balance is short")
+    return replace(plan, funding=funding)
+
+
+def _plan(session: Session, case: Case, request: ActionRequest, now: datetime) -> Plan:
     kind = parse_kind(request.kind)
     require_actionable(case)
     amount = parse_amount(request.amount, case.currency) if request.amount is not None else None
     note = request.note.strip()
     if kind.value in CARD_SIDE:
-        return _card_side(session, case, kind, amount, request.rrn, note)
+        return _card_side(session, case, kind, amount, request.rrn, note, now)
     if amount is None:
         raise InvalidInput(f"a {kind.value.lower()} needs an amount")
     if kind == K.COLLECT:
@@ -121,11 +145,13 @@ def plan_action(session: Session, case: Case, request: ActionRequest) -> Plan:
     return Plan(kind, amount, direction, purpose, bank_reference=(request.bank_reference or "").strip(), note=note)
 
 
-def recheck(session: Session, case: Case, action: RecoveryAction) -> None:
+def recheck(session: Session, case: Case, action: RecoveryAction, now: datetime) -> None:
     """Check a failed action again before it is retried (it does not count while failed)."""
     require_actionable(case)
     if action.kind in CARD_SIDE:
         sale = resolve_sale(session, case, action.sale_rrn)
+        if action.kind == K.VOID:
+            require_voidable(session, case, sale, now)
         _check_sale_limits(session, case, sale, RecoveryKind(action.kind), action.amount_minor, exclude=action.id)
     if action.purpose == "RECOVERY" and action.kind not in ("VOID", "REVERSAL"):
         check_outstanding(session, case, action.amount_minor, exclude=action.id)
@@ -141,13 +167,13 @@ def require_actionable(case: Case) -> None:
 
 
 def _card_side(session: Session, case: Case, kind: RecoveryKind, amount: int | None, rrn: str | None,
-               note: str) -> Plan:
+               note: str, now: datetime) -> Plan:
     if case.direction == Direction.PAYER_OWES_MERCHANT.value:
         raise Conflict(f"the payer owes the merchant on this case: a {kind.value.lower()} would send money the "
                        "wrong way; collect the difference instead")
     sale = resolve_sale(session, case, rrn)
-    if kind == K.VOID and sale.settled:
-        raise Conflict(f"sale {sale.rrn} has settled, so it can no longer be voided: refund it instead")
+    if kind == K.VOID:
+        require_voidable(session, case, sale, now)
     if amount is None:
         if kind == K.REFUND:
             raise InvalidInput("a refund needs an amount")
@@ -173,14 +199,15 @@ def resolve_sale(session: Session, case: Case, rrn: str | None) -> Sale:
         JournalLine.tenant_id == case.tenant_id, JournalLine.merchant_id == case.merchant_id,
         JournalLine.rrn == wanted, JournalLine.txn_type.in_(SALE_TYPES)).order_by(JournalLine.id)).scalars().first()
     if journal is not None:
-        return Sale(journal.terminal_id, wanted, journal.amount_minor, journal.currency, False)
+        return Sale(journal.terminal_id, wanted, journal.amount_minor, journal.currency, False, journal.local_date,
+                    journal.batch_no)
     finding = session.execute(select(StoredFinding).where(
         StoredFinding.case_id == case.id, StoredFinding.rrn == wanted).order_by(StoredFinding.id)).scalars().first()
     if finding is None or finding.charged_minor == 0:
         raise NotFound(f"no sale with RRN {wanted} at merchant {case.merchant_id}")
     settled_kind = finding.kind in SETTLED_KINDS
-    return Sale(finding.terminal_id, wanted, abs(finding.charged_minor), finding.currency, settled_kind)
-
+    return Sale(finding.terminal_id, wanted, abs(finding.charged_minor), finding.currency, settled_kind,
+                merchant_local_day(session, case, finding.txn_time))
 
 def prior_actions(session: Session, case: Case, sale: Sale, exclude: int | None = None) -> list[PriorAction]:
     """What already takes money back from the sale: our actions, and refunds the journal shows."""
@@ -237,3 +264,4 @@ def _choice(given: str | None, allowed: tuple[str, ...], default: str | None, wh
     if value not in allowed:
         raise InvalidInput(f"give the {what}: one of {', '.join(a.lower() for a in allowed)}")
     return value
+

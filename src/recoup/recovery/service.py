@@ -12,37 +12,35 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from recoup.audit.service import Actor, record
+from recoup.audit.service import Actor
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.cases.models import Case
-from recoup.cases.repository import get_case, get_case_by_id
-from recoup.cases.schemas import action_row, case_row
+from recoup.cases.repository import get_case
+from recoup.cases.schemas import action_row
 from recoup.cases.service import add_event, audited, walk_to
 from recoup.cases.states import CaseState
+from recoup.config import get_settings
 from recoup.db import Database, utcnow
 from recoup.errors import Conflict, NotFound
-from recoup.money import format_major
 from recoup.recovery.collect import create_payment_request
 from recoup.recovery.confirm import confirm
+from recoup.recovery.execution import announce, execute_all, fund_waiting
 from recoup.recovery.idempotency import StillInFlight, check_same_request, find, fingerprint, require_key
 from recoup.recovery.models import RecoveryAction, RecoveryKind, RecoveryStatus
 from recoup.recovery.plans import ActionRequest, Plan, plan_action, recheck
-from recoup.recovery.postings import is_money_out, post_hold, post_instructed, post_release
-from recoup.recovery.provider import Instruction, PaymentProvider, ProviderError, Receipt, current_provider
-from recoup.webhooks.service import emit
+from recoup.recovery.postings import is_money_out, post_hold
+from recoup.recovery.provider import PaymentProvider
+from recoup.recovery.qr_account import QrAccountTemplate
 
 K, S = RecoveryKind, RecoveryStatus
-# Days within which a later file should show the money; past them the owner is alerted.
-CONFIRM_DAYS = {K.VOID: 2, K.REVERSAL: 3, K.REFUND: 5, K.ADJUSTMENT: 10, K.TRANSFER: 5, K.COLLECT: 14}
 IN_FLIGHT_WAIT_SECONDS = 10.0
-STALE_PENDING = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -60,16 +58,21 @@ class Outcome:
 
 
 def perform(database: Database, principal: Principal, case_ref: str, request: ActionRequest, key: str | None,
-            *, provider: PaymentProvider | None = None, now: datetime | None = None) -> Outcome:
-    """Perform a recovery action once per idempotency key; a refusal is audited and changes nothing."""
+            *, provider: PaymentProvider | None = None, now: datetime | None = None,
+            qr_default: QrAccountTemplate | None = None) -> Outcome:
+    """Perform a recovery action once per idempotency key; a refusal is audited and changes nothing.
+    `qr_default` is the settings' QR merchant-account template (read from the settings when not given)."""
     attempted: dict[str, object] = {"kind": request.kind, "amount": request.amount, "rrn": request.rrn,
                                     "idempotency_key": key}
+    if request.funding:
+        attempted["funding"] = request.funding
     audit_name = f"case.{request.kind.strip().lower()[:20] or 'action'}"
+    template = qr_default or QrAccountTemplate.from_settings(get_settings())
     give_up = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
     while True:
         try:
             with audited(database, principal, audit_name, case_ref, attempted) as session:
-                prepared = prepare(session, principal, case_ref, request, key, now)
+                prepared = prepare(session, principal, case_ref, request, key, now, qr_default=template)
         except IntegrityError:  # the same key was stored by a concurrent request on another case
             prepared = Prepared(in_flight=True)
         if not prepared.in_flight:
@@ -88,7 +91,7 @@ def perform(database: Database, principal: Principal, case_ref: str, request: Ac
 
 
 def prepare(session: Session, principal: Principal, case_ref: str, request: ActionRequest, key: str | None,
-            now: datetime | None = None) -> Prepared:
+            now: datetime | None = None, *, qr_default: QrAccountTemplate | None = None) -> Prepared:
     """Step (1): answer a repeated key, or check and record the action (case locked)."""
     principal.require(Permission.MOVE_MONEY)
     moment = now or utcnow()
@@ -103,40 +106,48 @@ def prepare(session: Session, principal: Principal, case_ref: str, request: Acti
         if existing.response is None:
             return Prepared(in_flight=True)
         return Prepared(existing.id, replay=existing.response)
-    plan = plan_action(session, case, request)
-    action = _record(session, principal, case, plan, idempotency_key, request_hash, moment)
+    plan = plan_action(session, case, request, moment)
+    template = qr_default or QrAccountTemplate.from_settings(get_settings())
+    action = _record(session, principal, case, plan, (idempotency_key, request_hash), moment, template)
     return _arm(session, principal.actor(), case, action, moment)
 
 
-def _record(session: Session, principal: Principal, case: Case, plan: Plan, key: str, request_hash: str,
-            now: datetime) -> RecoveryAction:
+def _record(session: Session, principal: Principal, case: Case, plan: Plan, key_and_hash: tuple[str, str],
+            now: datetime, qr_default: QrAccountTemplate) -> RecoveryAction:
     sale = plan.sale
     action = RecoveryAction(
         tenant_id=case.tenant_id, case_id=case.id, merchant_id=case.merchant_id, kind=plan.kind.value,
         status=S.PENDING.value, amount_minor=plan.amount_minor, currency=case.currency, direction=plan.direction,
         purpose=plan.purpose, sale_terminal_id=sale.terminal_id if sale else "", sale_rrn=sale.rrn if sale else "",
-        sale_settled=sale.settled if sale else False, idempotency_key=key, request_hash=request_hash,
-        bank_reference=plan.bank_reference, note=plan.note, requested_by=principal.username, requested_at=now,
+        sale_settled=sale.settled if sale else False, idempotency_key=key_and_hash[0], request_hash=key_and_hash[1],
+        bank_reference=plan.bank_reference, note=plan.note, funding=plan.funding, requested_by=principal.username,
+        requested_at=now,
     )
     session.add(action)
     session.flush()
     if plan.kind == K.TRANSFER and not action.bank_reference:
         action.bank_reference = f"TR-{case.number}-{action.id}"
     if plan.kind == K.COLLECT:
-        create_payment_request(session, action, case, now)
-    _announce(session, principal.actor(), case, action, "action_requested", "action.created", now)
+        create_payment_request(session, action, case, now, qr_default)
+    announce(session, principal.actor(), case, action, "action_requested", "action.created", now)
     return action
 
 
 def _arm(session: Session, actor: Actor, case: Case, action: RecoveryAction, now: datetime) -> Prepared:
-    """Hold the money if it goes out; when the balance is short, wait for funds and ask for them."""
+    """Hold the money if it goes out; when the balance is short, wait for funds (SPEC section 2, step 4):
+    ask the bank for a transfer, or wait for coming settlements to cover it, as the request chose."""
     if is_money_out(action) and not post_hold(session, action):
         action.status = S.AWAITING_FUNDS.value
-        transfer = _funding_transfer(session, actor, case, action, now)
+        execute: tuple[int, ...] = ()
+        if action.funding == "SETTLEMENTS":
+            add_event(session, case, actor.name, "awaiting_settlements", f"action {action.id} waits for coming "
+                      "settlements to cover it", data={"action_id": action.id}, now=now)
+        else:
+            execute = (_funding_transfer(session, actor, case, action, now).id,)
         walk_to(session, case, actor, CaseState.AWAITING_FUNDS, f"available balance short for action {action.id}",
                 now)
         action.response = action_row(action)
-        return Prepared(action.id, execute=(transfer.id,))
+        return Prepared(action.id, execute=execute)
     if action.purpose == "RECOVERY":
         walk_to(session, case, actor, CaseState.ACTION_PENDING, f"{action.kind} requested", now)
     return Prepared(action.id, execute=(action.id,))
@@ -156,127 +167,18 @@ def _funding_transfer(session: Session, actor: Actor, case: Case, action: Recove
     session.flush()
     transfer.bank_reference = f"TR-{case.number}-{transfer.id}"
     action.funds_action_id = transfer.id
-    _announce(session, actor, case, transfer, "action_requested", "action.created", now)
+    announce(session, actor, case, transfer, "action_requested", "action.created", now)
     return transfer
 
 
 def _retry(session: Session, principal: Principal, case: Case, action: RecoveryAction, now: datetime) -> Prepared:
     """The same request after a provider failure: check again and perform it again."""
-    recheck(session, case, action)
+    recheck(session, case, action, now)
     action.attempts += 1
     action.status, action.last_error, action.response = S.PENDING.value, "", None
     add_event(session, case, principal.username, "action_retried", f"attempt {action.attempts}",
               data={"action_id": action.id}, now=now)
     return _arm(session, principal.actor(), case, action, now)
-
-
-def execute_all(database: Database, action_ids: tuple[int, ...] | list[int], provider: PaymentProvider | None = None,
-                now: datetime | None = None) -> None:
-    for action_id in action_ids:
-        execute(database, action_id, provider or current_provider(), now)
-
-
-def execute(database: Database, action_id: int, provider: PaymentProvider, now: datetime | None = None) -> None:
-    """Steps (2) and (3): call the provider outside any transaction, then store its answer."""
-    with database.unit_of_work() as session:
-        action = session.get(RecoveryAction, action_id)
-        if action is None or action.status != S.PENDING.value:
-            return
-        case_id = action.case_id
-        instruction = _instruction(action, get_case_by_id(session, case_id))
-    receipt: Receipt | None = None
-    failure = ""
-    try:
-        receipt = provider.execute(instruction)
-    except ProviderError as error:
-        failure = error.message
-    moment = now or utcnow()
-    with database.unit_of_work() as session:
-        case = get_case_by_id(session, case_id, lock=True)
-        action = session.execute(select(RecoveryAction).where(RecoveryAction.id == action_id)
-                                 .with_for_update()).scalar_one()
-        if action.status != S.PENDING.value:
-            return
-        if receipt is None:
-            _failed(session, case, action, failure, moment)
-        else:
-            _instructed(session, case, action, receipt, moment)
-        if action.response is None or action.status == S.FAILED.value:
-            action.response = action_row(action)
-
-
-def _instructed(session: Session, case: Case, action: RecoveryAction, receipt: Receipt, now: datetime) -> None:
-    action.status, action.instructed_at = S.INSTRUCTED.value, now
-    action.provider, action.provider_reference = receipt.provider, receipt.reference
-    action.confirm_by = now + timedelta(days=CONFIRM_DAYS[RecoveryKind(action.kind)])
-    post_instructed(session, action)
-    actor = Actor("provider", case.tenant_id, "worker")
-    _announce(session, actor, case, action, "action_instructed", "action.instructed", now)
-    if action.kind == K.COLLECT and case.state in (CaseState.ACTION_PENDING.value, CaseState.INVESTIGATING.value):
-        walk_to(session, case, actor, CaseState.AWAITING_PAYER, "payment request sent to the payer", now)
-    if receipt.confirmed:
-        confirm(session, case, action, source=f"provider:{receipt.reference}", txn=None, actor=actor, now=now)
-
-
-def _failed(session: Session, case: Case, action: RecoveryAction, failure: str, now: datetime) -> None:
-    action.status, action.last_error = S.FAILED.value, failure[:2000]
-    post_release(session, action)
-    _announce(session, Actor("provider", case.tenant_id, "worker"), case, action, "action_failed", "action.failed",
-              now, note=failure)
-
-
-def _announce(session: Session, actor: Actor, case: Case, action: RecoveryAction, event: str, webhook: str,
-              now: datetime, note: str = "") -> None:
-    amount = format_major(action.amount_minor, action.currency)
-    text = note or f"{action.kind} {amount} {action.currency} ({action.status})"
-    add_event(session, case, actor.name, event, text, data={"action_id": action.id}, now=now)
-    record(session, actor, f"case.{event}", "recovery_action", str(action.id), tenant_id=case.tenant_id,
-           after=action_row(action), note=f"case {case.number}", at=now)
-    emit(session, case.tenant_id, webhook, {"case": case_row(case), "action": action_row(action)}, now)
-
-
-def _instruction(action: RecoveryAction, case: Case) -> Instruction:
-    return Instruction(
-        reference=f"recoup-{action.tenant_id}-{action.id}", action_id=action.id, kind=action.kind,
-        tenant_id=action.tenant_id, merchant_id=action.merchant_id, terminal_id=action.sale_terminal_id,
-        sale_rrn=action.sale_rrn, amount_minor=action.amount_minor, currency=action.currency,
-        case_number=case.number, direction=action.direction, bank_reference=action.bank_reference,
-    )
-
-
-def fund_waiting(database: Database, provider: PaymentProvider | None = None, now: datetime | None = None) -> int:
-    """Worker: perform the actions that waited for funds, once the available balance covers them."""
-    moment = now or utcnow()
-    with database.unit_of_work() as session:
-        waiting = list(session.execute(select(RecoveryAction.id, RecoveryAction.case_id).where(
-            RecoveryAction.status == S.AWAITING_FUNDS.value).order_by(RecoveryAction.id)).tuples())
-    funded = []
-    for action_id, case_id in waiting:
-        with database.unit_of_work() as session:
-            case = get_case_by_id(session, case_id, lock=True)
-            action = session.get(RecoveryAction, action_id)
-            if action is None or action.status != S.AWAITING_FUNDS.value or not post_hold(session, action):
-                continue
-            action.status = S.PENDING.value
-            actor = Actor("worker", case.tenant_id, "worker")
-            add_event(session, case, actor.name, "funds_arrived", f"action {action.id} can now be performed",
-                      data={"action_id": action.id}, now=moment)
-            if case.state == CaseState.AWAITING_FUNDS.value:
-                walk_to(session, case, actor, CaseState.ACTION_PENDING, "funds arrived", moment)
-            funded.append(action_id)
-    execute_all(database, funded, provider, now)
-    return len(funded)
-
-
-def resume_stale(database: Database, provider: PaymentProvider | None = None, now: datetime | None = None) -> int:
-    """Worker: finish actions a crash left PENDING (the provider is idempotent by the action's reference)."""
-    moment = now or utcnow()
-    with database.unit_of_work() as session:
-        stale = list(session.execute(select(RecoveryAction.id).where(
-            RecoveryAction.status == S.PENDING.value,
-            RecoveryAction.requested_at < moment - STALE_PENDING).order_by(RecoveryAction.id)).scalars())
-    execute_all(database, stale, provider, now)
-    return len(stale)
 
 
 MANUAL_KINDS = (K.ADJUSTMENT.value, K.TRANSFER.value)

@@ -16,9 +16,11 @@ from recoup.cases.web import WebActor
 from recoup.recovery.collect import by_token
 from recoup.recovery.emvqr import render_svg
 from recoup.recovery.plans import ActionRequest
+from recoup.recovery.qr_account import QrAccountTemplate
 from recoup.recovery.service import confirm_by_hand, perform
 from recoup.web.csrf import check_csrf
-from recoup.web.deps import SessionDep, database
+from recoup.web.deps import SessionDep, database, settings
+from recoup.web.i18n import normalise_locale
 from recoup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,10 +29,12 @@ Short = Annotated[str, Form(max_length=24)]
 
 @router.post("/cases/{case_id}/actions", dependencies=[Depends(check_csrf)])
 def act_page(case_id: str, request: Request, principal: WebActor, kind: Short = "", amount: Short = "",
-             direction: Short = "", idempotency_key: Annotated[str, Form(max_length=120)] = "",
+             direction: Short = "", funding: Short = "", idempotency_key: Annotated[str, Form(max_length=120)] = "",
              note: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    action = ActionRequest(kind, amount.strip() or None, direction=direction.strip() or None, note=note)
-    perform(database(request), principal, case_id, action, idempotency_key)
+    action = ActionRequest(kind, amount.strip() or None, direction=direction.strip() or None, note=note,
+                           funding=funding.strip() or None)
+    perform(database(request), principal, case_id, action, idempotency_key,
+            qr_default=QrAccountTemplate.from_settings(settings(request)))
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -42,15 +46,25 @@ def confirm_page(case_id: str, action_id: int, request: Request, principal: WebA
 
 
 @router.get("/pay/{token}", response_class=HTMLResponse)
-def pay_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+def pay_page(token: str, request: Request, session: SessionDep, lang: str = "") -> HTMLResponse:
+    """The payer's page (no account): amount, bill number and QR code, in Chinese or English (?lang=en)."""
+    _choose_language(request, lang)
     payment = by_token(session, token)
     return render(request, "cases/pay.html", user=None, request_=payment, qr_svg=render_svg(payment.payload, scale=6))
 
 
 @router.get("/pay/{token}/slip", response_class=HTMLResponse)
-def slip_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+def slip_page(token: str, request: Request, session: SessionDep, lang: str = "") -> HTMLResponse:
+    """The printable slip of the same request."""
+    _choose_language(request, lang)
     payment = by_token(session, token)
     return render(request, "cases/slip.html", user=None, request_=payment, qr_svg=render_svg(payment.payload, scale=5))
+
+
+def _choose_language(request: Request, lang: str) -> None:
+    """A payer follows a link, so the language may come with it; it stays for the next page."""
+    if lang.strip():
+        request.session["locale"] = normalise_locale(lang.strip()[:10])
 
 
 @router.get("/pay/{token}/qr.svg")

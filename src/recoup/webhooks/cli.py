@@ -23,8 +23,8 @@ def add(url: str, secret: Annotated[str | None, typer.Option(help="signing secre
     ctx = CliContext()
     principal = ctx.principal(user)
     with audited(ctx.database, principal, "webhook.add", url, {"url": url}) as session:
-        endpoint = add_endpoint(session, principal, url, secret)
-        endpoint_id, signing_secret = endpoint.id, endpoint.secret
+        endpoint, signing_secret = add_endpoint(session, principal, url, secret, data_key=ctx.settings.data_key)
+        endpoint_id = endpoint.id
     typer.echo(f"webhook {endpoint_id} -> {url}\nsigning secret (keep it; shown once): {signing_secret}")
 
 
@@ -52,5 +52,6 @@ def disable(endpoint_id: int, user: UserOpt = None) -> None:
 @app.command("deliver")
 def deliver() -> None:
     """Send every due delivery now (the worker does this on each pass)."""
-    report = deliver_due(CliContext().database)
+    ctx = CliContext()
+    report = deliver_due(ctx.database, data_key=ctx.settings.data_key)
     typer.echo(f"{report.delivered} delivered, {report.failed} to retry, {report.dead} given up")

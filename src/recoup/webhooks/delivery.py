@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,10 +19,13 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recoup.config import get_settings
 from recoup.db import Database, utcnow
 from recoup.ledger.service import exclusive
 from recoup.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from recoup.webhooks.secrets import SecretUnreadable, open_secret
 
+log = logging.getLogger("recoup.webhooks")
 SIGNATURE_HEADER = "Recoup-Signature"
 EVENT_HEADER = "Recoup-Event-Id"
 BACKOFF_SECONDS = (10, 30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
@@ -35,7 +39,7 @@ class Claimed:
     delivery_id: int
     event_id: str
     url: str
-    secret: str
+    secret: str | None  # None: the stored secret did not open, nothing is sent
     body: bytes
 
 
@@ -69,11 +73,12 @@ def verify_signature(secret: str, header: str, body: bytes, *, now: datetime | N
 
 
 def deliver_due(database: Database, *, now: datetime | None = None, client: httpx.Client | None = None,
-                limit: int = 100) -> DeliveryReport:
-    """One pass: send every delivery that is due, record each outcome; returns what happened."""
+                limit: int = 100, data_key: str | None = None) -> DeliveryReport:
+    """One pass: send every delivery that is due, record each outcome; returns what happened.
+    `data_key` opens the endpoints' signing secrets (default: the settings')."""
     moment = now or utcnow()
     report = DeliveryReport()
-    claimed = _claim_due(database, moment, limit)
+    claimed = _claim_due(database, moment, limit, data_key or get_settings().data_key)
     if not claimed:
         return report
     owned = client is None
@@ -90,6 +95,8 @@ def deliver_due(database: Database, *, now: datetime | None = None, client: http
 
 
 def _send(http: httpx.Client, item: Claimed, moment: datetime) -> str:
+    if item.secret is None:
+        return "the signing secret does not open with the data key (RECOUP_DATA_KEY changed?)"
     headers = {"content-type": "application/json", EVENT_HEADER: item.event_id,
                SIGNATURE_HEADER: sign(item.secret, int(moment.timestamp()), item.body)}
     try:
@@ -99,7 +106,7 @@ def _send(http: httpx.Client, item: Claimed, moment: datetime) -> str:
     return "" if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
 
 
-def _claim_due(database: Database, moment: datetime, limit: int) -> list[Claimed]:
+def _claim_due(database: Database, moment: datetime, limit: int, data_key: str) -> list[Claimed]:
     with database.unit_of_work() as session:
         exclusive(session)
         deliveries = session.execute(
@@ -117,8 +124,17 @@ def _claim_due(database: Database, moment: datetime, limit: int) -> list[Claimed
                 delivery.status = "DEAD"
                 delivery.last_error = "endpoint disabled"
                 continue
-            claimed.append(Claimed(delivery.id, event.id, endpoint.url, endpoint.secret, event_body(event.payload)))
+            secret = _secret_of(endpoint, data_key)
+            claimed.append(Claimed(delivery.id, event.id, endpoint.url, secret, event_body(event.payload)))
         return claimed
+
+
+def _secret_of(endpoint: WebhookEndpoint, data_key: str) -> str | None:
+    try:
+        return open_secret(data_key, endpoint.id, endpoint.secret_encrypted)
+    except SecretUnreadable as error:
+        log.error("%s", error.message)
+        return None
 
 
 def _record_outcome(session: Session, delivery_id: int, error: str, moment: datetime, report: DeliveryReport) -> None:

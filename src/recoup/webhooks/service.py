@@ -7,10 +7,11 @@ A change and the event that reports it commit together or not at all; the delive
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import record
@@ -19,7 +20,9 @@ from recoup.auth.roles import Permission
 from recoup.db import utcnow
 from recoup.errors import InvalidInput, NotFound
 from recoup.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from recoup.webhooks.secrets import seal_secret
 
+MAX_URL, MIN_SECRET, MAX_SECRET = 500, 16, 200
 EVENT_TYPES = (
     "case.opened", "case.updated", "case.escalated", "case.alert",
     "action.created", "action.instructed", "action.failed", "action.confirmed",
@@ -29,38 +32,55 @@ EVENT_TYPES = (
 def emit(session: Session, tenant_id: int, event_type: str, data: dict[str, object],
          now: datetime | None = None) -> WebhookEvent:
     """Append an event to the outbox, with a pending delivery for each active endpoint of the tenant."""
-    if event_type not in EVENT_TYPES:
-        raise InvalidInput(f"unknown webhook event type {event_type!r}")
+    return emit_many(session, tenant_id, [(event_type, data)], now)[0]
+
+
+def emit_many(session: Session, tenant_id: int, events: Sequence[tuple[str, dict[str, object]]],
+              now: datetime | None = None) -> list[WebhookEvent]:
+    """Append events (type, data) to the outbox in this order, each with a pending delivery per active
+    endpoint of the tenant; one query and one flush for all of them."""
+    for event_type, _ in events:
+        if event_type not in EVENT_TYPES:
+            raise InvalidInput(f"unknown webhook event type {event_type!r}")
     moment = now or utcnow()
+    endpoints = list(session.execute(
+        select(WebhookEndpoint.id).where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.active.is_(True))
+        .order_by(WebhookEndpoint.id)).scalars())
+    rows = [_event(tenant_id, event_type, data, moment) for event_type, data in events]
+    session.add_all(rows)
+    session.flush()  # the events before their deliveries (foreign key)
+    deliveries = [{"event_id": event.id, "endpoint_id": endpoint_id, "status": "PENDING", "attempts": 0,
+                   "next_attempt_at": moment, "last_error": ""} for event in rows for endpoint_id in endpoints]
+    for start in range(0, len(deliveries), 500):  # executemany: nobody needs their ids back
+        session.execute(insert(WebhookDelivery), deliveries[start:start + 500])
+    return rows
+
+
+def _event(tenant_id: int, event_type: str, data: dict[str, object], moment: datetime) -> WebhookEvent:
     event_id = f"evt_{secrets.token_hex(12)}"
     payload: dict[str, object] = {"id": event_id, "type": event_type, "created_at": moment.isoformat(), "data": data}
-    event = WebhookEvent(id=event_id, tenant_id=tenant_id, type=event_type, payload=payload, created_at=moment)
-    session.add(event)
-    endpoints = session.execute(
-        select(WebhookEndpoint.id).where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.active.is_(True))
-    ).scalars()
-    session.flush()
-    session.add_all(WebhookDelivery(event_id=event.id, endpoint_id=endpoint_id, next_attempt_at=moment)
-                    for endpoint_id in endpoints)
-    session.flush()
-    return event
+    return WebhookEvent(id=event_id, tenant_id=tenant_id, type=event_type, payload=payload, created_at=moment)
 
 
-def add_endpoint(session: Session, principal: Principal, url: str, secret: str | None = None) -> WebhookEndpoint:
-    """Register a receiver for the caller's tenant; the signing secret is generated when not given."""
+def add_endpoint(session: Session, principal: Principal, url: str, secret: str | None = None, *,
+                 data_key: str) -> tuple[WebhookEndpoint, str]:
+    """Register a receiver for the caller's tenant; returns it with its signing secret (generated when
+    not given), which is stored sealed with `data_key` and shown to the caller this once."""
     principal.require(Permission.MANAGE_MERCHANTS)
     parsed = urlparse(url.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InvalidInput(f"a webhook URL is http(s)://host/path, not {url!r}")
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url.strip()) > MAX_URL:
+        raise InvalidInput(f"a webhook URL is http(s)://host/path of at most {MAX_URL} characters, not {url!r}")
     signing_secret = secret or f"whsec_{secrets.token_urlsafe(24)}"
-    if len(signing_secret) < 16:
-        raise InvalidInput("a webhook signing secret has at least 16 characters")
-    endpoint = WebhookEndpoint(tenant_id=principal.tenant_id, url=url.strip(), secret=signing_secret,
+    if not MIN_SECRET <= len(signing_secret) <= MAX_SECRET:
+        raise InvalidInput(f"a webhook signing secret has {MIN_SECRET} to {MAX_SECRET} characters")
+    endpoint = WebhookEndpoint(tenant_id=principal.tenant_id, url=url.strip(), secret_encrypted="",
                                created_by=principal.username)
     session.add(endpoint)
     session.flush()
+    endpoint.secret_encrypted = seal_secret(data_key, endpoint.id, signing_secret)
+    session.flush()
     record(session, principal.actor(), "webhook.add", "webhook_endpoint", str(endpoint.id), after={"url": endpoint.url})
-    return endpoint
+    return endpoint, signing_secret
 
 
 def list_endpoints(session: Session, principal: Principal) -> list[WebhookEndpoint]:
