@@ -5,7 +5,7 @@ from sqlalchemy import text
 from tests.support.cli import run_cli
 
 from recoup.audit.chain import GENESIS, ChainLink, entry_hash, verify_chain
-from recoup.audit.service import Actor, record, verify
+from recoup.audit.service import Actor, AuditDraft, record, record_many, verify
 from recoup.config import Settings
 from recoup.db import Database
 
@@ -79,3 +79,22 @@ def test_cli_verify_exit_codes(database: Database, settings: Settings) -> None:
     assert broken.returncode == 1
     assert "entry 4" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_a_batch_of_entries_chains_like_single_ones_and_verifies(database: Database) -> None:
+    _fill(database, 2)
+    drafts = [AuditDraft(ACTOR, "case.open", "case", f"RC-2026-{i:06d}", after={"n": i}, note="批量")
+              for i in range(1, 4)]
+    with database.unit_of_work() as session:
+        assert record_many(session, drafts) == 3
+        assert record_many(session, []) == 0
+        record(session, ACTOR, "thing.change", "thing", "after")
+    with database.unit_of_work() as session:
+        count, found = verify(session)
+        objects = [row[0] for row in session.execute(text("SELECT object_id FROM audit_entries ORDER BY seq"))]
+    assert (count, found) == (6, None)
+    assert objects == ["0", "1", "RC-2026-000001", "RC-2026-000002", "RC-2026-000003", "after"]
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_entries SET note = 'edited' WHERE seq = 4"))
+    with database.unit_of_work() as session:
+        assert verify(session)[1].seq == 4  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from recoup.audit.service import Actor, record
+from recoup.audit.service import Actor, AuditDraft, record_many
 from recoup.cases.models import Case, CaseEvent, CaseKey
 from recoup.cases.opening import at_stake_minor, case_facts, case_keys, direction_of
 from recoup.cases.repository import ladder_config, reserve_case_numbers
@@ -66,9 +66,11 @@ def open_or_join_all(session: Session, actor: Actor, tenant_id: int,
     _open_new(session, actor, tenant_id, plan.new_slots, now)
     outbox: list[tuple[str, dict[str, object]]] = []
     rows: list[CaseKey | CaseEvent] = []
+    audits: list[AuditDraft] = []
     for step in plan.steps:
-        _apply(session, actor, step, now, rows, outbox)
+        _apply(session, actor, step, now, rows, outbox, audits)
     session.flush()
+    record_many(session, audits, at=now)
     insert_plain(session, [row for row in rows if isinstance(row, CaseKey)])
     insert_plain(session, [row for row in rows if isinstance(row, CaseEvent)])
     emit_many(session, tenant_id, outbox, now)
@@ -140,13 +142,14 @@ def _open_new(session: Session, actor: Actor, tenant_id: int, slots: list[Slot],
 
 
 def _apply(session: Session, actor: Actor, step: Step, now: datetime, rows: list[CaseKey | CaseEvent],
-           outbox: list[tuple[str, dict[str, object]]]) -> None:
+           outbox: list[tuple[str, dict[str, object]]], audits: list[AuditDraft]) -> None:
     case, finding = _case(step.slot), step.finding
     finding.case_id = case.id
     rows.extend(CaseKey(tenant_id=case.tenant_id, case_id=case.id, key=key) for key in step.keys)
     if step.kind == OPEN:
         rows.append(_event(case, actor, "opened", finding.explanation, now, to_state=CaseState.OPEN.value))
-        record(session, actor, "case.open", "case", case.number, tenant_id=case.tenant_id, after=case_row(case), at=now)
+        audits.append(AuditDraft(actor, "case.open", "case", case.number, after=case_row(case),
+                                 tenant_id=case.tenant_id))
         outbox.append(("case.opened", {"case": case_row(case)}))
     elif step.kind == EXPLAIN:
         rows.append(_event(case, actor, "finding_explained", f"{finding.kind} {finding.rrn}: the transaction of "
@@ -156,11 +159,11 @@ def _apply(session: Session, actor: Actor, step: Step, now: datetime, rows: list
         raise_alert(session, case, "FINDING_ON_CLOSED_CASE", f"new finding on a {case.state} case: {note}", now,
                     actor=actor)
     else:
-        rows.append(_join(session, actor, case, finding, now))
+        rows.append(_join(actor, case, finding, now, audits))
         outbox.append(("case.updated", {"case": case_row(case)}))
 
 
-def _join(session: Session, actor: Actor, case: Case, finding: StoredFinding, now: datetime) -> CaseEvent:
+def _join(actor: Actor, case: Case, finding: StoredFinding, now: datetime, audits: list[AuditDraft]) -> CaseEvent:
     """The finding adds its money to the case when it is the same money (same direction and currency)."""
     before = case.at_stake_minor
     if direction_of(finding).value == case.direction and finding.currency == case.currency \
@@ -169,8 +172,8 @@ def _join(session: Session, actor: Actor, case: Case, finding: StoredFinding, no
     note = f"{finding.kind} {finding.rrn or finding.order_no} ({finding.finding_id})"
     event = _event(case, actor, "finding_joined", note, now, data={
         "finding_id": finding.finding_id, "at_stake_minor_before": before, "at_stake_minor_after": case.at_stake_minor})
-    record(session, actor, "case.join", "case", case.number, tenant_id=case.tenant_id,
-           after={"finding_id": finding.finding_id, "kind": finding.kind}, at=now)
+    audits.append(AuditDraft(actor, "case.join", "case", case.number, tenant_id=case.tenant_id,
+                             after={"finding_id": finding.finding_id, "kind": finding.kind}))
     return event
 
 
