@@ -60,7 +60,7 @@ def serve(
     if ctx.database.is_sqlite:  # the embedded default runs the background worker inside the server
         from recoup.cases.worker import start_in_thread
 
-        start_in_thread(ctx.database)
+        start_in_thread(ctx.database, data_key=ctx.settings.data_key)
     uvicorn.run(create_app(ctx.settings), host=host or ctx.settings.host, port=port or ctx.settings.port,
                 log_level="info")
 
