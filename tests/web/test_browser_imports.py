@@ -5,21 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.support.factories import OBJECTS, PASSWORD
-
-from recoup.transactions.layouts import JOURNAL_LAYOUT
+from tests.support.factories import PASSWORD
+from tests.support.journals import journal_bytes
 
 pytestmark = pytest.mark.browser
-M_A, T_A = OBJECTS["A"]
 
 
 def journal(path: Path, count: int, *, bad_amount_at: int | None = None) -> Path:
-    lines = [",".join(JOURNAL_LAYOUT)]
-    for n in range(1, count + 1):
-        amount = "-1.00" if n == bad_amount_at else f"{n % 900 + 1}.00"
-        lines.append(f"{M_A},{T_A},2026-10-12T10:{n // 60 % 60:02d}:{n % 60:02d},SALE,APPROVED,{amount},CNY,"
-                     f"{n:012d},{n % 1_000_000:06d},1,622848******1234,NO{n},001,,1")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_bytes(journal_bytes(count, bad_amount_at=bad_amount_at))
     return path
 
 
