@@ -1,11 +1,13 @@
 """Import benchmark: a generated journal of N lines (1 million by default) into SQLite and PostgreSQL.
 
     .venv/bin/python bench/import.py [--lines 1000000] [--search-rows 10000000] [--only sqlite|postgresql]
+                                     [--kind journal|settlement]
 
 Prints rows per second and the peak memory of each import (each runs in a process of its own), then
 times `search` by RRN and by order number, and shows the plan the database chose (index design).
 `--search-rows` first grows the PostgreSQL journal to that many lines (copies under other tenants)
-so that the search timings are taken over a table of that size.
+so that the search timings are taken over a table of that size. `--kind settlement` imports the
+settlement file of the same data instead (every line is booked in the ledger); no search then.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def child(engine_url: str, folder: Path) -> dict[str, object]:
-    """In its own process: register the merchants, import the journal, time the searches."""
+def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, object]:
+    """In its own process: register the merchants, import the journal (or the settlement)."""
     from sqlalchemy import text
 
     from recoup.auth.principal import Principal
@@ -55,16 +57,18 @@ def child(engine_url: str, folder: Path) -> dict[str, object]:
     principal = Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli")
     started = time.perf_counter()
     with database.unit_of_work() as session:
-        report = import_file(session, principal, "journal", folder / "journal.csv", settings)
+        report = import_file(session, principal, kind, folder / f"{kind}.csv", settings)
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with database.engine.connect() as connection:
         if database.engine.dialect.name == "postgresql":
-            connection.execute(text("ANALYZE journal_lines"))
+            connection.execute(text("ANALYZE journal_lines" if kind == "journal" else "ANALYZE settlement_lines"))
             connection.commit()
     result: dict[str, object] = {"engine": database.engine.dialect.name, "rows": report.imported,
                                  "seconds": round(seconds, 1), "rows_per_second": round(report.imported / seconds),
                                  "peak_rss_mib": round(peak_mib)}
+    if report.ledger_posted:
+        result["ledger_posted"] = report.ledger_posted
     database.dispose()
     return result
 
@@ -163,12 +167,13 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--search-rows", type=int, default=0, help="grow the PostgreSQL journal to this many lines")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--kind", choices=("journal", "settlement"), default="journal")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, url, folder = args.child
-        work = child if mode == "import" else search_timings
-        print(json.dumps(work(url, Path(folder))))
+        done = search_timings(url, Path(folder)) if mode == "search" else child(url, Path(folder), mode)
+        print(json.dumps(done))
         return
     from recoup.demo.large import write_large
 
@@ -179,20 +184,23 @@ def main() -> None:
         size = (folder / "journal.csv").stat().st_size >> 20
         took = time.perf_counter() - started
         print(f"generated {args.lines:,} journal lines ({size} MiB) in {took:.0f} s", flush=True)
+        searching = args.kind == "journal"
         if args.only in (None, "sqlite"):
             url = f"sqlite:///{folder / 'bench.db'}"
-            print("sqlite    ", run_child("import", url, folder), flush=True)
-            print("sqlite    ", run_child("search", url, folder), flush=True)
+            print("sqlite    ", run_child(args.kind, url, folder), flush=True)
+            if searching:
+                print("sqlite    ", run_child("search", url, folder), flush=True)
         if args.only in (None, "postgresql"):
             from tests.support.postgres import start_postgres
 
             server = start_postgres()
             try:
                 url = server.url()
-                print("postgresql", run_child("import", url, folder), flush=True)
-                if args.search_rows:
+                print("postgresql", run_child(args.kind, url, folder), flush=True)
+                if searching and args.search_rows:
                     grow_postgres(url, args.search_rows)
-                print("postgresql", run_child("search", url, folder), flush=True)
+                if searching:
+                    print("postgresql", run_child("search", url, folder), flush=True)
             finally:
                 server.stop()
 

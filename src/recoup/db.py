@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -52,6 +56,23 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def exclusive(session: Session) -> None:
+    """Serialise this unit of work with every other writer. On SQLite: BEGIN IMMEDIATE (a no-op once
+    the transaction has written, as it then holds the write lock). On PostgreSQL row locks
+    (SELECT ... FOR UPDATE) do this job, so nothing happens here."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not getattr(raw, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def upsert_for(session: Session) -> Callable[[Any], PostgresInsert | SqliteInsert]:
+    """The dialect's INSERT, the one that knows ON CONFLICT DO NOTHING / DO UPDATE."""
+    return postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

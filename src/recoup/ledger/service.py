@@ -11,22 +11,22 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
+from recoup.db import exclusive as exclusive  # where it lived before; callers still import it from here
+from recoup.db import upsert_for
 from recoup.errors import Conflict
 from recoup.ledger import rules
 from recoup.ledger.models import LedgerBalance, LedgerEntry, LedgerPosting
 from recoup.ledger.rules import Account, BalanceKey, LedgerLine
+from recoup.ledger.settlement import MONEY_OUT_TYPES as MONEY_OUT_TYPES
+from recoup.ledger.settlement import SALE_TYPES as SALE_TYPES
+from recoup.ledger.settlement import SETTLEMENT_KIND_PREFIX, book_settlement_lines
 from recoup.merchants.repository import get_merchant
 from recoup.money import format_major
 from recoup.transactions.models import SettlementLine
 
-SALE_TYPES = frozenset({"SALE", "PREAUTH_COMPLETE"})
-MONEY_OUT_TYPES = frozenset({"REFUND", "VOID", "REVERSAL"})
-SETTLEMENT_KIND_PREFIX = "settlement."
 # Merchant accounts in the order a person reads them.
 ACCOUNT_ORDER = (Account.AVAILABLE, Account.HELD, Account.PENDING_SETTLEMENT, Account.RECEIVABLE_FROM_PAYER,
                  Account.PAYABLE_TO_PAYER, Account.FEES)
@@ -41,18 +41,6 @@ class LedgerReport:
     postings: int
     lines: int
     accounts: int
-
-
-def exclusive(session: Session) -> None:
-    """Serialise this unit of work with every other writer. On SQLite: BEGIN IMMEDIATE (a no-op once
-    the transaction has written, as it then holds the write lock). On PostgreSQL row locks
-    (SELECT ... FOR UPDATE) do this job, so nothing happens here."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if not getattr(raw, "in_transaction", True):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def txn_key(terminal_id: str, rrn: str, txn_type: str) -> str:
@@ -176,33 +164,14 @@ def post_settlement(session: Session, lines: Sequence[SettlementLine]) -> int:
 
     Sales move the net amount to AVAILABLE and the fee to FEES (out of PENDING_SETTLEMENT when a
     capture or a QR collection already booked the sale). Refunds, voids and reversals leave
-    AVAILABLE, unless a recovery confirmation already booked that very transaction.
+    AVAILABLE, unless a recovery confirmation already booked that very transaction. An import books
+    its lines with `recoup.ledger.settlement.book_settlement`, the same postings set-based.
     """
-    exclusive(session)
-    posted = 0
-    for line in lines:
-        reference = f"settlement:{line.id}"
-        if posting_by_reference(session, line.tenant_id, reference) is not None:
-            continue
-        key = txn_key(line.terminal_id, line.rrn, line.txn_type)
-        claimed = txn_booked(session, line.tenant_id, key, by_settlement=False)
-        if line.txn_type in SALE_TYPES:
-            entries = rules.settlement_cleared(line.merchant_id, line.amount_minor, line.fee_minor, line.currency,
-                                               captured=claimed)
-        elif line.txn_type in MONEY_OUT_TYPES and not claimed and line.net_minor > 0:
-            entries = rules.reversal(line.merchant_id, line.net_minor, line.currency, settled=True)
-        else:
-            continue
-        post(session, line.tenant_id, reference, f"{SETTLEMENT_KIND_PREFIX}{line.txn_type.lower()}", entries,
-             txn_key=key, memo=f"settled {line.settle_date.isoformat()} rrn {line.rrn}")
-        posted += 1
-    return posted
+    return book_settlement_lines(session, lines)
 
 
 def _add_to_balance(session: Session, tenant_id: int, key: BalanceKey, amount: int) -> None:
-    dialect = session.connection().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(LedgerBalance).values(tenant_id=tenant_id, merchant_id=key.merchant_id,
+    statement = upsert_for(session)(LedgerBalance).values(tenant_id=tenant_id, merchant_id=key.merchant_id,
                                              account=key.account.value, currency=key.currency, balance_minor=amount)
     statement = statement.on_conflict_do_update(
         index_elements=["tenant_id", "merchant_id", "account", "currency"],

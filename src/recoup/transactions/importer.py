@@ -25,33 +25,21 @@ from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.config import Settings
 from recoup.errors import Conflict, Forbidden, InvalidInput
-from recoup.merchants.models import Terminal
 from recoup.merchants.repository import scoped_merchants
 from recoup.transactions import registry_import
-from recoup.transactions.contacts import ContactSealer
 from recoup.transactions.duck import configure
-from recoup.transactions.follow_up import follow_journal, follow_settlement
-from recoup.transactions.loading import RowTransform, bulk_insert, dialect_of
 from recoup.transactions.models import ImportBatch
 from recoup.transactions.reject_file import write_message_rejects, write_reject_file
 from recoup.transactions.rejects import Reject
 from recoup.transactions.staging import Scope, Staged, every_rejected_line, stage_csv
-from recoup.transactions.store_sql import (
-    CONTACT_POSITION,
-    ORDER_NO_POSITION,
-    Store,
-    journal_store,
-    order_store,
-    settlement_store,
-)
+from recoup.transactions.storing import Batch, store_transactions
 from recoup.transactions.switch_log import stage_switch_log
-from recoup.transactions.warnings import after_journal_warnings
 
 REGISTRY_KINDS = ("merchants", "terminals")
 TRANSACTION_KINDS = ("orders", "journal", "settlement")
 KINDS = (*REGISTRY_KINDS, *TRANSACTION_KINDS, "iso8583")
 REJECTS_SHOWN = 1000
-DUCKDB_MEMORY = "1GB"
+DUCKDB_MEMORY = "256MB"  # more buys no speed (bench/import.py), only a peak growing with the file
 Progress = Callable[[str, int, int | None], None]  # phase, done, total
 
 
@@ -274,52 +262,14 @@ def _registry_notes(kind: str, outcome: registry_import.RegistryOutcome) -> list
     return notes
 
 
-def _contact_sealing(data_key: str) -> RowTransform:
-    """Orders go to the database with the customer's contact sealed (personal data)."""
-    sealer = ContactSealer(data_key)
-
-    def seal(row: tuple[object, ...]) -> tuple[object, ...]:
-        values = list(row)
-        contact = values[CONTACT_POSITION]
-        values[CONTACT_POSITION] = sealer.seal(str(contact) if contact else None, str(values[ORDER_NO_POSITION]))
-        return tuple(values)
-
-    return seal
-
-
 def _store_transactions(job: _Job, staged: Staged, import_id: int) -> None:
-    session, tenant_id, report = job.session, job.principal.tenant_id, job.report
-    dialect = dialect_of(session)
-    transform = None
-    store: Store
-    if job.kind == "orders":
-        store = order_store(staged.load, tenant_id, import_id, dialect)
-        transform = _contact_sealing(job.settings.data_key)
-    elif job.kind == "settlement":
-        store = settlement_store(staged.load, tenant_id, import_id, dialect)
-    else:
-        _stopped_terminals(session, job.con, tenant_id)
-        store = journal_store(staged.load, tenant_id, import_id, dialect)
-    report.imported = bulk_insert(session, job.con, store.select_sql, store.table, store.columns,
-                                  total=staged.good_rows, transform=transform,
-                                  progress=lambda done: job.tell("storing", done, staged.good_rows))
-    report.already_present = staged.good_rows - report.imported
-    session.flush()
-    if job.kind in ("journal", "iso8583"):
-        report.flagged_stopped, notes = after_journal_warnings(session, job.con, tenant_id, import_id)
-        report.warnings += notes
-        report.recoveries_confirmed = follow_journal(session, import_id)
-    elif job.kind == "settlement":
-        report.ledger_posted, report.recoveries_confirmed = follow_settlement(session, import_id)
-
-
-def _stopped_terminals(session: Session, con: duckdb.DuckDBPyConnection, tenant_id: int) -> None:
-    """The tenant's terminals stopped right now: every line arriving for one of them is flagged."""
-    stopped = session.execute(select(Terminal.terminal_id).where(
-        Terminal.tenant_id == tenant_id, Terminal.stopped.is_(True))).scalars().all()
-    con.execute("CREATE OR REPLACE TABLE stopped_terminals (terminal_id VARCHAR)")
-    if stopped:
-        con.executemany("INSERT INTO stopped_terminals VALUES (?)", [[t] for t in stopped])
+    report = job.report
+    batch = Batch(job.kind, staged.load, staged.good_rows, job.principal.tenant_id, import_id)
+    stored = store_transactions(job.session, job.con, batch, job.settings.data_key,
+                                progress=lambda done: job.tell("storing", done, staged.good_rows))
+    report.imported, report.already_present = stored.imported, staged.good_rows - stored.imported
+    report.flagged_stopped, report.warnings = stored.flagged_stopped, report.warnings + stored.warnings
+    report.ledger_posted, report.recoveries_confirmed = stored.ledger_posted, stored.recoveries_confirmed
 
 
 def _write_rejects(job: _Job, staged: Staged, registry_rejects: list[Reject], target: Path) -> None:

@@ -50,6 +50,90 @@ def upgrade() -> None:
     sa.Column('last', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.PrimaryKeyConstraint('year', name=op.f('pk_case_counters'))
     )
+    op.create_table('journal_lines',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('import_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('merchant_id', sa.String(length=15).with_variant(sa.String(length=15, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('terminal_id', sa.String(length=8).with_variant(sa.String(length=8, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('txn_time', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('local_date', sa.Date(), nullable=False),
+    sa.Column('txn_type', sa.String(length=20).with_variant(sa.String(length=20, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('rrn', sa.String(length=12).with_variant(sa.String(length=12, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('stan', sa.String(length=6).with_variant(sa.String(length=6, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('auth_code', sa.String(length=12), nullable=False),
+    sa.Column('card_masked', sa.String(length=19), nullable=False),
+    sa.Column('card_last4', sa.String(length=4), nullable=False),
+    sa.Column('card_token', sa.String(length=64), nullable=True),
+    sa.Column('order_no', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('cashier_id', sa.String(length=32), nullable=False),
+    sa.Column('orig_rrn', sa.String(length=12).with_variant(sa.String(length=12, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('batch_no', sa.String(length=12), nullable=False),
+    sa.Column('flagged_stopped', sa.Boolean(), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_journal_lines')),
+    sa.UniqueConstraint('tenant_id', 'rrn', 'terminal_id', 'txn_type', 'stan', name='uq_journal_identity')
+    )
+    with op.batch_alter_table('journal_lines', schema=None) as batch_op:
+        batch_op.create_index('ix_journal_merchant_time', ['merchant_id', 'txn_time'], unique=False)
+        batch_op.create_index('ix_journal_order_no', ['order_no'], unique=False)
+        batch_op.create_index('ix_journal_orig_rrn', ['orig_rrn'], unique=False, sqlite_where=sa.text("orig_rrn <> ''"), postgresql_where=sa.text("orig_rrn <> ''"))
+        batch_op.create_index('ix_journal_terminal_time', ['terminal_id', 'txn_time'], unique=False)
+
+    op.create_table('orders',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('import_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('order_no', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('merchant_id', sa.String(length=15).with_variant(sa.String(length=15, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('terminal_id', sa.String(length=8).with_variant(sa.String(length=8, collation='C'), 'postgresql'), nullable=True),
+    sa.Column('created_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('local_date', sa.Date(), nullable=False),
+    sa.Column('expected_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('cashier_id', sa.String(length=32), nullable=False),
+    sa.Column('contact_encrypted', sa.Text(), nullable=True),
+    sa.Column('extra', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
+    sa.UniqueConstraint('tenant_id', 'merchant_id', 'order_no', name=op.f('uq_orders_tenant_id'))
+    )
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.create_index('ix_orders_merchant_created', ['merchant_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_order_no'), ['order_no'], unique=False)
+
+    op.create_table('settlement_lines',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('import_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('settle_date', sa.Date(), nullable=False),
+    sa.Column('merchant_id', sa.String(length=15).with_variant(sa.String(length=15, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('merchant_name', sa.String(length=200), nullable=False),
+    sa.Column('mcc', sa.String(length=4), nullable=False),
+    sa.Column('terminal_id', sa.String(length=8).with_variant(sa.String(length=8, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('txn_time', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('local_date', sa.Date(), nullable=False),
+    sa.Column('txn_type', sa.String(length=20).with_variant(sa.String(length=20, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('rrn', sa.String(length=12).with_variant(sa.String(length=12, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('stan', sa.String(length=6).with_variant(sa.String(length=6, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('card_masked', sa.String(length=19), nullable=False),
+    sa.Column('card_last4', sa.String(length=4), nullable=False),
+    sa.Column('card_token', sa.String(length=64), nullable=True),
+    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('fee_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('net_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('order_no', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('extra', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_lines')),
+    sa.UniqueConstraint('tenant_id', 'rrn', 'terminal_id', 'txn_type', 'settle_date', name='uq_settlement_identity')
+    )
+    with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_settlement_lines_order_no'), ['order_no'], unique=False)
+        batch_op.create_index('ix_settlement_merchant_time', ['merchant_id', 'txn_time'], unique=False)
+
     op.create_table('tenants',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -128,6 +212,15 @@ def upgrade() -> None:
     with op.batch_alter_table('merchants', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_merchants_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('qr_account_settings',
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('account_tag', sa.String(length=2), nullable=False),
+    sa.Column('account_gui', sa.String(length=32), nullable=False),
+    sa.Column('updated_by', sa.String(length=80), nullable=False),
+    sa.Column('updated_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_qr_account_settings_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_qr_account_settings'))
+    )
     op.create_table('reconciliation_runs',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -166,7 +259,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('url', sa.String(length=500), nullable=False),
-    sa.Column('secret', sa.String(length=200), nullable=False),
+    sa.Column('secret_encrypted', sa.Text(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_by', sa.String(length=80), nullable=False),
     sa.Column('created_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
@@ -243,41 +336,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_tenant_merchant', ['tenant_id', 'merchant_id'], unique=False)
         batch_op.create_index('ix_cases_tenant_state', ['tenant_id', 'state'], unique=False)
 
-    op.create_table('journal_lines',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('import_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('merchant_id', sa.String(length=15), nullable=False),
-    sa.Column('terminal_id', sa.String(length=8), nullable=False),
-    sa.Column('txn_time', recoup.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('local_date', sa.Date(), nullable=False),
-    sa.Column('txn_type', sa.String(length=20), nullable=False),
-    sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('rrn', sa.String(length=12), nullable=False),
-    sa.Column('stan', sa.String(length=6), nullable=False),
-    sa.Column('auth_code', sa.String(length=12), nullable=False),
-    sa.Column('card_masked', sa.String(length=19), nullable=False),
-    sa.Column('card_last4', sa.String(length=4), nullable=False),
-    sa.Column('card_token', sa.String(length=64), nullable=True),
-    sa.Column('order_no', sa.String(length=64), nullable=False),
-    sa.Column('cashier_id', sa.String(length=32), nullable=False),
-    sa.Column('orig_rrn', sa.String(length=12), nullable=False),
-    sa.Column('batch_no', sa.String(length=12), nullable=False),
-    sa.Column('flagged_stopped', sa.Boolean(), nullable=False),
-    sa.Column('extra', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['import_id'], ['import_batches.id'], name=op.f('fk_journal_lines_import_id_import_batches')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_journal_lines_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_journal_lines')),
-    sa.UniqueConstraint('tenant_id', 'rrn', 'terminal_id', 'txn_type', 'stan', name='uq_journal_identity')
-    )
-    with op.batch_alter_table('journal_lines', schema=None) as batch_op:
-        batch_op.create_index('ix_journal_merchant_time', ['merchant_id', 'txn_time'], unique=False)
-        batch_op.create_index('ix_journal_order_no', ['order_no'], unique=False)
-        batch_op.create_index('ix_journal_orig_rrn', ['orig_rrn'], unique=False, sqlite_where=sa.text("orig_rrn <> ''"), postgresql_where=sa.text("orig_rrn <> ''"))
-        batch_op.create_index('ix_journal_terminal_time', ['terminal_id', 'txn_time'], unique=False)
-
     op.create_table('ledger_entries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('posting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -292,61 +350,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_entries_posting_id'), ['posting_id'], unique=False)
-
-    op.create_table('orders',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('import_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('order_no', sa.String(length=64), nullable=False),
-    sa.Column('merchant_id', sa.String(length=15), nullable=False),
-    sa.Column('terminal_id', sa.String(length=8), nullable=True),
-    sa.Column('created_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('local_date', sa.Date(), nullable=False),
-    sa.Column('expected_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('cashier_id', sa.String(length=32), nullable=False),
-    sa.Column('contact_encrypted', sa.Text(), nullable=True),
-    sa.Column('extra', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['import_id'], ['import_batches.id'], name=op.f('fk_orders_import_id_import_batches')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_orders_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
-    sa.UniqueConstraint('tenant_id', 'merchant_id', 'order_no', name=op.f('uq_orders_tenant_id'))
-    )
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.create_index('ix_orders_merchant_created', ['merchant_id', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_orders_order_no'), ['order_no'], unique=False)
-
-    op.create_table('settlement_lines',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('import_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('settle_date', sa.Date(), nullable=False),
-    sa.Column('merchant_id', sa.String(length=15), nullable=False),
-    sa.Column('merchant_name', sa.String(length=200), nullable=False),
-    sa.Column('mcc', sa.String(length=4), nullable=False),
-    sa.Column('terminal_id', sa.String(length=8), nullable=False),
-    sa.Column('txn_time', recoup.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('local_date', sa.Date(), nullable=False),
-    sa.Column('txn_type', sa.String(length=20), nullable=False),
-    sa.Column('rrn', sa.String(length=12), nullable=False),
-    sa.Column('stan', sa.String(length=6), nullable=False),
-    sa.Column('card_masked', sa.String(length=19), nullable=False),
-    sa.Column('card_last4', sa.String(length=4), nullable=False),
-    sa.Column('card_token', sa.String(length=64), nullable=True),
-    sa.Column('amount_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('fee_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('net_minor', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('order_no', sa.String(length=64), nullable=False),
-    sa.Column('extra', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['import_id'], ['import_batches.id'], name=op.f('fk_settlement_lines_import_id_import_batches')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_settlement_lines_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_lines')),
-    sa.UniqueConstraint('tenant_id', 'rrn', 'terminal_id', 'txn_type', 'settle_date', name='uq_settlement_identity')
-    )
-    with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_settlement_lines_order_no'), ['order_no'], unique=False)
-        batch_op.create_index('ix_settlement_merchant_time', ['merchant_id', 'txn_time'], unique=False)
 
     op.create_table('terminals',
     sa.Column('terminal_id', sa.String(length=8), nullable=False),
@@ -504,6 +507,7 @@ def upgrade() -> None:
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.Column('response', sa.JSON(), nullable=True),
     sa.Column('funds_action_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('funding', sa.String(length=12), nullable=False),
     sa.Column('requested_by', sa.String(length=80), nullable=False),
     sa.Column('requested_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('instructed_at', recoup.db.UTCDateTime(timezone=True), nullable=True),
@@ -593,27 +597,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_terminals_merchant_id'))
 
     op.drop_table('terminals')
-    with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
-        batch_op.drop_index('ix_settlement_merchant_time')
-        batch_op.drop_index(batch_op.f('ix_settlement_lines_order_no'))
-
-    op.drop_table('settlement_lines')
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_orders_order_no'))
-        batch_op.drop_index('ix_orders_merchant_created')
-
-    op.drop_table('orders')
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_entries_posting_id'))
 
     op.drop_table('ledger_entries')
-    with op.batch_alter_table('journal_lines', schema=None) as batch_op:
-        batch_op.drop_index('ix_journal_terminal_time')
-        batch_op.drop_index('ix_journal_orig_rrn', sqlite_where=sa.text("orig_rrn <> ''"), postgresql_where=sa.text("orig_rrn <> ''"))
-        batch_op.drop_index('ix_journal_order_no')
-        batch_op.drop_index('ix_journal_merchant_time')
-
-    op.drop_table('journal_lines')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_tenant_state')
         batch_op.drop_index('ix_cases_tenant_merchant')
@@ -641,6 +628,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reconciliation_runs_tenant_id'))
 
     op.drop_table('reconciliation_runs')
+    op.drop_table('qr_account_settings')
     with op.batch_alter_table('merchants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_merchants_tenant_id'))
 
@@ -658,6 +646,23 @@ def downgrade() -> None:
 
     op.drop_table('import_batches')
     op.drop_table('tenants')
+    with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
+        batch_op.drop_index('ix_settlement_merchant_time')
+        batch_op.drop_index(batch_op.f('ix_settlement_lines_order_no'))
+
+    op.drop_table('settlement_lines')
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_orders_order_no'))
+        batch_op.drop_index('ix_orders_merchant_created')
+
+    op.drop_table('orders')
+    with op.batch_alter_table('journal_lines', schema=None) as batch_op:
+        batch_op.drop_index('ix_journal_terminal_time')
+        batch_op.drop_index('ix_journal_orig_rrn', sqlite_where=sa.text("orig_rrn <> ''"), postgresql_where=sa.text("orig_rrn <> ''"))
+        batch_op.drop_index('ix_journal_order_no')
+        batch_op.drop_index('ix_journal_merchant_time')
+
+    op.drop_table('journal_lines')
     op.drop_table('case_counters')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:

@@ -1,0 +1,76 @@
+"""Rows as CSV bytes for PostgreSQL's COPY, written by DuckDB while they are being sent.
+
+DuckDB writes the CSV file in a thread of its own (in parallel, without the GIL) and the caller reads
+the file as it grows, so the database server is busy from the first megabyte on instead of waiting for
+the whole file. The file stays on disk until the feed closes: a COPY that has to be redone reads it again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from recoup.transactions.fields_sql import quote
+
+BLOCK = 1 << 20
+CAUGHT_UP_PAUSE_SECONDS = 0.002
+
+
+class CsvFeed:
+    """`with CsvFeed(con, select_sql, path) as feed: for block in feed.blocks(): ...`"""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, select_sql: str, path: Path) -> None:
+        self._con = con
+        self._sql = f"COPY ({select_sql}) TO {quote(str(path))} (FORMAT csv, HEADER false, USE_TMP_FILE false)"
+        self.path = path
+        self._error: BaseException | None = None
+        self._writer = threading.Thread(target=self._write, name="recoup-csv-feed", daemon=True)
+
+    def __enter__(self) -> CsvFeed:
+        self._writer.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self._writer.is_alive():  # the reader gave up: stop DuckDB rather than wait for it
+            self._con.interrupt()
+        self._writer.join()
+
+    def _write(self) -> None:
+        try:
+            self._con.execute(self._sql)
+        except BaseException as error:  # handed to the reader, who raises it
+            self._error = error
+
+    def blocks(self) -> Iterator[bytes]:
+        """The file's bytes, as DuckDB writes them, to its end; DuckDB's error, if it failed, at the end."""
+        while not self.path.exists() and self._writer.is_alive():
+            time.sleep(CAUGHT_UP_PAUSE_SECONDS)
+        if self.path.exists():
+            with self.path.open("rb") as handle:
+                while True:
+                    finished = not self._writer.is_alive()  # checked before reading: then EOF is the end
+                    block = handle.read(BLOCK)
+                    if block:
+                        yield block
+                    elif finished:
+                        break
+                    else:
+                        time.sleep(CAUGHT_UP_PAUSE_SECONDS)
+        self._raise_writer_error()
+
+    def whole_file(self) -> Path:
+        """The complete file, once DuckDB has finished it."""
+        self._writer.join()
+        self._raise_writer_error()
+        return self.path
+
+    def _raise_writer_error(self) -> None:
+        self._writer.join()
+        if self._error is not None:
+            raise self._error
