@@ -1,5 +1,6 @@
 """The write side of an import: lines already stored, lines repeated within a file, the settlement booked in
-the ledger once per line, and nothing at all when the ledger refuses a line."""
+the ledger once per line, nothing at all when the ledger refuses a line, and the recoveries the new lines
+confirm."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.cases.test_case_world import admin, case_numbered, overcharge_case
 from tests.support.factories import OBJECTS, World
 from tests.transactions.test_import import JOURNAL_HEADER, count, jline, run, write
 
@@ -14,6 +16,8 @@ from recoup.config import Settings
 from recoup.errors import InvalidInput
 from recoup.ledger.models import LedgerPosting
 from recoup.ledger.service import verify_ledger
+from recoup.recovery.plans import ActionRequest
+from recoup.recovery.service import perform
 from recoup.transactions.models import ImportBatch, JournalLine, SettlementLine
 
 M_A, T_A = OBJECTS["A"]
@@ -69,3 +73,20 @@ def test_a_settlement_line_the_ledger_refuses_imports_nothing(world: World, sett
     with pytest.raises(InvalidInput, match="the fee must lie between 0 and the settled amount"):
         run(world, settings, "settlement", path)
     assert (count(world, SettlementLine), count(world, ImportBatch), count(world, LedgerPosting)) == (0, 0, 0)
+
+
+def test_an_imported_refund_confirms_the_recovery_it_carries_and_the_settlement_books_it_once(
+        world: World, settings: Settings, tmp_path: Path) -> None:
+    number = overcharge_case(world, fund_minor=500000)  # a sale of 1280.00 for an order of 128.00
+    perform(world.database, admin(world), number, ActionRequest("refund", "1152.00"), "refund-1")
+    journal = run(world, settings, "journal", write(tmp_path, "j.csv", JOURNAL_HEADER, [
+        jline("500000000001", "1152.00", txn_type="REFUND", orig="400000000001", at="2026-10-13T09:00:00"),
+        jline("500000000002", "1152.00", txn_type="REFUND", orig="400000000009", at="2026-10-13T09:05:00"),
+        jline("500000000003", "1152.00", at="2026-10-13T09:10:00")]))
+    assert journal.recoveries_confirmed == 1
+    assert case_numbered(world.database, number).state == "RESOLVED"
+    settlement = run(world, settings, "settlement", write(tmp_path, "s.csv", SETTLEMENT_HEADER, [
+        sline("500000000001", "1152.00", "0", txn_type="REFUND"), sline("500000000003", "1152.00", "0")]))
+    assert (settlement.imported, settlement.ledger_posted, settlement.recoveries_confirmed) == (2, 1, 0)
+    with world.database.unit_of_work() as session:
+        verify_ledger(session)

@@ -86,6 +86,7 @@ def book_settlement(session: Session, lines: Lines) -> int:
     _refuse_what_the_rules_refuse(session, lines)
     connection = session.connection()  # Core statements: nothing here goes through the ORM
     dialect = connection.dialect.name
+    PLAN.drop(connection, checkfirst=True)  # left by a booking whose error the caller went past
     PLAN.create(connection)
     planned = connection.execute(_plan(dialect, lines).execution_options(preserve_rowcount=True)).rowcount
     if planned:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from recoup.ledger.service import SALE_TYPES
@@ -76,8 +76,9 @@ def _matching(session: Session, tenant_id: int, query: Select[Line], model: type
     open_keys = _open_keys(session, tenant_id)
     if not open_keys:
         return
-    narrowed: ColumnElement[bool] = model.merchant_id.in_({merchant for merchant, _, _ in open_keys})
-    query = query.where(narrowed, model.amount_minor.in_({amount for _, _, amount in open_keys}))
+    merchants = sorted({merchant for merchant, _, _ in open_keys})
+    amounts = sorted({amount for _, _, amount in open_keys})
+    query = query.where(model.merchant_id.in_(merchants), model.amount_minor.in_(amounts))
     batch: list[Line] = []
     for line in session.execute(query.order_by(model.id).execution_options(yield_per=CHUNK)).scalars():
         if (line.merchant_id, _action_kind(line.txn_type), line.amount_minor) not in open_keys:
