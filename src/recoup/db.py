@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -52,6 +52,21 @@ BIGINT = BigInteger().with_variant(Integer(), "sqlite")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), int: BIGINT}
+
+
+class TenantRow:
+    """Mixin: the integer id and the owning tenant that a tenant's table starts with (its first two columns).
+
+    `tenant_indexed = False` for a table that needs no index of tenant_id alone (e.g. its unique key
+    starts with it)."""
+
+    tenant_indexed: ClassVar[bool] = True
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("tenants.id"), index=cls.tenant_indexed, sort_order=-1)
 
 
 def utcnow() -> datetime:

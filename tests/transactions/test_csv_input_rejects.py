@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.support.files import write_lines
 
 from recoup.errors import InvalidInput
 from recoup.transactions.csv_input import MAX_REJECTS_KEPT, load_csv
@@ -21,11 +22,6 @@ def con() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     yield connection
     connection.close()
-
-
-def write(path: Path, *lines: str) -> Path:
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def rejected(con: duckdb.DuckDBPyConnection, path: Path, kind: str, **options: object) -> InvalidInput:
@@ -66,7 +62,7 @@ def rejected(con: duckdb.DuckDBPyConnection, path: Path, kind: str, **options: o
      "line 3, column *: 7 fields where the header has 6"),
 ])
 def test_bad_order_rows(con: duckdb.DuckDBPyConnection, tmp_path: Path, row: str, reason: str) -> None:
-    error = rejected(con, write(tmp_path / "orders.csv", ORDERS_HEADER, GOOD_ORDER.replace("O-1", "O-0"), row),
+    error = rejected(con, write_lines(tmp_path / "orders.csv", ORDERS_HEADER, GOOD_ORDER.replace("O-1", "O-0"), row),
                      "orders")
     assert reason in error.message
     assert error.message.startswith("orders.csv: 1 bad value(s), nothing loaded:")
@@ -85,7 +81,7 @@ def test_bad_journal_values(con: duckdb.DuckDBPyConnection, tmp_path: Path, fiel
     columns = JOURNAL_HEADER.split(",")
     values = GOOD_LINE.split(",")
     values[columns.index(field)] = value
-    error = rejected(con, write(tmp_path / "journal.csv", JOURNAL_HEADER, ",".join(values)), "journal",
+    error = rejected(con, write_lines(tmp_path / "journal.csv", JOURNAL_HEADER, ",".join(values)), "journal",
                      card_key=b"k")
     assert f"line 2, {reason}" in error.message
     assert "62170004729076506219999" not in error.message
@@ -93,19 +89,19 @@ def test_bad_journal_values(con: duckdb.DuckDBPyConnection, tmp_path: Path, fiel
 
 def test_failed_line_may_lack_an_rrn(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     line = GOOD_LINE.replace("APPROVED", "FAILED").replace("405496114072", "")
-    assert load_csv(con, "journal", write(tmp_path / "journal.csv", JOURNAL_HEADER, line)).rows == 1
+    assert load_csv(con, "journal", write_lines(tmp_path / "journal.csv", JOURNAL_HEADER, line)).rows == 1
 
 
 def test_full_card_number_needs_a_key(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     line = GOOD_LINE.replace(",781461,,", ",781461,6217000472907650621,")
-    error = rejected(con, write(tmp_path / "journal.csv", JOURNAL_HEADER, line), "journal")
+    error = rejected(con, write_lines(tmp_path / "journal.csv", JOURNAL_HEADER, line), "journal")
     assert "column card: a full card number, and no card key to token it" in error.message
     assert "6217000472907650621" not in error.message
 
 
 def test_every_bad_row_is_counted_and_the_first_are_listed(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     bad = [f"O-{i},898584058121917,61067484,2026-10-12T12:00:00+08:00,-1,CNY" for i in range(MAX_REJECTS_KEPT + 5)]
-    error = rejected(con, write(tmp_path / "orders.csv", ORDERS_HEADER, *bad), "orders")
+    error = rejected(con, write_lines(tmp_path / "orders.csv", ORDERS_HEADER, *bad), "orders")
     assert error.message.startswith(f"orders.csv: {MAX_REJECTS_KEPT + 5} bad value(s)")
     assert "line 2, column expected_amount" in error.message
     assert "... and 995 more" in error.message
@@ -115,25 +111,25 @@ def test_every_bad_row_is_counted_and_the_first_are_listed(con: duckdb.DuckDBPyC
 
 def test_two_bad_columns_of_one_row_are_both_reported(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     row = "O-1,898584058121917,6106748,2026-10-12T12:00:00+08:00,-1,CNY"
-    error = rejected(con, write(tmp_path / "orders.csv", ORDERS_HEADER, row), "orders")
+    error = rejected(con, write_lines(tmp_path / "orders.csv", ORDERS_HEADER, row), "orders")
     assert "line 2, column terminal_id" in error.message
     assert "line 2, column expected_amount" in error.message
 
 
 def test_repeated_order_number_of_one_merchant(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    error = rejected(con, write(tmp_path / "orders.csv", ORDERS_HEADER, GOOD_ORDER, GOOD_ORDER), "orders")
+    error = rejected(con, write_lines(tmp_path / "orders.csv", ORDERS_HEADER, GOOD_ORDER, GOOD_ORDER), "orders")
     assert "line 3, column order_no: repeats line 2" in error.message
 
 
 def test_lines_are_exact_when_loading_fast(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     rows = [GOOD_ORDER.replace("O-1", f"O-{i}") for i in range(3000)]
     rows[2500] = rows[2500].replace("128.00", "1x")
-    error = rejected(con, write(tmp_path / "orders.csv", ORDERS_HEADER, *rows), "orders", line_numbers=False)
+    error = rejected(con, write_lines(tmp_path / "orders.csv", ORDERS_HEADER, *rows), "orders", line_numbers=False)
     assert "line 2502, column expected_amount: not an amount: '1x'" in error.message
 
 
 def test_missing_required_column(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    path = write(tmp_path / "orders.csv", "order_no,merchant_id,created_at,currency", "O-1,898584058121917,x,CNY")
+    path = write_lines(tmp_path / "orders.csv", "order_no,merchant_id,created_at,currency", "O-1,898584058121917,x,CNY")
     error = rejected(con, path, "orders")
     assert error.message == "orders.csv: line 1: missing required column(s): expected_amount"
 
@@ -145,7 +141,7 @@ def test_empty_file(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
 
 
 def test_report_without_raising_keeps_good_and_bad_rows_apart(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    path = write(tmp_path / "orders.csv", ORDERS_HEADER, GOOD_ORDER, GOOD_ORDER.replace("O-1", "O-2").replace(
+    path = write_lines(tmp_path / "orders.csv", ORDERS_HEADER, GOOD_ORDER, GOOD_ORDER.replace("O-1", "O-2").replace(
         "128.00", "-1"))
     result = load_csv(con, "orders", path, raise_on_reject=False)
     assert (result.rows, result.reject_count) == (2, 1)

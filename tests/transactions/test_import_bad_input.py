@@ -3,44 +3,28 @@ and the column, a non-zero exit code, and the database exactly as before."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-import iso8583
 import pytest
-from iso8583.specs import default_ascii
 from sqlalchemy import func, select
+from tests.support.cli import run_in_process
 from tests.support.factories import OBJECTS, World
+from tests.support.journals import JOURNAL_HEADER, csv_bytes
+from tests.support.journals import journal_line as line
+from tests.support.switch_logs import iso_bytes, iso_request
 
 from recoup.audit.models import AuditEntry
-from recoup.auth.roles import Role
-from recoup.cli import main
-from recoup.config import get_settings
 from recoup.transactions.models import ImportBatch, JournalLine, Order
 
 M_A, T_A = OBJECTS["A"]
-HEADER = ("merchant_id,terminal_id,txn_time,txn_type,status,amount,currency,rrn,stan,auth_code,card,order_no,"
-          "cashier_id,orig_rrn,batch_no")
-
-
-def line(amount: str = "128.00", *, at: str = "2026-10-12T10:00:00", currency: str = "CNY",
-         rrn: str = "000000000001", cashier: str = "001") -> str:
-    return f"{M_A},{T_A},{at},SALE,APPROVED,{amount},{currency},{rrn},000001,123456,6228480012345678,NO1,{cashier},,1"
 
 
 def good(rrn: str) -> str:
     return line(rrn=rrn)
 
 
-def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
-    return ("\n".join([header, *lines]) + "\n").encode()
-
-
 def iso_message(**extra: str) -> bytes:
-    fields = {"t": "0200", "2": "6228480012345678", "3": "000000", "4": "000000012800", "7": "1012100000",
-              "11": "000001", "12": "100000", "13": "1012", "37": "000000000001", "41": T_A, "42": M_A, "49": "156"}
-    raw, _ = iso8583.encode({**fields, **extra}, default_ascii)
-    return bytes(raw)
+    return iso_bytes(iso_request(**extra))
 
 
 def _bitmap_with(message: bytes, number: int) -> bytes:
@@ -56,9 +40,9 @@ CATALOGUE: dict[str, tuple[str, bytes, tuple[str, ...]]] = {
     "GB18030 text broken further down": ("journal", csv_bytes(*[good(f"{n:012d}") for n in range(1, 12_000)])
                                          .replace(b"001,,1\n", "收银,,1\n".encode("gb18030"), 1) + b"\xff\xff\n",
                                          ("line 12001",)),
-    "missing column": ("journal", csv_bytes(good("000000000001"), header=HEADER.replace(",amount", ",amt")),
+    "missing column": ("journal", csv_bytes(good("000000000001"), header=JOURNAL_HEADER.replace(",amount", ",amt")),
                        ("line 1", "amount")),
-    "duplicated column": ("journal", csv_bytes(header=HEADER + ",rrn"), ("line 1", "rrn", "more than once")),
+    "duplicated column": ("journal", csv_bytes(header=JOURNAL_HEADER + ",rrn"), ("line 1", "rrn", "more than once")),
     "empty file": ("journal", b"", ("empty",)),
     "header only": ("journal", csv_bytes(), ("line 1", "no rows")),
     "BOM in the middle": ("journal", csv_bytes(good("000000000001")) + "\ufeff".encode() + csv_bytes(
@@ -84,25 +68,6 @@ CATALOGUE: dict[str, tuple[str, bytes, tuple[str, ...]]] = {
 }
 
 
-def recoup(args: list[str], database_url: str, monkeypatch: pytest.MonkeyPatch,
-           capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """The real entry point of the `recoup` command, in this process (fast, same code path)."""
-    monkeypatch.setenv("RECOUP_DATABASE_URL", database_url)
-    monkeypatch.setenv("RECOUP_CARD_TOKEN_KEY", "test-card-key")
-    monkeypatch.setenv("RECOUP_USER", World.username("A", Role.ADMIN))
-    monkeypatch.setattr(sys, "argv", ["recoup", *args])
-    get_settings.cache_clear()
-    code = 0
-    try:
-        main()
-    except SystemExit as done:
-        code = int(done.code or 0)
-    finally:
-        get_settings.cache_clear()
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def stored(world: World) -> tuple[int, int, int, int]:
     with world.database.unit_of_work() as session:
         return tuple(int(session.execute(select(func.count()).select_from(model)).scalar_one())  # type: ignore[return-value]
@@ -119,7 +84,7 @@ def test_every_broken_file_is_refused_clearly_and_changes_nothing(
         path.parent.mkdir()
         path.write_bytes(content)
         args = ["import", kind, str(path), *(["--year", "2026"] if kind == "iso8583" else [])]
-        code, out, err = recoup(args, database_url, monkeypatch, capsys)
+        code, out, err = run_in_process(args, database_url, monkeypatch, capsys)
         missing = [text for text in expected if text not in err]
         if code == 0 or missing or "Traceback" in err or "6228480012345678" in err + out:
             problems.append((case, code, missing, err[-300:]))

@@ -5,53 +5,46 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import sys
 from pathlib import Path
 
-import iso8583
 import pytest
 from fastapi.testclient import TestClient
-from iso8583.specs import default_ascii
+from tests.support.cli import run_in_process
 from tests.support.factories import OBJECTS, World, token_for
+from tests.support.files import write_lines
+from tests.support.journals import JOURNAL_HEADER, journal_line
 from tests.support.postgres import _bin
+from tests.support.switch_logs import iso_bytes, iso_request
 
 from recoup.auth.roles import Role
-from recoup.cli import main
-from recoup.config import get_settings
 
 M_A, T_A = OBJECTS["A"]
 PANS = ["6228480012345678", "4111111111111111", "6217000472907650621", "622588123456789"]
-JOURNAL_HEADER = ("merchant_id,terminal_id,txn_time,txn_type,status,amount,currency,rrn,stan,auth_code,card,"
-                  "order_no,cashier_id,orig_rrn,batch_no")
 SETTLEMENT_HEADER = ("settle_date,merchant_id,merchant_name,mcc,terminal_id,txn_time,txn_type,rrn,card,amount,fee,"
                      "net_amount,currency,order_no")
 
 
 def journal_file(folder: Path) -> Path:
-    lines = [f"{M_A},{T_A},2026-10-12T10:0{n}:00,SALE,APPROVED,12{n}.00,CNY,00000000000{n},00000{n},12345{n},{pan},"
-             f"NO{n},001,,1" for n, pan in enumerate(PANS)]
-    lines.append(f"{M_A},{T_A},2026-10-12T11:00:00,SALE,APPROVED,-1.00,CNY,000000000009,000009,1,{PANS[0]},N9,1,,1")
-    path = folder / "journal.csv"
-    path.write_text("\n".join([JOURNAL_HEADER, *lines]) + "\n", encoding="utf-8")
-    return path
+    lines = [journal_line(f"12{n}.00", at=f"2026-10-12T10:0{n}:00", rrn=f"00000000000{n}", stan=f"00000{n}",
+                          auth_code=f"12345{n}", card=pan, order_no=f"NO{n}") for n, pan in enumerate(PANS)]
+    lines.append(journal_line("-1.00", at="2026-10-12T11:00:00", rrn="000000000009", stan="000009", auth_code="1",
+                              card=PANS[0], order_no="N9", cashier="1"))
+    return write_lines(folder / "journal.csv", JOURNAL_HEADER, *lines)
 
 
 def settlement_file(folder: Path) -> Path:
     lines = [f"2026-10-13,{M_A},商户A,5411,{T_A},2026-10-12T10:0{n}:00,SALE,00000000000{n},{pan},12{n}.00,0.10,"
              f"12{n - 1 if n else 0}.90,CNY,NO{n}" for n, pan in enumerate(PANS)]
-    path = folder / "settlement.csv"
-    path.write_text("\n".join([SETTLEMENT_HEADER, *lines[:1]]) + "\n", encoding="gb18030")
-    return path
+    return write_lines(folder / "settlement.csv", SETTLEMENT_HEADER, *lines[:1], encoding="gb18030")
 
 
 def switch_log(folder: Path) -> Path:
     messages = []
     for n, pan in enumerate(PANS):
-        request = {"t": "0200", "2": pan, "3": "000000", "4": f"{(n + 1) * 1000:012d}", "7": f"10121{n}0000",
-                   "11": f"10000{n}", "12": f"1{n}0000", "13": "1012", "37": f"10000000000{n}", "41": T_A,
-                   "42": M_A, "49": "156"}
-        messages.append(bytes(iso8583.encode(dict(request), default_ascii)[0]))
-        messages.append(bytes(iso8583.encode({**request, "t": "0210", "39": "00", "38": "654321"}, default_ascii)[0]))
+        request = iso_request(**{"2": pan, "4": f"{(n + 1) * 1000:012d}", "7": f"10121{n}0000", "11": f"10000{n}",
+                                 "12": f"1{n}0000", "37": f"10000000000{n}"})
+        messages.append(iso_bytes(request))
+        messages.append(iso_bytes({**request, "t": "0210", "39": "00", "38": "654321"}))
     messages.append(messages[0][:-4])  # a truncated message: rejected, and its PAN must not be echoed
     path = folder / "switch.log"
     path.write_bytes(b"\n".join(messages) + b"\n")
@@ -60,21 +53,9 @@ def switch_log(folder: Path) -> Path:
 
 def recoup(args: list[str], database_url: str, monkeypatch: pytest.MonkeyPatch,
            capsys: pytest.CaptureFixture[str]) -> str:
-    monkeypatch.setenv("RECOUP_DATABASE_URL", database_url)
-    monkeypatch.setenv("RECOUP_CARD_TOKEN_KEY", "test-card-key")
-    monkeypatch.setenv("RECOUP_USER", World.username("A", Role.ADMIN))
-    monkeypatch.setattr(sys, "argv", ["recoup", *args])
-    get_settings.cache_clear()
-    code = 0
-    try:
-        main()
-    except SystemExit as done:
-        code = int(done.code or 0)
-    finally:
-        get_settings.cache_clear()
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return captured.out + captured.err
+    ran = run_in_process(args, database_url, monkeypatch, capsys)
+    assert ran.code == 0, ran.err
+    return ran.out + ran.err
 
 
 def database_bytes(database_url: str) -> bytes:

@@ -5,6 +5,7 @@ The recovery commands (refund, void, ...) come from recoup.recovery.cli.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from typing import Annotated
@@ -14,20 +15,13 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
+from recoup.cases.changes import CHANGES, attempted
 from recoup.cases.ladder_settings import ladder_view, set_ladder
 from recoup.cases.models import Case
 from recoup.cases.opening import OpenRequest, open_case
+from recoup.cases.recording import audited
 from recoup.cases.repository import get_case, ladder_config, list_cases
 from recoup.cases.schemas import case_detail, case_row
-from recoup.cases.service import (
-    add_note,
-    assign_case,
-    audited,
-    close_case,
-    escalate_case,
-    move_case,
-    reopen_case,
-)
 from recoup.context import CliContext
 from recoup.db import utcnow
 from recoup.errors import InvalidInput
@@ -42,12 +36,12 @@ LIST_COLUMNS = ["number", "kind", "cause", "state", "rung", "merchant_id", "term
                 "amount_at_stake", "amount_recovered", "currency", "owner"]
 
 
-def change(user: str | None, action: str, case_ref: str, attempted: dict[str, object],
+def change(user: str | None, action: str, case_ref: str, attempt: dict[str, object],
            work: Callable[[Session, Principal], Case], fmt: Format, done: str) -> None:
     """Run one audited change as the user and print the case (or a line saying what happened)."""
     ctx = CliContext()
     principal = ctx.principal(user)
-    with audited(ctx.database, principal, action, case_ref, attempted) as session:
+    with audited(ctx.database, principal, action, case_ref, attempt) as session:
         row = case_row(work(session, principal))
     if fmt is Format.table:
         typer.echo(f"{row['number']}: {done} (state {row['state']}, rung {row['rung']})")
@@ -118,49 +112,39 @@ def _print_lists(detail: dict[str, object]) -> None:
         Console().print("balance: " + ", ".join(f"{account} {amount}" for account, amount in balance.items()))
 
 
-@app.command("assign")
-def assign(case: str, owner: Annotated[str, typer.Argument(help="username of the new owner")],
-           user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Give a case an owner."""
-    change(user, "case.assign", case, {"owner": owner}, lambda s, who: assign_case(s, who, case, owner), fmt,
-           f"assigned to {owner}")
+def _parameter(name: str, annotation: object, default: object = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
 
 
-@app.command("move")
-def move(case: str, state: str, reason: ReasonOpt = "", user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Move a case to another state (only the moves SPEC section 5 allows)."""
-    change(user, "case.move", case, {"state": state, "reason": reason},
-           lambda s, who: move_case(s, who, case, state, reason), fmt, f"moved to {state.upper()}")
+CASE, REASON = _parameter("case", str), _parameter("reason", ReasonOpt, "")
+USER, FORMAT = _parameter("user", UserOpt, None), _parameter("fmt", FormatOpt, Format.table)
 
 
-@app.command("escalate")
-def escalate(case: str, reason: ReasonOpt = "", user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Climb the case one rung (or dispute stage) up the ladder."""
-    change(user, "case.escalate", case, {"reason": reason}, lambda s, who: escalate_case(s, who, case, reason), fmt,
-           "escalated")
+def _offer(verb: str, help_text: str, fields: list[inspect.Parameter], done: Callable[[dict[str, str]], str]) -> None:
+    """Add `recoup case <verb> CASE <fields> [--user] [--format]`; the fields go to the change in their order."""
+    case_change = CHANGES[verb]
+
+    def command(case: str, user: str | None, fmt: Format, **values: str) -> None:
+        change(user, case_change.action, case, attempted(values),
+               lambda session, who: case_change.perform(session, who, case, *values.values()), fmt, done(values))
+
+    # Typer takes the command's arguments and options from its signature.
+    command.__signature__ = inspect.Signature([CASE, *fields, USER, FORMAT])  # type: ignore[attr-defined]
+    app.command(verb, help=help_text)(command)
 
 
-@app.command("note")
-def note(case: str, text: str, user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Add a note to a case's timeline."""
-    change(user, "case.note", case, {"text": text[:200]}, lambda s, who: add_note(s, who, case, text), fmt,
-           "note added")
-
-
-@app.command("close")
-def close(case: str, reason: ReasonOpt = "",
-          outcome: Annotated[str, typer.Option("--as", help="CLOSED, REJECTED or WRITTEN_OFF")] = "CLOSED",
-          user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Close a resolved case, or end one as REJECTED or WRITTEN_OFF (with a reason)."""
-    change(user, "case.close", case, {"outcome": outcome, "reason": reason},
-           lambda s, who: close_case(s, who, case, reason, outcome), fmt, f"closed as {outcome.upper()}")
-
-
-@app.command("reopen")
-def reopen(case: str, reason: ReasonOpt = "", user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
-    """Reopen a finished case (recorded on its timeline)."""
-    change(user, "case.reopen", case, {"reason": reason}, lambda s, who: reopen_case(s, who, case, reason), fmt,
-           "reopened")
+_offer("assign", "Give a case an owner.",
+       [_parameter("owner", Annotated[str, typer.Argument(help="username of the new owner")])],
+       lambda values: f"assigned to {values['owner']}")
+_offer("move", "Move a case to another state (only the moves SPEC section 5 allows).",
+       [_parameter("state", str), REASON], lambda values: f"moved to {values['state'].upper()}")
+_offer("escalate", "Climb the case one rung (or dispute stage) up the ladder.", [REASON], lambda _: "escalated")
+_offer("note", "Add a note to a case's timeline.", [_parameter("text", str)], lambda _: "note added")
+_offer("close", "Close a resolved case, or end one as REJECTED or WRITTEN_OFF (with a reason).",
+       [REASON, _parameter("outcome", Annotated[str, typer.Option("--as", help="CLOSED, REJECTED or WRITTEN_OFF")],
+                           "CLOSED")],
+       lambda values: f"closed as {values['outcome'].upper()}")
+_offer("reopen", "Reopen a finished case (recorded on its timeline).", [REASON], lambda _: "reopened")
 
 
 @app.command("ladder")

@@ -1,17 +1,14 @@
-"""Case use cases (SPEC section 5): open, move, reopen, close, assign, escalate, note, alert.
+"""Case use cases (SPEC section 5): move, reopen, close, assign, escalate, note, alert.
 
 Every change goes through the pure state machine and ladder, appends to the case's timeline,
 the audit trail and the webhook outbox in the caller's transaction. Services flush; the caller commits.
+Opening a case lives in cases.creation, putting a change on record in cases.recording.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,18 +18,11 @@ from recoup.auth.models import User
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.auth.service import principal_for
-from recoup.cases.ladder import (
-    CaseOnLadder,
-    LadderConfig,
-    Rung,
-    deadline_for,
-    escalation_target,
-    first_step,
-    owner_role,
-)
-from recoup.cases.models import Case, CaseAlert, CaseEvent, CaseKey
-from recoup.cases.repository import claimed_keys, get_case, ladder_config, next_case_number
-from recoup.cases.schemas import case_row
+from recoup.cases.creation import CaseFacts, Direction, build_case, create_case
+from recoup.cases.ladder import CaseOnLadder, LadderConfig, Rung, deadline_for, escalation_target, owner_role
+from recoup.cases.models import Case, CaseAlert
+from recoup.cases.recording import add_event, audited, publish
+from recoup.cases.repository import get_case, ladder_config
 from recoup.cases.states import (
     ALLOWED_TRANSITIONS,
     FINAL_STATES,
@@ -43,110 +33,18 @@ from recoup.cases.states import (
     parse_state,
     transition,
 )
-from recoup.db import Database, utcnow
-from recoup.errors import Conflict, InvalidInput, NotFound, RecoupError
-from recoup.webhooks.service import emit
+from recoup.db import utcnow
+from recoup.errors import Conflict, InvalidInput, NotFound
+
+# The names other modules have always imported from here, wherever they now live.
+__all__ = [
+    "CLOSING_OUTCOMES", "MAX_NOTE", "WORKER", "CaseFacts", "Direction", "add_event", "add_note", "assign_case",
+    "audited", "build_case", "change_state", "close_case", "create_case", "escalate", "escalate_case", "move_case",
+    "on_ladder", "publish", "raise_alert", "reopen_case", "state_path", "walk_to",
+]
 
 MAX_NOTE = 4000
 WORKER = Actor("worker", None, "worker")
-
-
-class Direction(StrEnum):
-    MERCHANT_OWES_PAYER = "MERCHANT_OWES_PAYER"
-    PAYER_OWES_MERCHANT = "PAYER_OWES_MERCHANT"
-    ACQUIRER_OWES_MERCHANT = "ACQUIRER_OWES_MERCHANT"
-    MERCHANT_OWES_ACQUIRER = "MERCHANT_OWES_ACQUIRER"
-    NONE = "NONE"
-
-
-@contextmanager
-def audited(database: Database, principal: Principal, action: str, object_id: str,
-            attempted: dict[str, object] | None = None) -> Iterator[Session]:
-    """A unit of work whose refusal (any RecoupError) is itself audited: in a fresh transaction,
-    once the refused one has rolled back, so nothing changed but the attempt is on record."""
-    try:
-        with database.unit_of_work() as session:
-            yield session
-    except RecoupError as error:
-        with database.unit_of_work() as session:
-            record(session, principal.actor(), f"{action}.refused", "case", object_id.strip()[:120] or "-",
-                   after=attempted or None, note=error.message)
-        raise
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """What a new case is made of, whoever opens it."""
-
-    merchant_id: str
-    kind: str
-    direction: str
-    currency: str
-    at_stake_minor: int
-    terminal_id: str | None = None
-    cause: str | None = None
-    rrn: str = ""
-    related_rrn: str = ""
-    order_no: str = ""
-    txn_time: datetime | None = None
-    summary: str = ""
-
-
-def build_case(number: str, tenant_id: int, facts: CaseFacts, opened_by: str, config: LadderConfig,
-               now: datetime) -> Case:
-    """A new case on the first rung (not yet added to the session)."""
-    step = first_step()
-    return Case(
-        number=number, tenant_id=tenant_id, merchant_id=facts.merchant_id,
-        terminal_id=facts.terminal_id or None, kind=facts.kind, cause=facts.cause or None,
-        direction=Direction(facts.direction).value, currency=facts.currency, at_stake_minor=facts.at_stake_minor,
-        recovered_minor=0, rrn=facts.rrn, related_rrn=facts.related_rrn, order_no=facts.order_no,
-        txn_time=facts.txn_time, state=CaseState.OPEN.value, rung=step.rung.value, stage=None,
-        rung_started_at=now, deadline_at=deadline_for(step.rung, None, now, facts.txn_time, config),
-        owner="", owner_role=owner_role(step.rung, config), summary=facts.summary, opened_by=opened_by,
-        opened_at=now, updated_at=now,
-    )
-
-
-def create_case(session: Session, actor: Actor, tenant_id: int, facts: CaseFacts, keys: Sequence[str],
-                now: datetime | None = None) -> Case:
-    """Open a case on the first rung, claiming `keys` (its transactions) for it."""
-    moment = now or utcnow()
-    config = ladder_config(session, tenant_id)
-    case = build_case(next_case_number(session, moment.year), tenant_id, facts, actor.name, config, moment)
-    session.add(case)
-    session.flush()
-    claim(session, case, keys)
-    add_event(session, case, actor.name, "opened", facts.summary, to_state=CaseState.OPEN.value, now=moment)
-    record(session, actor, "case.open", "case", case.number, tenant_id=tenant_id, after=case_row(case), at=moment)
-    publish(session, case, "case.opened", moment)
-    return case
-
-
-def claim(session: Session, case: Case, keys: Sequence[str]) -> None:
-    """Claim the keys no case holds yet (a key held by another case stays with it)."""
-    taken = claimed_keys(session, case.tenant_id, keys)
-    for key in dict.fromkeys(keys):
-        if key not in taken:
-            session.add(CaseKey(tenant_id=case.tenant_id, case_id=case.id, key=key))
-    session.flush()
-
-
-def add_event(session: Session, case: Case, actor_name: str, event: str, note: str = "", *,
-              from_state: str | None = None, to_state: str | None = None, data: dict[str, object] | None = None,
-              now: datetime | None = None) -> CaseEvent:
-    moment = now or utcnow()
-    row = CaseEvent(case_id=case.id, tenant_id=case.tenant_id, at=moment, actor=actor_name, event=event,
-                    from_state=from_state, to_state=to_state, note=note, data=data)
-    session.add(row)
-    case.updated_at = moment
-    session.flush()
-    return row
-
-
-def publish(session: Session, case: Case, event_type: str, now: datetime | None = None,
-            extra: dict[str, object] | None = None) -> None:
-    emit(session, case.tenant_id, event_type, {"case": case_row(case), **(extra or {})}, now)
 
 
 def change_state(session: Session, case: Case, actor: Actor, target: CaseState | str, reason: str,
@@ -196,11 +94,11 @@ def walk_to(session: Session, case: Case, actor: Actor, goal: CaseState, reason:
         change_state(session, case, actor, state, reason, now)
 
 
-def move_case(session: Session, principal: Principal, reference: str, target: str, reason: str,
+def move_case(session: Session, principal: Principal, reference: str, state: str, reason: str,
               now: datetime | None = None) -> Case:
     principal.require(Permission.WORK_CASES)
     case = get_case(session, principal, reference, lock=True)
-    change_state(session, case, principal.actor(), parse_state(target.strip().upper()), reason, now)
+    change_state(session, case, principal.actor(), parse_state(state.strip().upper()), reason, now)
     return case
 
 

@@ -12,18 +12,17 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from recoup.db import Base, utcnow
+from recoup.db import Base, TenantRow, utcnow
 
 
-class LedgerPosting(Base):
+class LedgerPosting(TenantRow, Base):
     __tablename__ = "ledger_postings"
     __table_args__ = (
         UniqueConstraint("tenant_id", "reference", name="uq_ledger_postings_reference"),
         Index("ix_ledger_postings_txn", "tenant_id", "txn_key"),
     )
+    tenant_indexed = False
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     merchant_id: Mapped[str] = mapped_column(String(15), index=True)
     reference: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(40))
@@ -35,14 +34,14 @@ class LedgerPosting(Base):
     posted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class LedgerEntry(Base):
+class LedgerEntry(TenantRow, Base):
     """One line of a posting: + debit, - credit, in minor units."""
 
     __tablename__ = "ledger_entries"
+    tenant_indexed = False
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    posting_id: Mapped[int] = mapped_column(ForeignKey("ledger_postings.id"), index=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    # sort_order keeps the table's column order: id, posting_id, tenant_id.
+    posting_id: Mapped[int] = mapped_column(ForeignKey("ledger_postings.id"), index=True, sort_order=-1)
     merchant_id: Mapped[str] = mapped_column(String(15))
     account: Mapped[str] = mapped_column(String(30))
     currency: Mapped[str] = mapped_column(String(3))

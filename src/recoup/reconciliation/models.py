@@ -7,14 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from recoup.db import Base, utcnow
+from recoup.db import Base, TenantRow, utcnow
 
 
-class ReconciliationRun(Base):
+class ReconciliationRun(TenantRow, Base):
     __tablename__ = "reconciliation_runs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     run_by: Mapped[str] = mapped_column(String(80))
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     finding_count: Mapped[int] = mapped_column(default=0)
@@ -24,7 +22,7 @@ class ReconciliationRun(Base):
     skipped: Mapped[int] = mapped_column(default=0)
 
 
-class StoredFinding(Base):
+class StoredFinding(TenantRow, Base):
     """A finding as the engine reported it; the same finding saved again is the same row."""
 
     __tablename__ = "findings"
@@ -32,9 +30,8 @@ class StoredFinding(Base):
         UniqueConstraint("tenant_id", "finding_id", name="uq_findings_tenant_finding"),
         Index("ix_findings_tenant_kind", "tenant_id", "kind"),
     )
+    tenant_indexed = False
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     finding_id: Mapped[str] = mapped_column(String(40))
     run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"))
     last_run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"))

@@ -46,13 +46,18 @@ FROM (
 WHERE pick = 1
 """
 
+# The sales an approved void or reversal cancels (a sale is in force when approved and not cancelled).
+CANCELLED = """
+SELECT DISTINCT target_line FROM rc_refs WHERE ref_status = 'APPROVED' AND ref_type IN ('VOID', 'REVERSAL')
+"""
+
 # Every sale (narrow: the journal keeps the rest) with whether it is in force, whether an approved
-# refund names it, whether it lacks an order_no (rule 2 may link it), the order its order_no links it
-# to (rule 1, sales in force only) and, for a sale in force with no approved refund (the only ones
-# duplicates are sought among), a hash of its merchant, masked card, amount and currency: grouping
-# that one number finds the repeated ones far cheaper than grouping the four columns (a rare
-# collision only adds a candidate, which the exact grouping in Python sets apart). One full outer
-# join gives both the sales (line_no set) and the orders no sale links to (line_no NULL).
+# refund names it, the order its order_no links it to (rule 1, sales in force only) and, for a sale
+# in force with no approved refund (the only ones duplicates are sought among), a hash of its
+# merchant, masked card, amount and currency: grouping that one number finds the repeated ones far
+# cheaper than grouping the four columns (a rare collision only adds a candidate, which the exact
+# grouping in Python sets apart). One full outer join gives both the sales (line_no set) and the
+# orders no sale links to (line_no NULL).
 SALE_ORDERS = f"""
 CREATE TABLE rc_sale_orders AS
 WITH sales AS (
@@ -60,15 +65,13 @@ WITH sales AS (
          j.status = 'APPROVED' AND cancelled.target_line IS NULL AS in_force,
          refunded.target_line IS NOT NULL AS refunded
   FROM journal j
-  LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
-             WHERE ref_status = 'APPROVED' AND ref_type IN ('VOID', 'REVERSAL')) cancelled
-         ON cancelled.target_line = j.line_no
+  LEFT JOIN ({CANCELLED}) cancelled ON cancelled.target_line = j.line_no
   LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
              WHERE ref_status = 'APPROVED' AND ref_type = 'REFUND') refunded
          ON refunded.target_line = j.line_no
   WHERE j.txn_type IN {SALE_TYPES}
 )
-SELECT s.line_no, s.amount_minor, s.in_force, s.refunded, s.order_no IS NULL AS without_order_no,
+SELECT s.line_no, s.amount_minor, s.in_force, s.refunded,
        CASE WHEN s.in_force AND NOT s.refunded AND s.card_masked IS NOT NULL
             THEN hash(s.merchant_id, s.card_masked, s.amount_minor, s.currency) END AS repeat_key,
        o.line_no AS order_line, o.expected_minor AS order_expected
@@ -77,7 +80,7 @@ FULL OUTER JOIN orders o ON o.merchant_id = s.merchant_id AND o.order_no = s.ord
 """
 SALES = """
 CREATE VIEW rc_sales AS
-SELECT line_no, amount_minor, in_force, refunded, without_order_no, repeat_key, order_line, order_expected
+SELECT line_no, amount_minor, in_force, refunded, repeat_key, order_line, order_expected
 FROM rc_sale_orders WHERE line_no IS NOT NULL
 """
 
@@ -153,11 +156,12 @@ WHERE o.line_no IN (SELECT order_line FROM rc_sale_orders WHERE line_no IS NULL)
 # 30 minutes lies in the same or a neighbouring half hour) instead of comparing every sale of a
 # merchant with every order of that merchant.
 LINK_CANDIDATES = f"""
-WITH loose AS (
+WITH loose AS (  -- sales in force without order_no, read straight from the few journal lines without one
   SELECT j.line_no, j.merchant_id, j.terminal_id, j.currency, j.amount_minor, j.txn_time, j.rrn,
          {_half_hour("j.txn_time")} AS half_hour
-  FROM rc_sales s JOIN journal j ON j.line_no = s.line_no
-  WHERE s.in_force AND s.without_order_no
+  FROM journal j
+  WHERE j.order_no IS NULL AND j.txn_type IN {SALE_TYPES} AND j.status = 'APPROVED'
+    AND j.line_no NOT IN ({CANCELLED})
 ), free AS (
   SELECT o.line_no, o.merchant_id, o.terminal_id, o.currency, o.expected_minor, o.created_at, o.order_no,
          {_half_hour("o.created_at")} AS half_hour

@@ -9,11 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile
 
-from recoup.transactions.importer import ImportOptions, import_file
+from recoup.transactions.importer import import_file
 from recoup.transactions.repository import recent_imports
 from recoup.transactions.schemas import ImportBatchOut, ImportReportOut, TransactionDetailOut, TransactionPage
 from recoup.transactions.search import build_filters
 from recoup.transactions.service import journal_detail, search_rows
+from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, YearForm, upload_options
 from recoup.web.deps import ApiUser, SessionDep, SettingsDep
 
 router = APIRouter(tags=["transactions"])
@@ -32,15 +33,13 @@ def saved_upload(upload: UploadFile, folder: Path) -> Path:
 @router.post("/imports", response_model=ImportReportOut, status_code=201)
 def create_import(
     principal: ApiUser, session: SessionDep, settings: SettingsDep, response: Response,
-    kind: Annotated[str, Form(max_length=20)], file: UploadFile,
-    skip_bad_rows: Annotated[bool, Form()] = False, tenant: Annotated[str | None, Form(max_length=40)] = None,
-    year: Annotated[int | None, Form(ge=1970, le=2100)] = None,
+    kind: KindForm, file: UploadFile, skip_bad_rows: SkipBadRowsForm = False,
+    tenant: Annotated[str | None, Form(max_length=40)] = None, year: YearForm = None,
 ) -> ImportReportOut:
     """Import one file (multipart: `kind` and `file`) in one transaction; 422 lists every bad line."""
-    name = Path(file.filename or "upload").name
+    options = upload_options(file, skip_bad_rows, year, tenant)
     with tempfile.TemporaryDirectory(prefix="recoup-upload-") as folder:
         path = saved_upload(file, Path(folder))
-        options = ImportOptions(skip_bad_rows=skip_bad_rows, tenant_code=tenant or None, year=year, file_name=name)
         report = import_file(session, principal, kind.strip().lower(), path, settings, options)
     if report.already_imported:
         response.status_code = 200

@@ -4,25 +4,48 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request, Response, UploadFile
 from fastapi import Path as Path_
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 
 from recoup.errors import InvalidInput
 from recoup.transactions.api import saved_upload
 from recoup.transactions.import_jobs import ImportBoard, ImportJob
-from recoup.transactions.importer import KINDS, ImportOptions, ImportRejected, import_file
+from recoup.transactions.importer import KINDS, ImportRejected, import_file
 from recoup.transactions.repository import recent_imports
 from recoup.transactions.search import SOURCES, build_filters
 from recoup.transactions.service import journal_detail, search_rows, settlement_detail
+from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, YearForm, upload_options
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, SettingsDep, WebUser, database
 from recoup.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+
+class PageRoute(APIRoute):
+    """A page whose form or address breaks a declared limit answers with the field and what is wrong
+    (as an InvalidInput, so on the error page), not the API's list of problems."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_clearly(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except RequestValidationError as invalid:
+                problem = invalid.errors()[0]
+                field = problem["loc"][-1] if problem.get("loc") else "input"
+                raise InvalidInput(f"{field}: {problem.get('msg', 'invalid')}") from None
+
+        return handle_clearly
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 _BOARD_LOCK = threading.Lock()
 PAGE_ROWS = 100
 SEARCH_FIELDS = ("order_no", "rrn", "stan", "amount", "min", "max", "from", "to", "last4", "terminal", "merchant",
@@ -37,11 +60,10 @@ def imports_page(request: Request, principal: WebUser, session: SessionDep) -> H
 
 @router.post("/imports", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def upload(request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep,
-           kind: Annotated[str, Form(max_length=20)], file: UploadFile,
-           skip_bad_rows: Annotated[bool, Form()] = False, year: Annotated[str, Form(max_length=4)] = "",
+           kind: KindForm, file: UploadFile, skip_bad_rows: SkipBadRowsForm = False, year: YearForm = None,
            ) -> HTMLResponse:
-    name = Path(file.filename or "upload").name
-    options = _options(name, skip_bad_rows, year)
+    options = upload_options(file, skip_bad_rows, year)
+    name = options.file_name
     try:
         with tempfile.TemporaryDirectory(prefix="recoup-upload-") as folder:
             report = import_file(session, principal, kind, saved_upload(file, Path(folder)), settings, options)
@@ -50,12 +72,6 @@ def upload(request: Request, principal: WebUser, session: SessionDep, settings: 
                       file_name=name, kind=kind, rejects=rejected.rejects, rejected_rows=rejected.rejected_rows)
     return render(request, "transactions/import_result.html", user=principal, report=report, file_name=name,
                   kind=kind, rejects=report.rejects, rejected_rows=report.rejected_rows)
-
-
-def _options(name: str, skip_bad_rows: bool, year: str) -> ImportOptions:
-    if year and not (year.isdigit() and len(year) == 4):
-        raise InvalidInput("the year must be four digits")
-    return ImportOptions(skip_bad_rows=skip_bad_rows, year=int(year) if year else None, file_name=name)
 
 
 def import_board(request: Request) -> ImportBoard:
@@ -74,11 +90,10 @@ def _job_fragment(request: Request, job: ImportJob) -> HTMLResponse:
 
 @router.post("/imports/jobs", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def start_upload(request: Request, principal: WebUser, settings: SettingsDep,
-                 kind: Annotated[str, Form(max_length=20)], file: UploadFile,
-                 skip_bad_rows: Annotated[bool, Form()] = False, year: Annotated[str, Form(max_length=4)] = "",
+                 kind: KindForm, file: UploadFile, skip_bad_rows: SkipBadRowsForm = False, year: YearForm = None,
                  ) -> HTMLResponse:
     """The page's upload: the import runs in the background and this answers at once with its progress."""
-    options = _options(Path(file.filename or "upload").name, skip_bad_rows, year)
+    options = upload_options(file, skip_bad_rows, year)
     upload = saved_upload(file, Path(tempfile.mkdtemp(prefix="recoup-upload-")))
     job = import_board(request).start(database(request), principal, kind.strip().lower(), upload, settings, options)
     return _job_fragment(request, job)

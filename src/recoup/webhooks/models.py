@@ -7,14 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from recoup.db import Base, utcnow
+from recoup.db import Base, TenantRow, utcnow
 
 
-class WebhookEndpoint(Base):
+class WebhookEndpoint(TenantRow, Base):
     __tablename__ = "webhook_endpoints"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     url: Mapped[str] = mapped_column(String(500))
     secret_encrypted: Mapped[str] = mapped_column(Text)  # sealed with the data key (webhooks.secrets)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
