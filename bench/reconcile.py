@@ -8,6 +8,11 @@ ru_maxrss: the reconciliation from CSV to findings, and the bare join (read the 
 journal to settlement by terminal + RRN and to orders by merchant + order number, count mismatches).
 Prints wall times, peak memory and the ratio. Goal at N = 10,000,000 on 2 cores: ratio <= 1.5 and
 peak memory < 4 GiB.
+
+Two more children show where the floor lies: `validate` only loads the three files as reconcile does
+(read, check every value, keep the engine's columns), and `text` only copies every column of the three
+files into tables as text, checking nothing. Their ratios to the bare join bound what any engine that
+first loads its checked inputs can reach.
 """
 
 from __future__ import annotations
@@ -90,12 +95,47 @@ def _child_reconcile(folder: Path) -> None:
     print(f"  findings: {summary.total} {found}")
 
 
+def _child_validate(folder: Path) -> None:
+    """The loads of reconcile_files alone, in its order (the settlement dropped before the orders)."""
+    import duckdb
+
+    from recoup.reconciliation import service
+
+    con = duckdb.connect()
+    service.configure(con, memory_limit=service.MEMORY_LIMIT)
+    con.execute("SET preserve_insertion_order = false")
+    inputs = service._Inputs()
+    paths: dict[str, Path | None] = {name: folder / f"{name}.csv" for name in ("orders", "journal", "settlement")}
+    merchants = folder / "merchants.csv"
+    zones = service._load_registry(con, merchants if merchants.exists() else None, inputs, lambda _label: None)
+    service._load_files(con, ("journal", "settlement"), paths, b"bench-card-key", zones, inputs, lambda _label: None)
+    service._drop_input(con, "settlement")
+    service._load_files(con, ("orders",), paths, b"bench-card-key", zones, inputs, lambda _label: None)
+    print(f"  loaded: {inputs.ordered()[0]}")
+
+
+def _child_text(folder: Path) -> None:
+    """Every column of the three files copied into tables as text, nothing checked."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("SET preserve_insertion_order = false")
+    for name in ("journal", "settlement", "orders"):
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{folder}/{name}.csv', all_varchar = true)")
+    print("  copied as text")
+
+
 def _child_baseline(folder: Path) -> None:
     import duckdb
 
     con = duckdb.connect()
     con.execute("SET threads = 2")
     print(f"  baseline counts: {con.execute(BASELINE_SQL.format(folder=folder)).fetchall()[0]}")
+
+
+CHILDREN = {"reconcile": _child_reconcile, "baseline": _child_baseline, "validate": _child_validate,
+            "text": _child_text}
 
 
 def measure(role: str, folder: Path) -> tuple[float, int, float]:
@@ -119,13 +159,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         role, folder = args.child
-        (_child_reconcile if role == "reconcile" else _child_baseline)(Path(folder))
+        CHILDREN[role](Path(folder))
         return
     folder = args.folder or Path(tempfile.gettempdir()) / f"recoup-bench-{args.lines}"
     started = time.perf_counter()
     generate(folder, args.lines)
     print(f"data: {args.lines:,} journal lines in {folder} ({time.perf_counter() - started:.1f} s to prepare)")
-    runs: dict[str, list[tuple[float, int, float]]] = {"reconcile": [], "baseline": []}
+    runs: dict[str, list[tuple[float, int, float]]] = {role: [] for role in CHILDREN}
     for _ in range(args.repeat):
         for role in runs:
             runs[role].append(measure(role, folder))
@@ -134,6 +174,10 @@ def main() -> None:
     print(f"reconcile: {ours:8.2f} s   peak {our_peak / 2**30:5.2f} GiB   cpu {our_cpu:8.2f} s")
     print(f"bare join: {bare:8.2f} s   peak {bare_peak / 2**30:5.2f} GiB   cpu {bare_cpu:8.2f} s")
     print(f"ratio:     {ours / bare:8.2f}   (goal <= 1.5, peak < 4 GiB)   cpu ratio {our_cpu / bare_cpu:5.2f}")
+    for role, label in (("validate", "loads only"), ("text", "text copy")):
+        wall, peak, cpu = min(runs[role])
+        print(f"{label}:{wall:10.2f} s   peak {peak / 2**30:5.2f} GiB   cpu {cpu:8.2f} s   "
+              f"ratio {wall / bare:5.2f}   cpu ratio {cpu / bare_cpu:5.2f}")
 
 
 if __name__ == "__main__":
