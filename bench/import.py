@@ -3,8 +3,10 @@
     .venv/bin/python bench/import.py [--lines 1000000] [--search-rows 10000000] [--only sqlite|postgresql]
                                      [--kind journal|settlement]
 
-Prints rows per second and the peak memory of each import (each runs in a process of its own), then
-times `search` by RRN and by order number, and shows the plan the database chose (index design).
+Prints rows per second, the peak memory and the CPU seconds of each import (each runs in a process of its
+own; on PostgreSQL also the server process's), then times `search` by RRN, by order number, by terminal
+and day, and by merchant and hour, and shows the plan the database chose for each search and for the
+import's own follow-up query (index design).
 `--search-rows` first grows the PostgreSQL journal to that many lines (copies under other tenants)
 so that the search timings are taken over a table of that size. `--kind settlement` imports the
 settlement file of the same data instead (every line is booked in the ledger); no search then.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import statistics
@@ -22,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,10 +60,14 @@ def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, obj
             session.add(Terminal(terminal_id=row["terminal_id"], merchant_id=row["merchant_id"], tenant_id=tenant.id))
         tenant_id = tenant.id
     principal = Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     with database.unit_of_work() as session:
+        server = _server_process(session)
+        server_started = _process_cpu_seconds(server)
         report = import_file(session, principal, kind, folder / f"{kind}.csv", settings)
+        server_cpu = _process_cpu_seconds(server) - server_started
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with database.engine.connect() as connection:
         if database.engine.dialect.name == "postgresql":
@@ -66,11 +75,35 @@ def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, obj
             connection.commit()
     result: dict[str, object] = {"engine": database.engine.dialect.name, "rows": report.imported,
                                  "seconds": round(seconds, 1), "rows_per_second": round(report.imported / seconds),
-                                 "peak_rss_mib": round(peak_mib)}
+                                 "peak_rss_mib": round(peak_mib), "cpu_seconds": round(cpu, 1)}
+    if server is not None:
+        result["server_cpu_seconds"] = round(server_cpu, 1)
     if report.ledger_posted:
         result["ledger_posted"] = report.ledger_posted
     database.dispose()
     return result
+
+
+def _cpu_seconds() -> float:
+    """User and system time of this process, all its threads (DuckDB's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _server_process(session: object) -> int | None:
+    """The PostgreSQL backend serving this session (the bench's server runs on this machine)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":  # type: ignore[attr-defined]
+        return None
+    return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())  # type: ignore[attr-defined]
+
+
+def _process_cpu_seconds(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def search_timings(engine_url: str, folder: Path, samples: int = 30) -> dict[str, object]:
@@ -80,8 +113,9 @@ def search_timings(engine_url: str, folder: Path, samples: int = 30) -> dict[str
     from recoup.auth.principal import Principal
     from recoup.auth.roles import Role
     from recoup.db import Database
-    from recoup.transactions.search import build_filters
+    from recoup.transactions.search import build_filters, search_query
     from recoup.transactions.service import search_rows
+    from recoup.transactions.warnings import now_linked_query
 
     database = Database(engine_url)
     rng = random.Random(5)
@@ -91,30 +125,52 @@ def search_timings(engine_url: str, folder: Path, samples: int = 30) -> dict[str
         total = session.execute(text("SELECT count(*) FROM journal_lines")).scalar_one()
     principal = Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli")
     timings: dict[str, object] = {"journal_lines_stored": total}
-    for key, column in (("rrn", 7), ("order_no", 11)):
+    for name, filters_of in SEARCHES.items():
         spent = []
         for row in picks:
-            filters = build_filters({key: row[column]}, default_timezone="Asia/Shanghai")
+            filters = build_filters(filters_of(row), default_timezone="Asia/Shanghai")
             with database.unit_of_work() as session:
                 started = time.perf_counter()
                 found = list(search_rows(session, principal, filters))
                 spent.append((time.perf_counter() - started) * 1000)
-            assert found, (key, row[column])
-        timings[f"by_{key}_ms"] = {"median": round(statistics.median(spent), 2), "max": round(max(spent), 2)}
-        timings[f"by_{key}_plan"] = _plan(database, key, picks[0][column], tenant_id)
+            assert found, (name, row)
+        timings[f"by_{name}_ms"] = {"median": round(statistics.median(spent), 2), "max": round(max(spent), 2)}
+        query = search_query(principal, build_filters(filters_of(picks[0]), default_timezone="Asia/Shanghai"))
+        timings[f"by_{name}_plan"] = _plan(database, query)
+    with database.unit_of_work() as session:
+        import_id = session.execute(text("SELECT max(id) FROM import_batches WHERE tenant_id = :t"),
+                                    {"t": tenant_id}).scalar_one()
+    timings["after_import_now_linked_plan"] = _plan(database, now_linked_query(tenant_id, import_id))
     database.dispose()
     return timings
 
 
-def _plan(database: object, column: str, value: str, tenant_id: int) -> str:
+def _window(row: list[str]) -> dict[str, str]:
+    """A merchant's hour around the line's time (a customer's memory: "that afternoon, at that shop")."""
+    moment = datetime.fromisoformat(row[2])
+    return {"merchant": row[0], "from": (moment - timedelta(minutes=30)).isoformat(),
+            "to": (moment + timedelta(minutes=30)).isoformat()}
+
+
+# The journal file's columns: 0 merchant, 1 terminal, 2 time, 7 rrn, 11 order number.
+SEARCHES: dict[str, Callable[[list[str]], dict[str, str]]] = {
+    "rrn": lambda row: {"rrn": row[7]},
+    "order_no": lambda row: {"order_no": row[11]},
+    "terminal_day": lambda row: {"terminal": row[1], "from": row[2][:10], "to": row[2][:10]},
+    "merchant_hour": _window,
+}
+
+
+def _plan(database: object, query: object) -> str:
+    """The plan the database chooses for `query` (the statement the code sends, values inlined)."""
     from sqlalchemy import text
 
     engine = database.engine  # type: ignore[attr-defined]
     prefix = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
+    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
     with engine.connect() as connection:
-        rows = connection.execute(text(f"{prefix} SELECT * FROM journal_lines WHERE tenant_id = :t AND {column} = :v "
-                                       "ORDER BY txn_time, id"), {"t": tenant_id, "v": value}).all()
-    return " | ".join(str(row[-1]) for row in rows)
+        rows = connection.execute(text(f"{prefix} {sql}")).all()
+    return " | ".join(str(row[-1]).strip() for row in rows)
 
 
 def _sample_lines(path: Path, count: int, rng: random.Random) -> list[list[str]]:

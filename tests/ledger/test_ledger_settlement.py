@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from tests.cases.test_case_world import MERCHANT_A, settle
 from tests.support.factories import World
 
 from recoup.errors import InvalidInput
-from recoup.ledger import rules
+from recoup.ledger import rules, settlement
 from recoup.ledger.models import LedgerEntry, LedgerPosting
 from recoup.ledger.rules import LedgerLine
 from recoup.ledger.service import post, post_settlement, txn_key, verify_ledger
@@ -90,3 +91,30 @@ def test_a_line_the_templates_refuse_stops_the_booking_with_their_reason(world: 
         with pytest.raises(InvalidInput, match="the fee must lie between 0 and the settled amount"):
             post_settlement(session, [good, bad])
         assert session.execute(select(LedgerPosting)).first() is None
+
+
+def test_a_booking_that_failed_half_way_does_not_stand_in_the_way_of_the_next(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant_id = world.tenants["A"].id
+    with world.database.unit_of_work() as session:
+        line = settle(session, tenant_id, "SALE", "600000000031", 1000, post=False)
+
+        def broken(*_: object) -> None:
+            raise RuntimeError("interrupted")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(settlement, "_postings", broken)
+            with pytest.raises(RuntimeError, match="interrupted"):
+                book_settlement(session, Lines(ids=[line.id]))
+        assert book_settlement(session, Lines(ids=[line.id])) == 1
+    assert _booked(world) == {f"settlement:{line.id}": [("ACQUIRER_CLEARING", -1000), ("AVAILABLE", 1000)]}
+
+
+def test_a_booking_whose_statement_failed_reports_that_failure(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenant_id = world.tenants["A"].id
+    with world.database.unit_of_work() as session:
+        line = settle(session, tenant_id, "SALE", "600000000032", 1000, post=False)
+        monkeypatch.setattr(settlement, "_postings", lambda *_: text("INSERT INTO no_such_table VALUES (1)"))
+        with pytest.raises(DBAPIError, match="no_such_table"):  # not a complaint about the clean-up
+            book_settlement(session, Lines(ids=[line.id]))
+        session.rollback()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -39,6 +40,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from recoup.db import UTCDateTime, exclusive, upsert_for, utcnow
@@ -85,19 +87,34 @@ def book_settlement(session: Session, lines: Lines) -> int:
     session.flush()
     _refuse_what_the_rules_refuse(session, lines)
     connection = session.connection()  # Core statements: nothing here goes through the ORM
-    dialect = connection.dialect.name
-    PLAN.drop(connection, checkfirst=True)  # left by a booking whose error the caller went past
     PLAN.create(connection)
+    try:
+        return _book_planned(session, connection, lines)
+    finally:
+        _drop_plan(connection)
+
+
+def _book_planned(session: Session, connection: Connection, lines: Lines) -> int:
+    dialect = connection.dialect.name
     planned = connection.execute(_plan(dialect, lines).execution_options(preserve_rowcount=True)).rowcount
     if planned:
         if dialect == "postgresql" and planned >= ANALYZE_AFTER_ROWS:  # a temporary table has no statistics
             connection.exec_driver_sql(f"ANALYZE {PLAN.name}")
-        connection.execute(_postings(dialect))
-        for side in _sides():  # the first line of every posting, then the second, then the third
+        connection.execute(_postings(dialect, lines))
+        for side in _sides(lines):  # the first line of every posting, then the second, then the third
             connection.execute(insert(LedgerEntry).from_select(ENTRY_COLUMNS, side.order_by(PLAN.c.line_id)))
-        connection.execute(_balances(session))
-    PLAN.drop(connection)
+        connection.execute(_balances(session, lines))
     return int(planned)
+
+
+def _drop_plan(connection: Connection) -> None:
+    """Drop the plan whatever happened, so that the transaction can book again. Not after a failed
+    statement on PostgreSQL: that transaction can only roll back, which drops the table anyway."""
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        if raw is not None and raw.info.transaction_status == TransactionStatus.INERROR:
+            return
+    PLAN.drop(connection)
 
 
 def book_settlement_lines(session: Session, lines: Sequence[SettlementLine]) -> int:
@@ -154,9 +171,10 @@ def _plan(dialect: str, lines: Lines) -> Insert:
     return insert(PLAN).from_select(["line_id", "posting_id", "claimed"], rows)
 
 
-def _planned() -> ColumnElement[bool]:
-    """Join condition: a planned line (leading; `+ 0` keeps SQLite from leading with the lines)."""
-    return S.id == PLAN.c.line_id + 0
+def _planned(lines: Lines) -> ColumnElement[bool]:
+    """Join condition: a planned line. Repeating which lines were planned bounds either join order
+    to them, so no planner can choose to read the whole settlement table."""
+    return and_(S.id == PLAN.c.line_id, lines.where())
 
 
 def _memo(dialect: str) -> ColumnElement[str]:
@@ -166,12 +184,12 @@ def _memo(dialect: str) -> ColumnElement[str]:
     return literal("settled ", String) + settled + literal(" rrn ", String) + S.rrn
 
 
-def _postings(dialect: str) -> Insert:
+def _postings(dialect: str, lines: Lines) -> Insert:
     kind = literal(SETTLEMENT_KIND_PREFIX, String) + func.lower(S.txn_type)
     rows = select(
         PLAN.c.posting_id, S.tenant_id, S.merchant_id, _reference(), kind, _txn_key(dialect), _memo(dialect),
         literal("system", String), literal(utcnow(), UTCDateTime()),
-    ).select_from(PLAN).join(S, _planned()).order_by(PLAN.c.line_id)
+    ).select_from(PLAN).join(S, _planned(lines)).order_by(PLAN.c.line_id)
     columns = ["id", "tenant_id", "merchant_id", "reference", "kind", "txn_key", "memo", "posted_by", "posted_at"]
     return insert(LedgerPosting).from_select(columns, rows)
 
@@ -193,19 +211,19 @@ def _template_lines() -> list[TemplateLine]:
     return [first, second, third]
 
 
-def _sides() -> list[Select[tuple[int, int, str, str, str, int]]]:
+def _sides(lines: Lines) -> list[Select[tuple[int, int, str, str, str, int]]]:
     """The first, second and third line of every planned posting, as ENTRY_COLUMNS."""
     return [select(PLAN.c.posting_id, S.tenant_id, S.merchant_id, account.label("account"), S.currency,
-                   amount.label("amount_minor")).select_from(PLAN).join(S, _planned()).where(condition)
+                   amount.label("amount_minor")).select_from(PLAN).join(S, _planned(lines)).where(condition)
             for account, amount, condition in _template_lines()]
 
 
-def _balances(session: Session) -> Insert:
+def _balances(session: Session, lines: Lines) -> Insert:
     """Every touched balance once, in key order (concurrent postings lock balance rows in the same
     order), summed from the same template lines as the entries."""
-    lines = union_all(*_sides()).subquery()
-    key = (lines.c.tenant_id, lines.c.merchant_id, lines.c.account, lines.c.currency)
-    rows = select(*key, func.sum(lines.c.amount_minor)).where(true()).group_by(*key).order_by(*key)
+    entries = union_all(*_sides(lines)).subquery()
+    key = (entries.c.tenant_id, entries.c.merchant_id, entries.c.account, entries.c.currency)
+    rows = select(*key, func.sum(entries.c.amount_minor)).where(true()).group_by(*key).order_by(*key)
     statement = upsert_for(session)(LedgerBalance).from_select(
         ["tenant_id", "merchant_id", "account", "currency", "balance_minor"], rows)
     return statement.on_conflict_do_update(

@@ -75,12 +75,17 @@ class JournalLine(Base):
     __tablename__ = "journal_lines"
     # Few indexes on purpose: each costs every bulk import (bench/import.py). The identity leads with the
     # RRN, so it also answers a search by RRN within a tenant; time windows use (merchant|terminal, time).
+    # Rows are written in the file's order: the time indexes then grow at a few places each, while the
+    # RRN and order number ones take rows at random. Writing in identity order would make the identity
+    # grow by appends but scatter both time indexes, which costs more on both engines (measured: about
+    # 1.3x the server time of PostgreSQL's COPY, 2x SQLite's inserts). The partial index holds only the
+    # lines that name an original, per tenant.
     __table_args__ = (
         UniqueConstraint("tenant_id", "rrn", "terminal_id", "txn_type", "stan", name="uq_journal_identity"),
         Index("ix_journal_merchant_time", "merchant_id", "txn_time"),
         Index("ix_journal_terminal_time", "terminal_id", "txn_time"),
         Index("ix_journal_order_no", "order_no"),
-        Index("ix_journal_orig_rrn", "orig_rrn", sqlite_where=text("orig_rrn <> ''"),
+        Index("ix_journal_orig_rrn", "tenant_id", "orig_rrn", sqlite_where=text("orig_rrn <> ''"),
               postgresql_where=text("orig_rrn <> ''")),
     )
 

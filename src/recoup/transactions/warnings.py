@@ -9,7 +9,7 @@ journal, which may hold millions of lines.
 from __future__ import annotations
 
 import duckdb
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from recoup.merchants.models import Terminal
@@ -67,15 +67,19 @@ def _orphans(session: Session, con: duckdb.DuckDBPyConnection, tenant_id: int) -
             f"(yet); imported, and linked when the original arrives: {shown}"]
 
 
-def _now_linked(session: Session, tenant_id: int, import_id: int) -> list[str]:
-    """Earlier undoing lines (the partial orig_rrn index holds only those) whose original came in now."""
+def now_linked_query(tenant_id: int, import_id: int) -> Select[int]:
+    """How many earlier undoing lines find their original in import `import_id`. They are read from the
+    partial orig_rrn index (it holds only those, and leads with the tenant as the identity does, so the
+    planners prefer it), each original looked up by the identity (tenant, RRN)."""
     arrived = aliased(JournalLine)
-    # "+ 0" keeps SQLite off the identity index (it leads with tenant_id, so it would scan the tenant's whole
-    # journal) and on the small partial orig_rrn index.
-    count = session.execute(select(func.count()).select_from(JournalLine).where(
-        (JournalLine.tenant_id + 0) == tenant_id, JournalLine.orig_rrn != "", JournalLine.import_id != import_id,
+    return select(func.count()).select_from(JournalLine).where(
+        JournalLine.tenant_id == tenant_id, JournalLine.orig_rrn != "", JournalLine.import_id != import_id,
         exists().where(arrived.tenant_id == tenant_id, arrived.rrn == JournalLine.orig_rrn,
-                       arrived.import_id == import_id))).scalar_one()
+                       arrived.import_id == import_id))
+
+
+def _now_linked(session: Session, tenant_id: int, import_id: int) -> list[str]:
+    count = session.execute(now_linked_query(tenant_id, import_id)).scalar_one()
     return [f"{count} earlier void/refund/reversal line(s) now find their original"] if count else []
 
 

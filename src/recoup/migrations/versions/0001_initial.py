@@ -80,7 +80,7 @@ def upgrade() -> None:
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.create_index('ix_journal_merchant_time', ['merchant_id', 'txn_time'], unique=False)
         batch_op.create_index('ix_journal_order_no', ['order_no'], unique=False)
-        batch_op.create_index('ix_journal_orig_rrn', ['orig_rrn'], unique=False, sqlite_where=sa.text("orig_rrn <> ''"), postgresql_where=sa.text("orig_rrn <> ''"))
+        batch_op.create_index('ix_journal_orig_rrn', ['tenant_id', 'orig_rrn'], unique=False, sqlite_where=sa.text("orig_rrn <> ''"), postgresql_where=sa.text("orig_rrn <> ''"))
         batch_op.create_index('ix_journal_terminal_time', ['terminal_id', 'txn_time'], unique=False)
 
     op.create_table('orders',
