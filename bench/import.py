@@ -209,6 +209,36 @@ def grow_postgres(url: str, target: int) -> None:
     engine.dispose()
 
 
+def copy_floor(url: str, folder: Path) -> dict[str, object]:
+    """The fastest PostgreSQL can take the stored lines back: a bare COPY of them (already in the column
+    layout of the table, nothing to read or check) into a table without indexes, and into one with the
+    journal's indexes and constraints. What any import of these lines into this table costs at least."""
+    import psycopg
+
+    exported = folder / "stored-journal.csv"
+    floor: dict[str, object] = {}
+    with psycopg.connect(url.replace("+psycopg", "")) as connection, connection.cursor() as cursor:
+        columns = [row[0] for row in cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'journal_lines' "
+            "AND column_name <> 'id' ORDER BY ordinal_position").fetchall()]
+        names = ", ".join(columns)
+        with exported.open("wb") as out, cursor.copy(f"COPY (SELECT {names} FROM journal_lines) TO STDOUT") as copy:
+            for block in copy:
+                out.write(block)
+        rows = cursor.execute("SELECT count(*) FROM journal_lines").fetchone()[0]  # type: ignore[index]
+        for label, like in (("no_index", "INCLUDING DEFAULTS"), ("journal_indexes", "INCLUDING ALL")):
+            cursor.execute(f"CREATE TEMP TABLE floor_{label} (LIKE journal_lines {like})")
+            started = time.perf_counter()
+            with exported.open("rb") as source, cursor.copy(f"COPY floor_{label} ({names}) FROM STDIN") as copy:
+                while block := source.read(1 << 20):
+                    copy.write(block)
+            seconds = time.perf_counter() - started
+            floor[label] = {"seconds": round(seconds, 1), "rows_per_second": round(rows / seconds)}
+        connection.rollback()
+    exported.unlink()
+    return floor
+
+
 def run_child(mode: str, url: str, folder: Path) -> dict[str, object]:
     answer = subprocess.run([sys.executable, __file__, "--child", mode, url, str(folder)], capture_output=True,
                             text=True, check=False)
@@ -253,6 +283,9 @@ def main() -> None:
             try:
                 url = server.url()
                 print("postgresql", run_child(args.kind, url, folder), flush=True)
+                if searching:
+                    print("postgresql COPY floor (the same lines, prepared, nothing else):",
+                          copy_floor(url, folder), flush=True)
                 if searching and args.search_rows:
                     grow_postgres(url, args.search_rows)
                 if searching:
