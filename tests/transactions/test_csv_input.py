@@ -28,13 +28,6 @@ def journal_row(**values: str) -> str:
     return ",".join(row[column] for column in JOURNAL_HEADER.split(","))
 
 
-@pytest.fixture
-def con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
-
-
 def test_journal_becomes_typed_rows(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = write_lines(tmp_path / "journal.csv", JOURNAL_HEADER, journal_row())
     result = load_csv(con, "journal", path, card_key=KEY)

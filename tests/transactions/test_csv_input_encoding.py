@@ -19,13 +19,6 @@ def line(n: int, name: str = "深圳市南山区明珠餐厅", txn_type: str = "
     return f"2026-10-13,898584058121917,{name},5812,61067484,2026-10-12T10:00:00+08:00,{txn_type},{n:012d},1.00,CNY"
 
 
-@pytest.fixture
-def con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
-
-
 @pytest.mark.parametrize(("encoding", "detected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
                                                     ("gb18030", "gb18030")])
 def test_each_encoding_reads_the_same(con: duckdb.DuckDBPyConnection, tmp_path: Path, encoding: str,

@@ -17,13 +17,6 @@ JOURNAL_HEADER = "merchant_id,terminal_id,txn_time,txn_type,status,amount,curren
 GOOD_LINE = "898584058121917,61067484,2026-10-12T08:04:52+08:00,SALE,APPROVED,10.00,CNY,405496114072,781461,,,"
 
 
-@pytest.fixture
-def con() -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
-
-
 def rejected(con: duckdb.DuckDBPyConnection, path: Path, kind: str, **options: object) -> InvalidInput:
     with pytest.raises(InvalidInput) as caught:
         load_csv(con, kind, path, **options)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from recoup.transactions.models import ImportBatch
 
 ADMIN = World.username("A", Role.ADMIN)
 BAD_YEARS = {"abcd": "valid integer", "1969": "greater than or equal to 1970", "2101": "less than or equal to 2100"}
+BAD_YEARS_ZH = {"abcd": "必须是整数", "1969": "必须大于或等于 1970", "2101": "必须小于或等于 2100"}
 
 
 def batches(world: World) -> int:
@@ -33,12 +34,13 @@ def log_in(client: TestClient, locale: str) -> str:
     return csrf_of(client.get("/imports").text)
 
 
-@pytest.mark.parametrize(("locale", "title"), [("zh_CN", "输入无效"), ("en", "Invalid input")])
+@pytest.mark.parametrize(("locale", "title", "reasons"), [("zh_CN", "输入无效", BAD_YEARS_ZH),
+                                                         ("en", "Invalid input", BAD_YEARS)])
 def test_the_page_refuses_a_bad_year_with_a_clear_message(world: World, client: TestClient, locale: str,
-                                                          title: str) -> None:
+                                                          title: str, reasons: dict[str, str]) -> None:
     csrf = log_in(client, locale)
     for path in ("/imports", "/imports/jobs"):
-        for year, reason in BAD_YEARS.items():
+        for year, reason in reasons.items():
             answer = client.post(path, data={"kind": "iso8583", "year": year, "csrf_token": csrf},
                                  files={"file": ("switch.log", b"0200\n", "text/plain")})
             assert answer.status_code == 422

@@ -17,11 +17,12 @@ from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from recoup.audit.service import Actor, AuditDraft, record_many
+from recoup.cases.creation import build_case
 from recoup.cases.models import Case, CaseEvent, CaseKey
 from recoup.cases.opening import at_stake_minor, case_facts, case_keys, direction_of
 from recoup.cases.repository import ladder_config, reserve_case_numbers
 from recoup.cases.schemas import case_row
-from recoup.cases.service import build_case, raise_alert
+from recoup.cases.service import raise_alert
 from recoup.cases.states import FINAL_STATES, CaseState
 from recoup.reconciliation.models import StoredFinding
 from recoup.recovery.models import RecoveryAction

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
+from recoup.cases.creation import CaseFacts, Direction, create_case
 from recoup.cases.models import Case
 from recoup.cases.repository import case_for_keys
-from recoup.cases.service import CaseFacts, Direction, create_case
 from recoup.errors import Conflict, InvalidInput, NotFound
 from recoup.merchants.repository import get_merchant
 from recoup.money import parse_minor

@@ -18,10 +18,9 @@ from recoup.auth.models import User
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.auth.service import principal_for
-from recoup.cases.creation import CaseFacts, Direction, build_case, create_case
 from recoup.cases.ladder import CaseOnLadder, LadderConfig, Rung, deadline_for, escalation_target, owner_role
 from recoup.cases.models import Case, CaseAlert
-from recoup.cases.recording import add_event, audited, publish
+from recoup.cases.recording import add_event, publish
 from recoup.cases.repository import get_case, ladder_config
 from recoup.cases.states import (
     ALLOWED_TRANSITIONS,
@@ -35,13 +34,6 @@ from recoup.cases.states import (
 )
 from recoup.db import utcnow
 from recoup.errors import Conflict, InvalidInput, NotFound
-
-# The names other modules have always imported from here, wherever they now live.
-__all__ = [
-    "CLOSING_OUTCOMES", "MAX_NOTE", "WORKER", "CaseFacts", "Direction", "add_event", "add_note", "assign_case",
-    "audited", "build_case", "change_state", "close_case", "create_case", "escalate", "escalate_case", "move_case",
-    "on_ladder", "publish", "raise_alert", "reopen_case", "state_path", "walk_to",
-]
 
 MAX_NOTE = 4000
 WORKER = Actor("worker", None, "worker")

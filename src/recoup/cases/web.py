@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from recoup.auth.principal import Principal
 from recoup.cases.models import Case
 from recoup.cases.opening import OpenRequest, open_case
+from recoup.cases.recording import audited
 from recoup.cases.repository import get_case, list_cases
 from recoup.cases.schemas import case_detail
-from recoup.cases.service import add_note, assign_case, audited, escalate_case, move_case, reopen_case
+from recoup.cases.service import add_note, assign_case, escalate_case, move_case, reopen_case
 from recoup.cases.states import FINAL_STATES, CaseState, allowed_targets
 from recoup.db import utcnow
 from recoup.recovery.models import PaymentRequest, RecoveryKind

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from recoup.cases.api import ApiActor
+from recoup.cases.recording import audited
 from recoup.cases.schemas import ActionIn, ConfirmIn, QrAccountIn, action_row
-from recoup.cases.service import audited
 from recoup.ledger.service import merchant_accounts
 from recoup.recovery.collect import for_action
 from recoup.recovery.plans import ActionRequest

@@ -8,7 +8,7 @@ from typing import Annotated
 import segno
 import typer
 
-from recoup.cases.service import audited
+from recoup.cases.recording import audited
 from recoup.context import CliContext
 from recoup.errors import InvalidInput
 from recoup.output import Format, emit_one

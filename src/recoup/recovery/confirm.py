@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from recoup.audit.service import Actor, record
 from recoup.cases.models import Case
+from recoup.cases.recording import add_event
 from recoup.cases.repository import CASE_NUMBER, get_case_by_id
 from recoup.cases.schemas import action_row, case_row
-from recoup.cases.service import add_event, raise_alert, walk_to
+from recoup.cases.service import raise_alert, walk_to
 from recoup.cases.states import FINAL_STATES, CaseState
 from recoup.db import Database, utcnow
 from recoup.ledger.service import SALE_TYPES, exclusive, txn_key

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from recoup.audit.service import Actor, record
 from recoup.cases.models import Case
+from recoup.cases.recording import add_event
 from recoup.cases.repository import get_case_by_id
 from recoup.cases.schemas import action_row, case_row
-from recoup.cases.service import add_event, walk_to
+from recoup.cases.service import walk_to
 from recoup.cases.states import CaseState
 from recoup.db import Database, utcnow
 from recoup.money import format_major

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recoup.cases.creation import Direction
 from recoup.cases.models import Case
-from recoup.cases.service import Direction
 from recoup.cases.states import FINAL_STATES, CaseState, IllegalTransition
 from recoup.errors import Conflict, InvalidInput, NotFound
 from recoup.ledger.service import SALE_TYPES, txn_key
@@ -217,9 +217,11 @@ def prior_actions(session: Session, case: Case, sale: Sale, exclude: int | None 
     priors = [PriorAction(ActionKind(a.kind), LIMIT_STATUS[a.status], Money(a.amount_minor, a.currency))
               for a in ours if a.id != exclude]
     seen = {a.confirmed_txn for a in ours if a.confirmed_txn}
+    # orig_rrn <> '' lets the planners read the small partial orig_rrn index (only lines naming an original).
     journal = session.execute(select(JournalLine).where(
-        JournalLine.tenant_id == case.tenant_id, JournalLine.merchant_id == case.merchant_id,
-        JournalLine.orig_rrn == sale.rrn, JournalLine.status == "APPROVED", JournalLine.txn_type.in_(CARD_SIDE)))
+        JournalLine.tenant_id == case.tenant_id, JournalLine.orig_rrn != "", JournalLine.orig_rrn == sale.rrn,
+        JournalLine.merchant_id == case.merchant_id, JournalLine.status == "APPROVED",
+        JournalLine.txn_type.in_(CARD_SIDE)))
     for line in journal.scalars():
         # A void or reversal the settlement ignored took nothing back (the sale cleared anyway).
         if txn_key(line.terminal_id, line.rrn, line.txn_type) in seen or (line.txn_type != "REFUND" and sale.settled):

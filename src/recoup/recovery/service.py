@@ -22,9 +22,10 @@ from recoup.audit.service import Actor
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.cases.models import Case
+from recoup.cases.recording import add_event, audited
 from recoup.cases.repository import get_case
 from recoup.cases.schemas import action_row
-from recoup.cases.service import add_event, audited, walk_to
+from recoup.cases.service import walk_to
 from recoup.cases.states import CaseState
 from recoup.config import get_settings
 from recoup.db import Database, utcnow

@@ -13,13 +13,13 @@ from recoup.transactions.importer import import_file
 from recoup.transactions.repository import recent_imports
 from recoup.transactions.schemas import ImportBatchOut, ImportReportOut, TransactionDetailOut, TransactionPage
 from recoup.transactions.search import build_filters
+from recoup.transactions.search_options import SearchTexts
 from recoup.transactions.service import journal_detail, search_rows
 from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, YearForm, upload_options
 from recoup.web.deps import ApiUser, SessionDep, SettingsDep
 
 router = APIRouter(tags=["transactions"])
 MAX_PAGE = 1000
-Text = Annotated[str | None, Query(max_length=64)]
 
 
 def saved_upload(upload: UploadFile, folder: Path) -> Path:
@@ -53,24 +53,11 @@ def imports(principal: ApiUser, session: SessionDep) -> list[ImportBatchOut]:
 
 @router.get("/transactions", response_model=TransactionPage)
 def transactions(
-    principal: ApiUser, session: SessionDep, settings: SettingsDep,
-    order_no: Text = None, rrn: Text = None, stan: Text = None, amount: Text = None,
-    min_amount: Annotated[str | None, Query(alias="min", max_length=32)] = None,
-    max_amount: Annotated[str | None, Query(alias="max", max_length=32)] = None,
-    time_from: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    time_to: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-    last4: Text = None, terminal: Text = None, merchant: Text = None, cashier: Text = None, auth_code: Text = None,
-    status: Text = None, txn_type: Annotated[str | None, Query(alias="type", max_length=32)] = None,
-    flagged: Annotated[bool | None, Query()] = None,
-    source: Annotated[str, Query(alias="in", max_length=20)] = "journal",
+    principal: ApiUser, session: SessionDep, settings: SettingsDep, texts: SearchTexts,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> TransactionPage:
     """Search journal (default), settlement or orders; every filter combines with the others."""
-    values = {"order_no": order_no, "rrn": rrn, "stan": stan, "amount": amount, "min": min_amount,
-              "max": max_amount, "from": time_from, "to": time_to, "last4": last4, "terminal": terminal,
-              "merchant": merchant, "cashier": cashier, "auth_code": auth_code, "status": status, "type": txn_type,
-              "in": source, "flagged": None if flagged is None else str(flagged)}
-    filters = build_filters(values, default_timezone=settings.default_timezone)
+    filters = build_filters(texts, default_timezone=settings.default_timezone)
     items = list(search_rows(session, principal, filters, limit=limit + 1, offset=offset, newest_first=True))
     more = len(items) > limit
     return TransactionPage(source=filters.source, items=items[:limit], limit=limit, offset=offset,

@@ -32,6 +32,13 @@ APPLIES: dict[str, frozenset[str]] = {
     "orders": frozenset({"order_no", "amount", "time", "terminal", "merchant", "cashier"}),
 }
 _CODE = re.compile(r"[0-9A-Za-z_\-]{1,64}")
+# The search form's fields, as the page, the API's query parameters and the CLI's options name them, and the
+# longest text each may hold.
+FIELD_LIMITS: dict[str, int] = {
+    "order_no": 64, "rrn": 64, "stan": 64, "amount": 32, "min": 32, "max": 32, "from": 40, "to": 40, "last4": 64,
+    "terminal": 64, "merchant": 64, "cashier": 64, "auth_code": 64, "status": 64, "type": 32, "flagged": 8, "in": 20,
+}
+_YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -90,25 +97,39 @@ def _moment(text: str | None, zone: str, *, end: bool) -> datetime | None:
 
 
 def _code(name: str, value: str | None) -> str | None:
-    if value is None or not value.strip():
+    if value is None:
         return None
-    value = value.strip()
     if not _CODE.fullmatch(value):
         raise InvalidInput(f"{name}: letters, digits, '-' or '_' only (at most 64), not {value[:20]!r}")
     return value
 
 
 def _digits(name: str, value: str | None, length: int) -> str | None:
-    if value is None or not value.strip():
+    if value is None:
         return None
-    value = value.strip()
     if not value.isdigit() or len(value) > length:
         raise InvalidInput(f"{name}: up to {length} digits, not {value[:20]!r}")
     return value.zfill(length)
 
 
-def _amounts(values: Mapping[str, str | None], currency: str) -> tuple[int | None, int | None]:
-    exact, low, high = (values.get(k) or None for k in ("amount", "min", "max"))
+def _last4(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{4}", value):
+        raise InvalidInput(f"last4: four digits, not {value[:20]!r}")
+    return value
+
+
+def _flag(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    if value.lower() in _YES:
+        return True
+    if value.lower() in _NO:
+        return False
+    raise InvalidInput(f"flagged: true or false, not {value[:20]!r}")
+
+
+def _amounts(texts: Mapping[str, str | None], currency: str) -> tuple[int | None, int | None]:
+    exact, low, high = (texts["amount"], texts["min"], texts["max"])
     if exact and (low or high):
         raise InvalidInput("give either an exact amount or a range (min/max), not both")
     if exact:
@@ -117,35 +138,49 @@ def _amounts(values: Mapping[str, str | None], currency: str) -> tuple[int | Non
     return (parse_minor(low, currency) if low else None, parse_minor(high, currency) if high else None)
 
 
+def _status(text: str | None) -> str | None:
+    parsed = parse_status(text) if text else None
+    if text and parsed is None:
+        raise InvalidInput(f"unknown status {text!r}")
+    return parsed.value if parsed else None
+
+
+def _txn_type(text: str | None) -> str | None:
+    parsed = parse_txn_type(text) if text else None
+    if text and parsed is None:
+        raise InvalidInput(f"unknown transaction type {text!r}")
+    return parsed.value if parsed else None
+
+
+def form_texts(values: Mapping[str, str | None]) -> dict[str, str | None]:
+    """Each field of the search form as typed, trimmed; None where empty or not given."""
+    return {name: (values.get(name) or "").strip() or None for name in FIELD_LIMITS}
+
+
+def _within_limits(texts: Mapping[str, str | None]) -> None:
+    for name, text in texts.items():
+        if text is not None and len(text) > FIELD_LIMITS[name]:
+            raise InvalidInput(f"{name}: at most {FIELD_LIMITS[name]} characters")
+
+
 def build_filters(values: Mapping[str, str | None], *, default_timezone: str, currency: str = "CNY") -> SearchFilters:
-    """Filters from text (CLI options, query parameters, form fields). Unknown values are errors."""
-    source = (values.get("in") or "journal").strip().lower()
+    """Filters from the search form's texts (page fields, query parameters, CLI options), by the names of
+    FIELD_LIMITS; the one place that checks them, so every way in refuses a bad value with the same message."""
+    texts = form_texts(values)
+    _within_limits(texts)
+    source = (texts["in"] or "journal").lower()
     if source not in SOURCES:
         raise InvalidInput(f"search in one of {', '.join(SOURCES)}, not {source!r}")
-    zone = default_timezone
-    low, high = _amounts(values, currency)
-    status = values.get("status") or None
-    txn_type = values.get("type") or None
-    parsed_status = parse_status(status) if status else None
-    parsed_type = parse_txn_type(txn_type) if txn_type else None
-    if status and parsed_status is None:
-        raise InvalidInput(f"unknown status {status!r}")
-    if txn_type and parsed_type is None:
-        raise InvalidInput(f"unknown transaction type {txn_type!r}")
-    last4 = values.get("last4") or None
-    if last4 is not None and not re.fullmatch(r"\d{4}", last4.strip()):
-        raise InvalidInput(f"last4: four digits, not {last4[:20]!r}")
-    flagged = values.get("flagged") or None
+    low, high = _amounts(texts, currency)
     filters = SearchFilters(
-        source=source, order_no=_code("order number", values.get("order_no")),
-        rrn=_code("rrn", values.get("rrn")), stan=_digits("stan", values.get("stan"), 6),
-        amount_min=low, amount_max=high,
-        time_from=_moment(values.get("from"), zone, end=False), time_until=_moment(values.get("to"), zone, end=True),
-        last4=last4.strip() if last4 else None, terminal=_code("terminal", values.get("terminal")),
-        merchant=_code("merchant", values.get("merchant")), cashier=_code("cashier", values.get("cashier")),
-        auth_code=_code("auth code", values.get("auth_code")),
-        status=parsed_status.value if parsed_status else None, txn_type=parsed_type.value if parsed_type else None,
-        flagged=None if flagged is None else flagged.strip().lower() in ("1", "true", "yes", "on"),
+        source=source, order_no=_code("order number", texts["order_no"]), rrn=_code("rrn", texts["rrn"]),
+        stan=_digits("stan", texts["stan"], 6), amount_min=low, amount_max=high,
+        time_from=_moment(texts["from"], default_timezone, end=False),
+        time_until=_moment(texts["to"], default_timezone, end=True),
+        last4=_last4(texts["last4"]), terminal=_code("terminal", texts["terminal"]),
+        merchant=_code("merchant", texts["merchant"]), cashier=_code("cashier", texts["cashier"]),
+        auth_code=_code("auth code", texts["auth_code"]), status=_status(texts["status"]),
+        txn_type=_txn_type(texts["type"]), flagged=_flag(texts["flagged"]),
     )
     wrong = sorted(filters.asked() - APPLIES[source])
     if wrong:

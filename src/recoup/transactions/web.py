@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi import Path as Path_
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
-from fastapi.routing import APIRoute
 
 from recoup.errors import InvalidInput
 from recoup.transactions.api import saved_upload
@@ -20,36 +17,16 @@ from recoup.transactions.import_jobs import ImportBoard, ImportJob
 from recoup.transactions.importer import KINDS, ImportRejected, import_file
 from recoup.transactions.repository import recent_imports
 from recoup.transactions.search import SOURCES, build_filters
+from recoup.transactions.search_options import SearchTexts
 from recoup.transactions.service import journal_detail, search_rows, settlement_detail
 from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, YearForm, upload_options
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, SettingsDep, WebUser, database
 from recoup.web.templating import render
 
-
-class PageRoute(APIRoute):
-    """A page whose form or address breaks a declared limit answers with the field and what is wrong
-    (as an InvalidInput, so on the error page), not the API's list of problems."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def handle_clearly(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except RequestValidationError as invalid:
-                problem = invalid.errors()[0]
-                field = problem["loc"][-1] if problem.get("loc") else "input"
-                raise InvalidInput(f"{field}: {problem.get('msg', 'invalid')}") from None
-
-        return handle_clearly
-
-
-router = APIRouter(include_in_schema=False, route_class=PageRoute)
+router = APIRouter(include_in_schema=False)
 _BOARD_LOCK = threading.Lock()
 PAGE_ROWS = 100
-SEARCH_FIELDS = ("order_no", "rrn", "stan", "amount", "min", "max", "from", "to", "last4", "terminal", "merchant",
-                 "cashier", "auth_code", "status", "type", "in")
 
 
 @router.get("/imports", response_class=HTMLResponse)
@@ -106,19 +83,19 @@ def upload_progress(job_id: Annotated[str, Path_(max_length=40)], request: Reque
 
 
 @router.get("/transactions", response_class=HTMLResponse)
-def search_page(request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    values = {name: (request.query_params.get(name) or "").strip()[:64] or None for name in SEARCH_FIELDS}
-    asked = any(value for name, value in values.items() if name != "in")
+def search_page(request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep,
+                texts: SearchTexts) -> HTMLResponse:
+    asked = any(value for name, value in texts.items() if name != "in")
     rows: list[dict[str, object]] = []
     error = None
-    source = values.get("in") or "journal"
+    source = texts["in"] or "journal"
     try:
-        filters = build_filters(values, default_timezone=settings.default_timezone)
+        filters = build_filters(texts, default_timezone=settings.default_timezone)
         rows = list(search_rows(session, principal, filters, limit=PAGE_ROWS, newest_first=True))
         source = filters.source
     except InvalidInput as problem:
         error = problem.message
-    return render(request, "transactions/search.html", user=principal, values=values, rows=rows, error=error,
+    return render(request, "transactions/search.html", user=principal, values=texts, rows=rows, error=error,
                   asked=asked, source=source, sources=SOURCES, page_rows=PAGE_ROWS)
 
 

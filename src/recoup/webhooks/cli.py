@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from recoup.cases.service import audited
+from recoup.cases.recording import audited
 from recoup.context import CliContext
 from recoup.output import Format, emit
 from recoup.webhooks.delivery import deliver_due
