@@ -38,7 +38,10 @@ def read_header(head: bytes, encoding: str, file_name: str) -> Header:
     text = enc.decode_header(head, enc.UTF8 if encoding == enc.UTF8_BOM else encoding, file_name)
     if not text.strip():
         raise InvalidInput(f"{file_name}: line 1: no header row")
-    raw = [name.strip().lstrip("\ufeff").lower() for name in next(csv.reader([text]))]
+    try:
+        raw = [name.strip().lstrip("\ufeff").lower() for name in next(csv.reader([text]))]
+    except csv.Error as error:
+        raise InvalidInput(f"{file_name}: line 1: the header cannot be read ({error})") from None
     names = [name or f"column_{position + 1}" for position, name in enumerate(raw)]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:

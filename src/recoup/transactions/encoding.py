@@ -87,8 +87,8 @@ def decode_header(head: bytes, encoding: str, name: str) -> str:
     """The first line of the file as text (the header row)."""
     if encoding == GB18030 and head.startswith(_GB18030_BOM):
         head = head[len(_GB18030_BOM):]
-    newline = head.find(b"\n")
-    line = head if newline < 0 else head[:newline]
+    ends = [at for at in (head.find(b"\n"), head.find(b"\r")) if at >= 0]  # a lone CR ends a line too
+    line = head[:min(ends)] if ends else head
     try:
         text = line.decode(encoding)
     except UnicodeDecodeError:

@@ -27,6 +27,7 @@ _DATE_FORMAT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?"
 _MICROS_PER_MINUTE = 60_000_000
 _LARGEST_EXPONENT = max(CURRENCY_EXPONENTS.values())
 _SHORT_AMOUNT = 15 - _LARGEST_EXPONENT  # characters: digits * 1000 * scale stays below 10 ** 18
+_GROUPED = r"\+?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?"  # digits grouped by thousands: '1,280.00'
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def quote(text: str) -> str:
 
 
 def _shown(column: str) -> str:
-    """A short value quoted for a reason text."""
-    return f"'''' || left({column}, 32) || ''''"
+    """A short value quoted for a reason text (a byte-order mark, invisible, is named)."""
+    return f"'''' || replace(left({column}, 32), chr(65279), '<BOM>') || ''''"
 
 
 def currency_sql(text: str, *, strict: bool = False) -> str:
@@ -140,14 +141,17 @@ def _amount(field: Field, t: str, *, zero_allowed: bool, strict: bool) -> Parsed
     if strict:  # a negative amount prints as such too: the sign check stays
         return Parsed({}, {value: _canonical_minor(t)}, "NULL", f"{value} >= {smallest}")
     text = f"p_{field.name}"
-    cleaned = (f"CASE WHEN contains({t}, ',') OR starts_with({t}, '+') THEN ltrim(replace({t}, ',', ''), '+') "
-               f"ELSE {t} END")
+    # A comma is read only as a thousands separator ('1,280.00'): '128,00' is refused, never 12800.00.
+    cleaned = (f"CASE WHEN contains({t}, ',') THEN CASE WHEN regexp_full_match({t}, '{_GROUPED}') "
+               f"THEN replace(ltrim({t}, '+'), ',', '') ELSE {t} END "
+               f"WHEN starts_with({t}, '+') THEN substr({t}, 2) ELSE {t} END")
     fits = _precision_ok(text, set(CURRENCY_EXPONENTS.values()))
     minor = f"CASE WHEN {fits} THEN {_minor_sql(text)} END"
     checks = [
         (f"{value} >= {smallest}", "NULL"),  # the usual case, decided first
         ("p_currency IS NULL", "NULL"),  # the currency column carries the reason
         (f"starts_with({t}, '-')", f"'negative amount ' || {_shown(t)}"),
+        (f"contains({text}, ',')", f"'a comma that is not a thousands separator: ' || {_shown(t)}"),
         (f"NOT regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?')", f"'not an amount: ' || {_shown(t)}"),
         (f"NOT ({fits})", f"'more decimals than ' || p_currency || ' has: ' || {_shown(t)}"),
         (f"{value} IS NULL", f"'amount too large: ' || {_shown(t)}"),
@@ -172,6 +176,19 @@ def _looks_like_time(t: str) -> str:
     return f"(CASE WHEN {heads[0]} THEN true ELSE {heads[1]} OR {heads[2]} END)"
 
 
+def _suffix_ok(t: str) -> str:
+    """After hh:mm only seconds, a fraction and an ISO 8601 offset (at most 14 hours) or Z: DuckDB would
+    also read '+25:00' and zone names ('10:00:00 CST', ignored as a local time), which are refused.
+    The usual '+08:00' costs a string search, not a regular expression."""
+    plus_hours = f"substr({t}, strpos({t}, '+') + 1, 2) <= '14'"
+    minus_at = f"strpos(substr({t}, 17), '-')"
+    no_offset = f"CASE length({t}) WHEN 19 THEN true WHEN 16 THEN true " \
+                f"ELSE regexp_full_match(substr({t}, 17), ':[0-9]{{2}}\\.[0-9]+') END"
+    return (f"(CASE WHEN contains({t}, '+') THEN {plus_hours} "
+            f"WHEN {minus_at} > 0 THEN substr({t}, 17 + {minus_at}, 2) <= '12' "
+            f"WHEN right({t}, 1) = 'Z' THEN true ELSE {no_offset} END)")
+
+
 def _time(field: Field, t: str, zones: Zones, strict: bool) -> Parsed:
     text = f"CASE WHEN contains({t}, ',') THEN replace({t}, ',', '.') ELSE {t} END"
     with_offset = f"TRY_CAST({text} AS TIMESTAMPTZ)"
@@ -185,9 +202,12 @@ def _time(field: Field, t: str, zones: Zones, strict: bool) -> Parsed:
         instant = f"CASE WHEN {_has_offset(t)} THEN {with_offset} ELSE timezone({zones.name}, {local}) END"
         values = {f"v_{field.name}": f"make_timestamp(epoch_us({instant}))",
                   f"v_{field.name}_local": f"CAST(timezone({zones.name}, {instant}) AS DATE)"}
-    ok = f"v_{field.name} IS NOT NULL AND {_looks_like_time(t)}" + (f" AND {_unpadded(t)}" if strict else "")
+    ok = f"v_{field.name} IS NOT NULL AND {_looks_like_time(t)} AND {_suffix_ok(t)}" \
+        + (f" AND {_unpadded(t)}" if strict else "")
     checks = (f"CASE WHEN {ok} THEN NULL WHEN NOT regexp_full_match(left({t}, 16), '{_TIME_HEAD}') "
               f"THEN 'not an ISO 8601 date-time: ' || {_shown(t)} "
+              f"WHEN v_{field.name} IS NOT NULL THEN 'not an ISO 8601 date-time (seconds, then an offset "
+              f"such as +08:00 or Z, or none): ' || {_shown(t)} "
               f"ELSE 'impossible date or time: ' || {_shown(t)} END")
     return Parsed({}, values, checks, ok)
 

@@ -42,10 +42,15 @@ def structural_rejects(con: duckdb.DuckDBPyConnection, rejects_table: str,
                        header: dict[str, str]) -> list[tuple[Reject, str]]:
     """Lines DuckDB could not split into fields, with their error type. `header` maps c<i> to names."""
     rows = con.execute(f"SELECT line, column_name, CAST(error_type AS VARCHAR), error_message "
-                       f"FROM {rejects_table} ORDER BY line").fetchall()
+                       f"FROM {rejects_table} ORDER BY line, column_idx").fetchall()
     found: list[tuple[Reject, str]] = []
+    short_lines: set[int] = set()
     for line, column, error_type, message in rows:
-        name = header.get(column or "", ROW_WIDE) if error_type not in ("TOO MANY COLUMNS",) else ROW_WIDE
+        if error_type == "MISSING COLUMNS":  # DuckDB names every missing column: the first one says it
+            if line in short_lines:
+                continue
+            short_lines.add(line)
+        name = header.get(column or "", ROW_WIDE) if error_type != "TOO MANY COLUMNS" else ROW_WIDE
         found.append((Reject(int(line), name, _structural_reason(error_type, message)), error_type))
     return found
 

@@ -91,7 +91,7 @@ ORDERS = CsvKind("orders", (
     Field("created_at", FieldKind.TIME),
     Field("expected_amount", FieldKind.AMOUNT),
     Field("currency", FieldKind.CURRENCY),
-    _optional("cashier_id", FieldKind.CODE),
+    _optional("cashier_id", FieldKind.CODE, max_length=32),  # the stored column's width
     Field("customer_contact", FieldKind.TEXT, required=False, mandatory=False, max_length=128, personal=True),
 ), key=("merchant_id", "order_no"))
 
@@ -108,7 +108,7 @@ JOURNAL = CsvKind("journal", (
     _optional("auth_code", FieldKind.CODE, max_length=12),
     Field("card", FieldKind.CARD, mandatory=False),
     Field("order_no", FieldKind.CODE, mandatory=False),
-    _optional("cashier_id", FieldKind.CODE),
+    _optional("cashier_id", FieldKind.CODE, max_length=32),  # the stored column's width
     Field("orig_rrn", FieldKind.CODE, length=12, mandatory=False),
     _optional("batch_no", FieldKind.CODE, max_length=12),
 ))

@@ -22,6 +22,7 @@ from recoup.transactions.store_sql import TOKEN_COLUMN
 
 MAX_LOG_BYTES = 512 * 1024 * 1024
 REQUEST_MTIS = (b"0200", b"0400")
+LOCAL_TIME_LENGTH = len("2026-11-16T09:13:46")
 
 
 @dataclass
@@ -44,7 +45,7 @@ def stage_switch_log(con: duckdb.DuckDBPyConnection, path: Path, scope: Scope, c
         with journal.open("w", encoding="utf-8", newline="") as out:
             writer = csv.DictWriter(out, fieldnames=[*JOURNAL_COLUMNS, TOKEN_COLUMN], lineterminator="\n")
             writer.writeheader()
-            writer.writerows(parsed.rows)
+            writer.writerows(_merchant_local(row) for row in parsed.rows)
         staged = stage_csv(con, "journal", journal, scope, card_key, display_name=path.name)
     sources = _request_lines(path, {error.line for error in parsed.errors})
     if len(sources) != len(parsed.rows):
@@ -53,6 +54,12 @@ def stage_switch_log(con: duckdb.DuckDBPyConnection, path: Path, scope: Scope, c
     staged.rows_in_file = len(parsed.rows) + len({error.line for error in parsed.errors})
     staged.rejected_lines += len({error.line for error in parsed.errors})
     return StagedLog(staged, list(parsed.warnings))
+
+
+def _merchant_local(row: dict[str, str]) -> dict[str, str]:
+    """Fields 12 and 13 are the merchant's local time: without the parser's +08:00 the reader applies the
+    merchant's registered zone (Asia/Shanghai unless the registry says otherwise), as for any journal."""
+    return {**row, "txn_time": row["txn_time"][:LOCAL_TIME_LENGTH]}
 
 
 def _request_lines(path: Path, bad_lines: set[int]) -> list[int]:
