@@ -19,12 +19,14 @@ def test_addition_is_exact(a: int, b: int) -> None:
     assert (Money(a, "CNY") - Money(b, "CNY") + Money(b, "CNY")) == Money(a, "CNY")
 
 
-@pytest.mark.parametrize(("text", "minor"), [("128.00", 12800), ("128", 12800), ("0.5", 50), ("1,280.00", 128000)])
+@pytest.mark.parametrize(("text", "minor"), [("128.00", 12800), ("128", 12800), ("0.5", 50), ("1,280.00", 128000),
+                                             ("1,280,000.05", 128000005)])
 def test_parse(text: str, minor: int) -> None:
     assert parse_minor(text, "CNY") == minor
 
 
-@pytest.mark.parametrize("text", ["12.345", "abc", "", "1e3", "-5.00", "12.3.4", " . "])
+@pytest.mark.parametrize("text", ["12.345", "abc", "", "1e3", "-5.00", "12.3.4", " . ", "128,00", "1,28.00",
+                                  "12,8000.00"])
 def test_parse_refuses(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_minor(text, "CNY")

@@ -20,6 +20,8 @@ NUMERIC_CODES: dict[str, str] = {
 CURRENCY_SYMBOLS: dict[str, str] = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 
 _DECIMAL = re.compile(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
+# A comma only groups thousands ("1,280.00"); "128,00" is refused, never read as 12800.00.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
 def exponent_of(currency: str) -> int:
@@ -32,7 +34,10 @@ def exponent_of(currency: str) -> int:
 def parse_minor(text: str, currency: str, *, allow_negative: bool = False) -> int:
     """Parse a decimal string in major units ("128.00") into minor units (12800)."""
     exponent = exponent_of(currency)
-    match = _DECIMAL.match(text.strip().replace(",", "")) if text else None
+    plain = text.strip() if text else ""
+    if "," in plain and _GROUPED.match(plain):
+        plain = plain.replace(",", "")
+    match = _DECIMAL.match(plain) if plain else None
     if match is None:
         raise InvalidInput(f"not an amount: {text!r}")
     frac = (match.group("frac") or "").rstrip("0") if match.group("frac") else ""

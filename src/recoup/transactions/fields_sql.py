@@ -23,7 +23,9 @@ from recoup.transactions.schema import MINOR_COLUMN, Field, FieldKind
 
 ERROR_SEPARATOR = "\x1f"
 _TIME_HEAD = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}"
-_DATE_FORMAT = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?"
+# A date, or a date-time whose day is taken (never a date followed by anything at all).
+_DATE_FORMAT = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?")
 _MICROS_PER_MINUTE = 60_000_000
 _LARGEST_EXPONENT = max(CURRENCY_EXPONENTS.values())
 _SHORT_AMOUNT = 15 - _LARGEST_EXPONENT  # characters: digits * 1000 * scale stays below 10 ** 18
