@@ -44,14 +44,15 @@ JOIN journal f ON f.line_no = d.first_line
 LEFT JOIN orders o ON o.line_no = l.order_line
 """
 
-# Sales the settlement shows cleared, with the amount cleared (by RRN, or by STAN for lines without).
+# Sales the settlement shows cleared, with the amount cleared (by RRN, or by STAN for lines without)
+# and, for a line without RRN, the RRN the settlement cleared it under.
 _CLEARED = """
 cleared_amounts AS (
-  SELECT c.line_no, max(s.amount_minor) AS cleared_minor
+  SELECT c.line_no, max(s.amount_minor) AS cleared_minor, CAST(NULL AS VARCHAR) AS cleared_rrn
   FROM candidates c JOIN settlement s ON s.terminal_id = c.terminal_id AND s.rrn = c.rrn
   GROUP BY c.line_no
   UNION ALL
-  SELECT p.j_line, max(p.s_amount) FROM rc_stan_pairs p
+  SELECT p.j_line, max(p.s_amount), min(p.s_rrn) FROM rc_stan_pairs p
   WHERE p.j_line IN (SELECT line_no FROM candidates) GROUP BY p.j_line
 )"""
 
@@ -69,7 +70,8 @@ WITH reversals AS (
     AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.target_line = s.line_no
                       AND r.ref_line NOT IN (SELECT j_line FROM rc_unsettled))
 ), {_CLEARED}
-SELECT 'DEBITED_BUT_FAILED' AS kind, c.merchant_id, c.terminal_id, c.rrn, r.ref_rrn AS related_rrn, c.order_no,
+SELECT 'DEBITED_BUT_FAILED' AS kind, c.merchant_id, c.terminal_id, coalesce(c.rrn, a.cleared_rrn) AS rrn,
+       r.ref_rrn AS related_rrn, c.order_no,
        coalesce(a.cleared_minor, c.amount_minor) AS charged_minor, 0 AS expected_minor, c.currency,
        c.txn_time AS event_time, r.ref_time AS other_time, c.status AS note, 0 AS payment_count
 FROM candidates c

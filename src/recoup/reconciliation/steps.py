@@ -108,15 +108,32 @@ LEFT JOIN settlement s ON s.line_no = p.s_line
 """
 
 # A FAILED or TIMEOUT journal line without RRN and a settlement line with no journal line are the
-# same transaction when terminal and STAN are equal and the times within 5 minutes.
+# same transaction when terminal and STAN are equal and the times within 5 minutes (inclusive). The
+# settlement columns of SPEC section 3 hold no STAN: where a settlement line carries none, the equal
+# amount stands in for it, and each side then pairs once only, with the nearest in time.
 STAN_PAIRS = """
 CREATE TABLE rc_stan_pairs AS
-SELECT j.j_line, s.s_line, j.j_amount, s.s_amount, j.j_currency, s.s_currency
-FROM rc_js j
-JOIN rc_js s ON s.s_terminal = j.j_terminal AND s.s_stan = j.j_stan
-WHERE j.s_line IS NULL AND j.j_rrn IS NULL AND j.j_status IN ('FAILED', 'TIMEOUT')
-  AND s.j_line IS NULL
-  AND s.s_time BETWEEN j.j_time - INTERVAL '5' MINUTE AND j.j_time + INTERVAL '5' MINUTE
+WITH pairs AS (
+  SELECT j.j_line, s.s_line, j.j_amount, s.s_amount, j.j_currency, s.s_currency, s.s_rrn, j.j_time,
+         j.j_stan, j.j_order_no, s.s_stan IS NULL AS without_stan,
+         abs(EXTRACT(EPOCH FROM s.s_time) - EXTRACT(EPOCH FROM j.j_time)) AS apart
+  FROM rc_js j
+  JOIN rc_js s ON s.s_terminal = j.j_terminal
+  WHERE j.s_line IS NULL AND j.j_rrn IS NULL AND j.j_status IN ('FAILED', 'TIMEOUT')
+    AND s.j_line IS NULL
+    AND s.s_time BETWEEN j.j_time - INTERVAL '5' MINUTE AND j.j_time + INTERVAL '5' MINUTE
+    AND (s.s_stan = j.j_stan
+         OR (s.s_stan IS NULL AND s.s_amount = j.j_amount AND s.s_currency = j.j_currency))
+), ranked AS (
+  SELECT pairs.*,
+         ROW_NUMBER() OVER (PARTITION BY s_line ORDER BY apart, j_time, j_stan, j_order_no, j_line) AS for_line,
+         ROW_NUMBER() OVER (PARTITION BY j_line ORDER BY apart, s_rrn, s_line) AS for_sale
+  FROM pairs WHERE without_stan
+)
+SELECT j_line, s_line, j_amount, s_amount, j_currency, s_currency, s_rrn FROM pairs WHERE NOT without_stan
+UNION ALL
+SELECT j_line, s_line, j_amount, s_amount, j_currency, s_currency, s_rrn FROM ranked
+WHERE for_line = 1 AND for_sale = 1
 """
 
 # Journal lines with no settlement line (any type or status).
