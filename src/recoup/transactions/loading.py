@@ -10,9 +10,7 @@ alone, memory stays flat in the size of the file, and the rows become visible on
 
 from __future__ import annotations
 
-import queue
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,43 +77,6 @@ def _chunks(con: duckdb.DuckDBPyConnection, select_sql: str, transform: RowTrans
         yield [transform(row) for row in batch] if transform else batch
 
 
-def _prefetched(chunks: Iterator[list[Any]], depth: int = 2) -> Iterator[list[Any]]:
-    """The chunks, fetched by a thread of their own while the caller writes the previous ones: DuckDB
-    and SQLite both let go of the GIL while they work, so fetching and inserting overlap. The thread
-    alone touches the DuckDB connection until the chunks are exhausted (or the caller stops early)."""
-    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    return
-                handoff.put(("chunk", chunk))
-            handoff.put(("end", None))
-        except BaseException as error:  # handed to the caller, who raises it in its own thread
-            handoff.put(("error", error))
-
-    fetcher = threading.Thread(target=fetch, name="recoup-prefetch", daemon=True)
-    fetcher.start()
-    try:
-        while True:
-            what, payload = handoff.get()
-            if what == "end":
-                return
-            if what == "error":
-                raise payload
-            yield payload
-    finally:
-        stop.set()
-        while fetcher.is_alive():  # unblock a fetcher waiting on a full queue, then let it finish
-            try:
-                handoff.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        fetcher.join()
-
-
 def _sqlite_statement(rows: Rows) -> tuple[str, str]:
     """(INSERT statement, DuckDB select of the values it binds): constants are literals, not bound."""
     constants = {} if rows.transform else rows.constants  # a transform sees whole rows
@@ -136,7 +97,7 @@ def _insert_sqlite(raw: Any, con: duckdb.DuckDBPyConnection, rows: Rows) -> int:
     usual_cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
     cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
     try:
-        for batch in _prefetched(_chunks(con, select_sql, rows.transform)):
+        for batch in _chunks(con, select_sql, rows.transform):
             cursor.executemany(statement, batch)
             done += len(batch)
             if rows.progress:
