@@ -103,3 +103,23 @@ def run(case: Case, folder: Path) -> list[dict[str, str]]:
 def kinds(findings: list[dict[str, str]]) -> list[tuple[str, str]]:
     """(kind, key) of each finding: the key is the rrn, or the order for UNPAID_ORDER."""
     return [(f["kind"], f["order_no"] if f["kind"] == "UNPAID_ORDER" else f["rrn"]) for f in findings]
+
+
+def rrn(n: int) -> str:
+    return f"{n:012d}"
+
+
+def settle_sales(case: Case) -> None:
+    """Every approved sale (SALE or PREAUTH_COMPLETE) of the case cleared as recorded."""
+    case.settlement += [settled(line) for line in case.journal if line["status"] == "APPROVED"
+                        and line["txn_type"] in ("SALE", "PREAUTH_COMPLETE")]
+
+
+def found_related(case: Case, folder: Path) -> list[tuple[str, str, str, str]]:
+    """(kind, rrn, related_rrn, order_no) of each finding, in file order."""
+    return [(f["kind"], f["rrn"], f["related_rrn"], f["order_no"]) for f in run(case, folder)]
+
+
+def found_causes(case: Case, folder: Path) -> list[tuple[str, str, str, str]]:
+    """(kind, cause, rrn, order_no) of each finding, in file order."""
+    return [(f["kind"], f["cause"], f["rrn"], f["order_no"]) for f in run(case, folder)]

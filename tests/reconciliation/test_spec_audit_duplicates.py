@@ -4,21 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recon_cases import OTHER_CARD, Case, order, run, sale, settled, undo
-
-
-def rrn(n: int) -> str:
-    return f"{n:012d}"
-
-
-def found(case: Case, folder: Path) -> list[tuple[str, str, str, str]]:
-    """(kind, rrn, related_rrn, order_no) of each finding, in file order."""
-    return [(f["kind"], f["rrn"], f["related_rrn"], f["order_no"]) for f in run(case, folder)]
-
-
-def settle_sales(case: Case) -> None:
-    case.settlement += [settled(line) for line in case.journal if line["status"] == "APPROVED"
-                        and line["txn_type"] in ("SALE", "PREAUTH_COMPLETE")]
+from recon_cases import OTHER_CARD, Case, order, rrn, run, sale, settle_sales, settled, undo
+from recon_cases import found_related as found
 
 
 def covered_day(orders: list[dict[str, str]] | None = None) -> Case:

@@ -5,18 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from recon_cases import OTHER_CARD, Case, order, run, sale, settled, undo
+from recon_cases import OTHER_CARD, Case, order, rrn, run, sale, settled, undo
+from recon_cases import found_causes as found
 
 THIRD_CARD = "6228480402564890018"
-
-
-def rrn(n: int) -> str:
-    return f"{n:012d}"
-
-
-def found(case: Case, folder: Path) -> list[tuple[str, str, str, str]]:
-    """(kind, cause, rrn, order_no) of each finding, in file order."""
-    return [(f["kind"], f["cause"], f["rrn"], f["order_no"]) for f in run(case, folder)]
 
 
 def paying(order_amount: str, *charges: str) -> Case:

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recon_cases import MERCHANT, OTHER_CARD, Case, order, run, sale, settled, undo
-
-
-def rrn(n: int) -> str:
-    return f"{n:012d}"
-
-
-def found(case: Case, folder: Path) -> list[tuple[str, str, str, str]]:
-    """(kind, rrn, related_rrn, order_no) of each finding, in file order."""
-    return [(f["kind"], f["rrn"], f["related_rrn"], f["order_no"]) for f in run(case, folder)]
+from recon_cases import MERCHANT, OTHER_CARD, Case, order, rrn, run, sale, settled, undo
+from recon_cases import found_related as found
 
 
 def amounts(case: Case, folder: Path) -> list[tuple[str, str, str, str]]:

@@ -6,24 +6,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recon_cases import CARD, OTHER_CARD, OTHER_TERMINAL, TERMINAL, Case, order, run, sale, settled, undo
+from recon_cases import (
+    CARD,
+    OTHER_CARD,
+    OTHER_TERMINAL,
+    TERMINAL,
+    Case,
+    order,
+    rrn,
+    sale,
+    settle_sales,
+    settled,
+    undo,
+)
+from recon_cases import found_causes as found
 
 OTHER_MERCHANT = "898584058121999"
 THIRD_CARD = "6228480402564890018"
-
-
-def rrn(n: int) -> str:
-    return f"{n:012d}"
-
-
-def found(case: Case, folder: Path) -> list[tuple[str, str, str, str]]:
-    """(kind, cause, rrn, order_no) of each finding, in file order."""
-    return [(f["kind"], f["cause"], f["rrn"], f["order_no"]) for f in run(case, folder)]
-
-
-def settle_sales(case: Case) -> None:
-    case.settlement += [settled(line) for line in case.journal if line["status"] == "APPROVED"
-                        and line["txn_type"] in ("SALE", "PREAUTH_COMPLETE")]
 
 
 def test_rule_one_never_links_to_another_merchants_order(tmp_path: Path) -> None:

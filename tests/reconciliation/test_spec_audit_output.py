@@ -5,15 +5,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from recon_cases import MERCHANT, OTHER_CARD, Case, order, run, sale, settled, undo
+from recon_cases import MERCHANT, OTHER_CARD, Case, order, rrn, run, sale, settled, undo
 
 HEADER = ["finding_id", "kind", "cause", "merchant_id", "terminal_id", "rrn", "related_rrn", "order_no",
           "charged_amount", "expected_amount", "difference", "currency", "confidence", "explanation"]
 THIRD_CARD = "6228480402564890018"
-
-
-def rrn(n: int) -> str:
-    return f"{n:012d}"
 
 
 def many_kinds() -> Case:

@@ -7,19 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recon_cases import CARD, MERCHANT, OTHER_CARD, OTHER_TERMINAL, Case, at, order, run, sale, settled, undo
+from recon_cases import CARD, MERCHANT, OTHER_CARD, OTHER_TERMINAL, Case, at, order, rrn, sale, settled, undo
+from recon_cases import found_related as found
 
 THIRD_CARD = "6228480402564890018"
 TOKYO = [{"merchant_id": MERCHANT, "name": "东京店", "mcc": "5812", "timezone": "Asia/Tokyo", "tenant": "ACQ"}]
-
-
-def rrn(n: int) -> str:
-    return f"{n:012d}"
-
-
-def found(case: Case, folder: Path) -> list[tuple[str, str, str, str]]:
-    """(kind, rrn, related_rrn, order_no) of each finding, in file order."""
-    return [(f["kind"], f["rrn"], f["related_rrn"], f["order_no"]) for f in run(case, folder)]
 
 
 def test_a_preauth_is_never_a_sale(tmp_path: Path) -> None:
