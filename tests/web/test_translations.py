@@ -21,3 +21,12 @@ def test_every_template_text_has_a_chinese_translation() -> None:
     assert len(texts) > 100  # the scan found the templates' texts
     untranslated = sorted((name, text) for name, text in texts if not chinese.get(text))
     assert untranslated == []
+
+
+def test_every_reason_a_page_gives_for_a_refused_value_has_a_chinese_translation() -> None:
+    from recoup.web.errors import ANY_OTHER_REASON, PAGE_REASONS
+
+    with (WEB / "locale/zh_CN/LC_MESSAGES/messages.po").open("rb") as handle:
+        chinese = {message.id: message.string for message in read_po(handle) if message.id}
+    reasons = {*PAGE_REASONS.values(), ANY_OTHER_REASON}
+    assert sorted(reason for reason in reasons if not chinese.get(reason)) == []

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from recoup.errors import RecoupError
 from recoup.web.deps import LoginRequired
+from recoup.web.i18n import translate
 from recoup.web.templating import render, request_locale
 
 log = logging.getLogger("recoup.web")
@@ -51,47 +52,47 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[st
     return "invalid input", problems
 
 
-# What a page says of a value its route's declared limits refuse, by pydantic error type, as (English, Chinese):
-# pydantic words its messages in English only. The braces are filled from the error's context.
-_REASONS: dict[str, tuple[str, str]] = {
-    "missing": ("required", "必填"),
-    "string_too_long": ("at most {max_length} characters", "最多 {max_length} 个字符"),
-    "string_too_short": ("at least {min_length} characters", "至少 {min_length} 个字符"),
-    "string_pattern_mismatch": ("not in the expected format", "格式不符"),
-    "int_parsing": ("must be a valid integer", "必须是整数"),
-    "int_from_float": ("must be a valid integer", "必须是整数"),
-    "float_parsing": ("must be a number", "必须是数字"),
-    "decimal_parsing": ("must be a number", "必须是数字"),
-    "bool_parsing": ("must be true or false", "必须是 true 或 false"),
-    "greater_than_equal": ("must be greater than or equal to {ge}", "必须大于或等于 {ge}"),
-    "greater_than": ("must be greater than {gt}", "必须大于 {gt}"),
-    "less_than_equal": ("must be less than or equal to {le}", "必须小于或等于 {le}"),
-    "less_than": ("must be less than {lt}", "必须小于 {lt}"),
-    "date_parsing": ("must be a date (YYYY-MM-DD)", "必须是日期(YYYY-MM-DD)"),
-    "datetime_parsing": ("must be a date-time (ISO 8601)", "必须是日期时间(ISO 8601)"),
-    "enum": ("must be one of {expected}", "必须是以下之一:{expected}"),
-    "literal_error": ("must be one of {expected}", "必须是以下之一:{expected}"),
+# What a page says of a value its route's declared limits refuse, by pydantic error type (pydantic words
+# its messages in English only): English msgids of the UI catalogues, the braces filled from the error's context.
+PAGE_REASONS: dict[str, str] = {
+    "missing": "required",
+    "string_too_long": "at most {max_length} characters",
+    "string_too_short": "at least {min_length} characters",
+    "string_pattern_mismatch": "not in the expected format",
+    "int_parsing": "must be a valid integer",
+    "int_from_float": "must be a valid integer",
+    "float_parsing": "must be a number",
+    "decimal_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "greater_than_equal": "must be greater than or equal to {ge}",
+    "greater_than": "must be greater than {gt}",
+    "less_than_equal": "must be less than or equal to {le}",
+    "less_than": "must be less than {lt}",
+    "date_parsing": "must be a date (YYYY-MM-DD)",
+    "datetime_parsing": "must be a date-time (ISO 8601)",
+    "enum": "must be one of {expected}",
+    "literal_error": "must be one of {expected}",
 }
-_ANY_OTHER = ("invalid value", "值无效")
+ANY_OTHER_REASON = "invalid value"
 
 
-def _problem_text(problem: dict[str, object], in_chinese: bool) -> str:
+def _problem_text(problem: dict[str, object], locale: str) -> str:
     """`field: reason` for one refused value, naming the form or address field as the page calls it."""
     location = problem.get("loc")
     names = [part for part in location if isinstance(part, str)] if isinstance(location, (tuple, list)) else []
     field = names[-1] if len(names) > 1 else "input"  # ("body",) alone: the whole form is missing
-    reasons = _REASONS.get(str(problem.get("type")), _ANY_OTHER)
+    reason = translate(locale, PAGE_REASONS.get(str(problem.get("type")), ANY_OTHER_REASON))
     context = problem.get("ctx")
     try:
-        reason = reasons[in_chinese].format(**(context if isinstance(context, dict) else {}))
+        reason = reason.format(**(context if isinstance(context, dict) else {}))
     except (KeyError, IndexError):  # a context without the value the text names
-        reason = _ANY_OTHER[in_chinese]
+        reason = translate(locale, ANY_OTHER_REASON)
     return f"{field}: {reason}"
 
 
 def page_validation_message(exc: RequestValidationError, locale: str) -> str:
     """Every refused value of a page's form or address, in the user's language (each problem once)."""
-    texts = (_problem_text(problem, locale == "zh_CN") for problem in exc.errors())
+    texts = (_problem_text(problem, locale) for problem in exc.errors())
     return "; ".join(dict.fromkeys(texts))
 
 
