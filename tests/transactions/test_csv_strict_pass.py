@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +46,6 @@ def write_journal(path: Path, rows: list[dict[str, str]]) -> Path:
         writer.writerows(rows)
     return path
 
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 def loaded(con: duckdb.DuckDBPyConnection, kind: str, path: Path, monkeypatch: pytest.MonkeyPatch, *,
