@@ -10,7 +10,8 @@ import duckdb
 import pytest
 from tests.support.samples import RECON
 
-from recoup.transactions import csv_input, csv_passes
+from recoup.errors import InvalidInput
+from recoup.transactions import csv_passes
 from recoup.transactions.csv_input import load_csv
 
 KEY = b"strict-key"
@@ -105,6 +106,6 @@ def test_gb18030_file_is_read_strictly_once_transcoded(con: duckdb.DuckDBPyConne
 
 def test_a_bad_value_still_names_its_line(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = write_journal(tmp_path / "journal.csv", [GOOD, GOOD | {"rrn": "405496114073", "amount": "-1.00"}])
-    with pytest.raises(csv_input.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         load_csv(con, "journal", path, card_key=KEY, line_numbers=False)
     assert "line 3, column amount: negative amount '-1.00'" in caught.value.message
