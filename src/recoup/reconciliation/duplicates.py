@@ -25,7 +25,7 @@ WINDOW = timedelta(minutes=10)
 class SaleForDuplicates:
     line: int
     merchant_id: str
-    card_masked: str
+    card_masked: str | int  # the masked form, or its 64-bit hash in a file run: only compared
     card_token: str | None
     amount_minor: int
     currency: str
@@ -71,7 +71,7 @@ def _duplicates_in_group(group: list[SaleForDuplicates]) -> list[tuple[int, int]
 
 def find_duplicates(candidates: Iterable[SaleForDuplicates]) -> list[tuple[int, int]]:
     """(duplicate line, first line of its group) for every duplicate among the candidates."""
-    partitions: dict[tuple[str, str, int, str], list[SaleForDuplicates]] = defaultdict(list)
+    partitions: dict[tuple[str, str | int, int, str], list[SaleForDuplicates]] = defaultdict(list)
     for sale in candidates:
         partitions[(sale.merchant_id, sale.card_masked, sale.amount_minor, sale.currency)].append(sale)
     found = []

@@ -6,8 +6,8 @@ the row's time; amounts are BIGINT minor units; `line_no` identifies a row withi
 (the file line for CSV input) and is never used to order anything.
 
 A source may hold a column in a narrower type that compares the same way (`fits_relation`): a file
-run keeps currency, txn_type and status as ENUM types and card tokens as 64-bit run tokens (they
-only compare cards within the run).
+run keeps currency, txn_type and status as ENUM types, and card tokens and masked cards as 64-bit
+run hashes (they only compare cards within the run).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def fits_relation(relation: str, column: str, column_type: str) -> bool:
         return True
     if column in _ENUM_CODES:
         return column_type.startswith("ENUM(")
-    return column == "card_token" and column_type == _RUN_TOKEN
+    return column in ("card_token", "card_masked") and column_type == _RUN_TOKEN
 
 
 def create_table_sql(relation: str) -> str:

@@ -109,8 +109,9 @@ def load_csv(con: duckdb.DuckDBPyConnection, kind: str, path: Path, *, table: st
     columns kept (every column is still validated). With `line_numbers`, `line_no` is the file line;
     without, it only identifies the row and loading is faster (bad rows are still reported by line).
     With `raise_on_reject`, any bad row raises InvalidInput listing the first rejects, leaving nothing.
-    With `run_tokens`, card tokens are a cheaper keyed hash that only compares cards within this run
-    (for data that is never stored); otherwise they are `cards.card_token`. With `enum_codes`, currency,
+    With `run_tokens`, card tokens are a cheaper keyed hash and masked cards a hash of the masked form,
+    both only comparing cards within this run (for data that is never stored); otherwise they are
+    `cards.card_token` and the masked text. With `enum_codes`, currency,
     txn_type and status are small ENUM types (csv_sql.ENUM_TYPES) instead of text.
     """
     head = enc.read_head(path)

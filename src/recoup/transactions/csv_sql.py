@@ -115,7 +115,7 @@ class LoadQuery:
     zones: Zones
     card_key: bytes | None
     keep: Collection[str] | None  # output columns to keep; None keeps all
-    run_tokens: bool = False  # card tokens valid within this run only (cheaper; never stored)
+    run_tokens: bool = False  # card tokens and masked cards as hashes valid within this run only (never stored)
     enum_codes: bool = False  # currency, txn_type and status as ENUM_TYPES
 
     def outputs(self) -> dict[str, str]:
