@@ -97,21 +97,12 @@ def _child_reconcile(folder: Path) -> None:
 
 def _child_validate(folder: Path) -> None:
     """The loads of reconcile_files alone, in its order (the settlement dropped before the orders)."""
-    import duckdb
+    from recoup.reconciliation.service import load_files_only
 
-    from recoup.reconciliation import service
-
-    con = duckdb.connect()
-    service.configure(con, memory_limit=service.MEMORY_LIMIT)
-    con.execute("SET preserve_insertion_order = false")
-    inputs = service._Inputs()
-    paths: dict[str, Path | None] = {name: folder / f"{name}.csv" for name in ("orders", "journal", "settlement")}
     merchants = folder / "merchants.csv"
-    zones = service._load_registry(con, merchants if merchants.exists() else None, inputs, lambda _label: None)
-    service._load_files(con, ("journal", "settlement"), paths, b"bench-card-key", zones, inputs, lambda _label: None)
-    service._drop_input(con, "settlement")
-    service._load_files(con, ("orders",), paths, b"bench-card-key", zones, inputs, lambda _label: None)
-    print(f"  loaded: {inputs.ordered()[0]}")
+    rows = load_files_only(folder / "orders.csv", folder / "journal.csv", folder / "settlement.csv",
+                           merchants if merchants.exists() else None, card_key=b"bench-card-key")
+    print(f"  loaded: {rows}")
 
 
 def _child_text(folder: Path) -> None:

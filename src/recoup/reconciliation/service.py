@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from recoup.reconciliation.engine import EngineResult, StepListener, order_phase, settlement_phase, step_count
-from recoup.reconciliation.findings import Kind
+from recoup.reconciliation.findings import Finding, Kind
 from recoup.reconciliation.findings_csv import write_findings
 from recoup.reconciliation.relations import RELATION_COLUMNS, empty_merchants_sql
 from recoup.transactions.csv_input import DEFAULT_TIMEZONE, load_csv
@@ -162,8 +162,29 @@ def reconcile_files(orders: Path, journal: Path, settlement: Path, merchants: Pa
     return ReconcileSummary(counts, written, out, rows, warnings + result.warnings, time.monotonic() - started)
 
 
+@dataclass(frozen=True)
+class _Phases:
+    """What runs between the loads: the engine's two phases (or nothing, to time the loads alone)."""
+
+    first: Callable[..., list[Finding]]
+    second: Callable[..., EngineResult]
+
+
+ENGINE_PHASES = _Phases(settlement_phase, order_phase)
+NO_PHASES = _Phases(lambda _con, **_options: [], lambda _con, **_options: EngineResult([]))
+
+
+def load_files_only(orders: Path, journal: Path, settlement: Path, merchants: Path | None, *,
+                    card_key: bytes) -> dict[str, int]:
+    """The loads of a reconcile run alone, in its order and memory (bench/reconcile.py times them)."""
+    with tempfile.TemporaryDirectory(prefix="recoup-reconcile-") as spill:
+        _, rows, _ = _reconcile_in(Path(spill), orders, journal, settlement, merchants, card_key, False, NO_PHASES)
+    return rows
+
+
 def _reconcile_in(spill: Path, orders: Path, journal: Path, settlement: Path, merchants: Path | None,
-                  card_key: bytes, progress: bool) -> tuple[EngineResult, dict[str, int], list[str]]:
+                  card_key: bytes, progress: bool,
+                  phases: _Phases = ENGINE_PHASES) -> tuple[EngineResult, dict[str, int], list[str]]:
     """The engine's two phases, the settlement dropped before the orders are loaded: at most two of the
     three big inputs are in memory at any time."""
     con = duckdb.connect(":memory:")
@@ -178,10 +199,10 @@ def _reconcile_in(spill: Path, orders: Path, journal: Path, settlement: Path, me
         with _progress(progress, total) as notify:
             timezones = _load_registry(con, merchants, inputs, notify)
             _load_files(con, ("journal", "settlement"), paths, card_key, timezones, inputs, notify)
-            first = settlement_phase(con, with_merchants=with_merchants, on_step=notify)
+            first = phases.first(con, with_merchants=with_merchants, on_step=notify)
             _drop_input(con, "settlement")
             _load_files(con, ("orders",), paths, card_key, timezones, inputs, notify)
-            result = order_phase(con, with_merchants=with_merchants, on_step=notify)
+            result = phases.second(con, with_merchants=with_merchants, on_step=notify)
     finally:
         con.close()
     rows, warnings = inputs.ordered()
