@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "recoup-development-secret-change-me"
+if TYPE_CHECKING:
+    from recoup.keys.ring import KeyRing
 
 
 class Settings(BaseSettings):
@@ -16,9 +18,11 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="", description="SQLAlchemy URL; empty = SQLite under var_dir")
     var_dir: Path = Path("var")
-    secret_key: str = DEV_SECRET
-    card_token_key: str = DEV_SECRET + "-cards"
-    data_key: str = DEV_SECRET + "-data"
+    # Keys: empty means "not given here": the data folder's key file (generated on first start) holds them.
+    secret_key: str = ""
+    card_token_key: str = ""
+    data_key: str = ""
+    audit_key: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     locale: str = "zh_CN"
@@ -38,9 +42,22 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'recoup.db').resolve()}"
 
+    _keyring: KeyRing | None = PrivateAttr(default=None)
+
+    def keyring(self) -> KeyRing:
+        """The keys of every purpose (loaded, and generated when missing, on first use; never at import)."""
+        if self._keyring is None:
+            from recoup.keys.store import load_keyring
+
+            self._keyring = load_keyring(self)
+        return self._keyring
+
+    def reload_keys(self) -> None:
+        self._keyring = None
+
     @property
     def card_key_bytes(self) -> bytes:
-        return self.card_token_key.encode()
+        return self.keyring().current("card").secret
 
 
 @lru_cache(maxsize=1)

@@ -107,18 +107,17 @@ def test_local_time_is_the_merchants_registered_zone(
         assert (moment, line.local_date) == (datetime(2026, 10, 12, 1, tzinfo=UTC), date(2026, 10, 12))
 
 
-def test_without_a_year_a_date_later_than_today_is_last_years() -> None:
-    today = date.today()
+@pytest.mark.parametrize("today", [date(2026, 6, 15), date(2026, 1, 1), date(2026, 12, 30)])
+def test_without_a_year_a_date_later_than_today_is_last_years(today: date) -> None:
+    """The rule reads the injected day (the merchant's today), never the machine's clock."""
     later = today + timedelta(days=1)
-    if later.year != today.year:  # 31 December: tomorrow is in another year; the rule needs a later day this year
-        pytest.skip("no later day this year")
     earlier = today - timedelta(days=1) if today.timetuple().tm_yday > 1 else today
     rows = {}
     for stan, day in (("000001", later), ("000002", earlier)):
         fields = request(stan, f"0000000000{stan[-2:]}")
         fields["13"] = day.strftime("%m%d")
         fields["7"] = day.strftime("%m%d") + "100000"
-        rows[stan] = parse_switch_log([iso_bytes(fields)], year=None, card_key=b"k").rows[0]["txn_time"]
+        rows[stan] = parse_switch_log([iso_bytes(fields)], year=None, card_key=b"k", today=today).rows[0]["txn_time"]
     assert rows["000001"].startswith(f"{today.year - 1}-{later:%m-%d}T10:00:00")
     assert rows["000002"].startswith(f"{today.year}-{earlier:%m-%d}T10:00:00")
 

@@ -26,6 +26,8 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Added in 0002: the id of the audit key whose HMAC makes `hash` ("" = plain SHA-256, entries before 0002).
+    key_id: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class AuditHead(Base):

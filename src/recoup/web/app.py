@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.secret_key, session_cookie="recoup_session",
+        SessionMiddleware, secret_key=settings.keyring().current("session").secret.hex(),
+        session_cookie="recoup_session",
         max_age=settings.session_max_age_seconds, same_site="lax", https_only=settings.secure_cookies,
     )
     app.add_middleware(BodySizeLimit, max_json_bytes=settings.max_json_bytes,
