@@ -38,6 +38,7 @@ def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, obj
     """In its own process: register the merchants, import the journal (or the settlement)."""
     from sqlalchemy import text
 
+    from recoup.audit.setup import AuditSetup
     from recoup.auth.principal import Principal
     from recoup.auth.roles import Role
     from recoup.auth.service import get_or_create_tenant
@@ -47,8 +48,8 @@ def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, obj
     from recoup.migrations.runner import upgrade
     from recoup.transactions.importer import import_file
 
-    settings = Settings(database_url=engine_url, card_token_key="bench-card-key")
-    database = Database(engine_url)
+    settings = Settings(database_url=engine_url, var_dir=folder / "var")
+    database = Database(engine_url, audit=AuditSetup.from_settings(settings))
     upgrade(database.engine)
     with database.unit_of_work() as session:
         tenant = get_or_create_tenant(session, "BENCH")

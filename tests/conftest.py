@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from tests.support.factories import World, build_world
 from tests.support.postgres import PostgresServer, start_postgres
 
+from recoup.audit.setup import AuditSetup
 from recoup.config import Settings
 from recoup.db import Database
 from recoup.migrations.runner import upgrade
@@ -29,6 +30,14 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from recoup.auth import passwords
 
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(autouse=True)
+def isolated_var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The data folder of the `settings` fixture for every `recoup` this test runs (in process or as a
+    subprocess): the same generated keys (the audit key chains the trail) and audit checkpoints, and
+    nothing written to the working tree's var/."""
+    monkeypatch.setenv("RECOUP_VAR_DIR", str(tmp_path / "var"))
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +90,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def database(settings: Settings) -> Iterator[Database]:
-    db = Database(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url, audit=AuditSetup.from_settings(settings))
     yield db
     db.dispose()
 

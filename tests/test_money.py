@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recoup.errors import InvalidInput
-from recoup.money import Money, format_major, parse_minor
+from recoup.money import CURRENCY_EXPONENTS, MAX_MINOR, Money, format_major, parse_minor
 
 
 @given(st.integers(min_value=0, max_value=10**15))
@@ -45,3 +45,43 @@ def test_locale_format() -> None:
     assert Money(128000, "CNY").format("zh_CN") == "¥1,280.00"
     assert format_major(-5, "CNY") == "-0.05"
     assert format_major(7, "JPY") == "7"
+
+
+# --- ASCII digits only (issue 10, defect 13): int() and Decimal() read "１２" and "٣" as numbers --------------
+
+OTHER_DIGITS = st.characters(categories=["Nd", "No", "Nl"]).filter(lambda char: char not in "0123456789")
+
+
+@pytest.mark.parametrize("text", ["１２", "٣", "１２.００", "12.٥", "۱۲۸", "12.3４", "²", "½"])
+def test_digits_of_other_scripts_are_refused_and_the_error_says_why(text: str) -> None:
+    with pytest.raises(InvalidInput, match="amounts use the digits 0-9 only"):
+        parse_minor(text, "CNY")
+
+
+@given(st.integers(min_value=0, max_value=10**9), OTHER_DIGITS, st.data())
+def test_any_non_ascii_digit_anywhere_in_an_amount_is_refused(minor: int, digit: str, data: st.DataObject) -> None:
+    text = format_major(minor, "CNY")
+    at = data.draw(st.integers(min_value=0, max_value=len(text)))
+    replace = data.draw(st.booleans())
+    spoiled = text[:at] + digit + text[at + (1 if replace else 0):]
+    with pytest.raises(InvalidInput, match="amounts use the digits 0-9 only"):
+        parse_minor(spoiled, "CNY")
+
+
+@given(st.integers(min_value=-MAX_MINOR, max_value=MAX_MINOR), st.sampled_from(sorted(CURRENCY_EXPONENTS)))
+def test_ascii_amounts_round_trip_in_every_currency(minor: int, currency: str) -> None:
+    text = format_major(minor, currency)
+    assert text.isascii()
+    assert parse_minor(text, currency, allow_negative=True) == minor
+    assert parse_minor(f" {text} ", currency, allow_negative=True) == minor
+
+
+@given(st.integers(min_value=MAX_MINOR + 1, max_value=10**400), st.sampled_from(["CNY", "JPY"]))
+def test_amounts_too_large_for_a_64_bit_column_are_refused(minor: int, currency: str) -> None:
+    with pytest.raises(InvalidInput, match=r"amount too (large|long)"):
+        parse_minor(format_major(minor, currency), currency)
+
+
+def test_a_400_digit_amount_is_refused_without_parsing_it() -> None:
+    with pytest.raises(InvalidInput, match="amount too long"):
+        parse_minor("9" * 400, "CNY")

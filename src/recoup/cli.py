@@ -15,7 +15,9 @@ from recoup.cases.cli import app as case_app
 from recoup.cases.worker import register as register_worker
 from recoup.context import CliContext
 from recoup.errors import RecoupError
+from recoup.keys.cli import app as keys_app
 from recoup.ledger.cli import app as ledger_app
+from recoup.logs import guard_loggers
 from recoup.merchants.cli import app as terminal_app
 from recoup.reconciliation.cli import register as register_reconcile
 from recoup.transactions.cli import register as register_transactions
@@ -29,6 +31,7 @@ app.add_typer(terminal_app, name="terminal")
 app.add_typer(case_app, name="case")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(keys_app, name="keys")
 register_worker(app)
 register_transactions(app)
 
@@ -54,15 +57,23 @@ def serve(
     """Start the web application and the REST API."""
     import uvicorn
 
+    from recoup.keys.store import ENV_VARIABLES, weak_keys
     from recoup.web.app import create_app
 
     ctx = CliContext()
+    weak = weak_keys(ctx.settings.keyring())
+    if weak:  # a short key is guessable: refuse before anything listens
+        names = " and ".join(ENV_VARIABLES[purpose] for purpose in weak)
+        raise RecoupError(f"refusing to start: {names} {'is' if len(weak) == 1 else 'are'} shorter than 32 "
+                          "bytes; give at least 32 random bytes, or unset it to use the generated key file")
     if ctx.database.is_sqlite:  # the embedded default runs the background worker inside the server
         from recoup.cases.worker import start_in_thread
 
-        start_in_thread(ctx.database, data_key=ctx.settings.data_key)
-    uvicorn.run(create_app(ctx.settings), host=host or ctx.settings.host, port=port or ctx.settings.port,
-                log_level="info")
+        start_in_thread(ctx.database)  # webhook secrets open with the settings' key ring, re-read on rotation
+    config = uvicorn.Config(create_app(ctx.settings), host=host or ctx.settings.host,
+                            port=port or ctx.settings.port, log_level="info")
+    guard_loggers()  # after uvicorn set its loggers up: no card number in the access or error log
+    uvicorn.Server(config).run()
 
 
 @app.command()
@@ -89,6 +100,7 @@ _later("report", "reports")
 def main() -> None:
     """Entry point: run the app and turn every error into one line and a non-zero exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    guard_loggers()
     command = typer.main.get_command(app)
     try:
         code = command.main(args=sys.argv[1:], prog_name="recoup", standalone_mode=False)

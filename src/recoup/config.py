@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     locale: str = "zh_CN"
     default_timezone: str = "Asia/Shanghai"
     session_max_age_seconds: int = 8 * 3600
+    # Logins (SPEC section 9): a browser session ends after this idle time (or the max age above); a
+    # login token lasts login_token_hours; N failures in the window lock the account (or address).
+    session_idle_seconds: int = 30 * 60
+    login_token_hours: int = 12
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_seconds: int = 15 * 60
+    login_lockout_seconds: int = 15 * 60
+    # Reverse proxies (comma-separated addresses) whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    trusted_proxies: str = ""
     max_upload_bytes: int = 200 * 1024 * 1024
     max_json_bytes: int = 1024 * 1024
     secure_cookies: bool = False
@@ -36,6 +46,13 @@ class Settings(BaseSettings):
     qr_account_tag: str = "15"
     qr_account_gui: str = ""
 
+    # Signed checkpoints of the audit trail, kept outside the database (empty = var_dir/audit-checkpoints).
+    audit_checkpoint_dir: Path | None = None
+
+    @property
+    def audit_checkpoint_folder(self) -> Path:
+        return self.audit_checkpoint_dir or self.var_dir / "audit-checkpoints"
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -43,13 +60,17 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.var_dir / 'recoup.db').resolve()}"
 
     _keyring: KeyRing | None = PrivateAttr(default=None)
+    _keyring_stamp: tuple[int, ...] | None = PrivateAttr(default=None)
 
     def keyring(self) -> KeyRing:
-        """The keys of every purpose (loaded, and generated when missing, on first use; never at import)."""
-        if self._keyring is None:
-            from recoup.keys.store import load_keyring
+        """The keys of every purpose: loaded (and generated when missing) on first use, never at import;
+        read again when the key file changed (`recoup keys rotate` run while a server or worker runs)."""
+        from recoup.keys.store import key_file_stamp, load_keyring
 
+        stamp = key_file_stamp(self)
+        if self._keyring is None or stamp != self._keyring_stamp:
             self._keyring = load_keyring(self)
+            self._keyring_stamp = stamp
         return self._keyring
 
     def reload_keys(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 
+from recoup.audit.setup import AuditSetup
 from recoup.auth.models import User
 from recoup.auth.principal import Principal
 from recoup.auth.service import principal_for
@@ -19,7 +20,7 @@ class CliContext:
 
     @cached_property
     def database(self) -> Database:
-        return Database(self.settings.resolved_database_url)
+        return Database(self.settings.resolved_database_url, audit=AuditSetup.from_settings(self.settings))
 
     def principal(self, username: str | None) -> Principal:
         """The user a data command acts as: --user, else RECOUP_USER. Their role and scope apply."""

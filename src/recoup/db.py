@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
@@ -16,6 +16,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from recoup.audit.setup import AuditSetup
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -115,10 +118,15 @@ def make_engine(url: str) -> Engine:
 class Database:
     """Holds the engine and hands out units of work; the caller owns the transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit: AuditSetup | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # `audit` (the audit key and checkpoint folder) rides on every session: `recoup.audit.setup`.
+        self.audit = audit
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"audit": audit})
+        from recoup.free_text import install  # card numbers typed into free text are masked before a flush
+
+        install(self.sessions)
 
     @property
     def is_sqlite(self) -> bool:

@@ -19,9 +19,14 @@ NUMERIC_CODES: dict[str, str] = {
 }
 CURRENCY_SYMBOLS: dict[str, str] = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 
-_DECIMAL = re.compile(r"^(?P<sign>[+-]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?$")
+# ASCII digits only: Python's \d, int() and Decimal() also take "１２" (full-width) and "٣" (Arabic-Indic).
+_DECIMAL = re.compile(r"^(?P<sign>[+-]?)(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]*))?$")
 # A comma only groups thousands ("1,280.00"); "128,00" is refused, never read as 12800.00.
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
+# The largest amount Recoup takes, in minor units: far above any card payment, far below a 64-bit column.
+MAX_MINOR = 10**17 - 1
+AMOUNT_MAX_LENGTH = 32  # characters of an amount as typed, grouping commas included
+DIGITS_ONLY = "amounts use the digits 0-9 only"
 
 
 def exponent_of(currency: str) -> int:
@@ -32,9 +37,13 @@ def exponent_of(currency: str) -> int:
 
 
 def parse_minor(text: str, currency: str, *, allow_negative: bool = False) -> int:
-    """Parse a decimal string in major units ("128.00") into minor units (12800)."""
+    """Parse a decimal string in major units ("128.00") into minor units (12800); ASCII digits only."""
     exponent = exponent_of(currency)
     plain = text.strip() if text else ""
+    if len(plain) > AMOUNT_MAX_LENGTH:
+        raise InvalidInput(f"amount too long (at most {AMOUNT_MAX_LENGTH} characters): {text[:40]!r}...")
+    if not plain.isascii() and any(char.isdigit() or char.isnumeric() for char in plain):
+        raise InvalidInput(f"{DIGITS_ONLY}, not {text!r}")
     if "," in plain and _GROUPED.match(plain):
         plain = plain.replace(",", "")
     match = _DECIMAL.match(plain) if plain else None
@@ -45,6 +54,8 @@ def parse_minor(text: str, currency: str, *, allow_negative: bool = False) -> in
         raise InvalidInput(f"too many decimals for {currency}: {text!r}")
     whole = int(str(match.group("int")))
     minor: int = whole * 10**exponent + int((frac or "0").ljust(exponent, "0") or "0")
+    if minor > MAX_MINOR:
+        raise InvalidInput(f"amount too large: at most {format_major(MAX_MINOR, currency)} {currency}, not {text!r}")
     if match.group("sign") == "-":
         minor = -minor
     if minor < 0 and not allow_negative:

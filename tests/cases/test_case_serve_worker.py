@@ -32,7 +32,7 @@ def test_serve_escalates_an_overdue_case_by_itself(world: World, database_url: s
     with world.database.unit_of_work() as session:
         number = open_case(session, admin(world), OpenRequest(merchant_id=MERCHANT_A, amount="5.00"),
                            utcnow() - timedelta(days=3)).number
-    env = {"RECOUP_DATABASE_URL": database_url, "RECOUP_SECRET_KEY": "test-secret", "RECOUP_VAR_DIR": str(tmp_path)}
+    env = {"RECOUP_DATABASE_URL": database_url, "RECOUP_VAR_DIR": str(tmp_path / "var")}  # the fixtures' key file
     server = subprocess.Popen([sys.executable, "-m", "recoup", "serve", "--port", str(_free_port())],
                               env={**_inherited(), **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -228,11 +228,12 @@ def test_findings_of_one_run_on_the_same_transaction_share_one_case(world: World
 
 def test_a_saved_run_is_audited_and_announced_case_by_case(world: World) -> None:
     from recoup.audit.models import AuditEntry
+    from recoup.keys.ring import KeyRing
     from recoup.webhooks.models import WebhookDelivery, WebhookEvent
     from recoup.webhooks.service import add_endpoint
 
     with world.database.unit_of_work() as session:
-        add_endpoint(session, admin(world), "http://127.0.0.1:9/hooks", data_key="k")
+        add_endpoint(session, admin(world), "http://127.0.0.1:9/hooks", keys=KeyRing.from_texts({"data": "k"}))
     report = save(world, [Finding("UNMATCHED_CHARGE", MERCHANT_A, "480000000001", 3000, 0),
                           Finding("SETTLEMENT_MISMATCH", MERCHANT_A, "480000000001", 2900, 3000),
                           Finding("UNMATCHED_CHARGE", MERCHANT_A, "480000000002", 4000, 0)])

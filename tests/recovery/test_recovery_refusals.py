@@ -18,10 +18,13 @@ from tests.cases.test_case_world import (
     overcharge_case,
     principal,
 )
-from tests.support.factories import World
+from tests.support.factories import FACTORY, PASSWORD, World
 
 from recoup.audit.models import AuditEntry
+from recoup.auth.models import Tenant
 from recoup.auth.principal import Principal
+from recoup.auth.roles import Role
+from recoup.auth.service import add_user
 from recoup.cases.models import CaseEvent
 from recoup.cases.service import move_case
 from recoup.errors import RecoupError
@@ -149,3 +152,24 @@ def test_an_action_on_a_finished_case_is_refused_and_audited(world: World) -> No
     assert refused.value.status == 409
     assert _snapshot(world) == before
     assert [e.action for e in _audited_refusals(world)] == ["case.refund.refused"]
+
+
+def test_a_key_another_merchant_used_is_refused_without_a_word_about_that_merchants_action(world: World) -> None:
+    """Issue 10, 14a: keys are scoped per tenant, so the first request may be another merchant's (here the
+    100.00 refund of merchant A); a user of merchant A2 alone learns only that the key is taken."""
+    setup = _setup(world)
+    with world.database.unit_of_work() as session:
+        tenant = session.get(Tenant, world.tenants["A"].id)
+        assert tenant is not None
+        add_user(session, FACTORY, tenant=tenant, username="a2-finance", password=PASSWORD,
+                 role=Role.MERCHANT_FINANCE, merchant_ids=[MERCHANT_A2])
+    who = principal(world.database, "a2-finance")
+    before = _snapshot(world)
+    with pytest.raises(RecoupError) as refused:
+        perform(world.database, who, setup.other_merchant_case, ActionRequest("refund", "90.00"), "used-1")
+    assert (refused.value.status, refused.value.message, refused.value.detail) == (
+        409, "idempotency key 'used-1' was already used for another request; use a new key", None)
+    assert _snapshot(world) == before
+    [entry] = _audited_refusals(world)
+    assert "100" not in entry.note
+    assert "REFUND" not in entry.note

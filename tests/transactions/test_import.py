@@ -216,7 +216,7 @@ def test_orders_keep_the_customer_contact_sealed(world: World, settings: Setting
         first, second = session.execute(select(Order).order_by(Order.order_no)).scalars()
     assert first.contact_encrypted
     assert "13800138000" not in first.contact_encrypted
-    assert ContactSealer(settings.data_key).open(first.contact_encrypted, "NO1") == "13800138000"
+    assert ContactSealer(settings.keyring()).open(first.contact_encrypted, "NO1") == "13800138000"
     assert first.expected_minor == 12800
     assert second.terminal_id is None
     assert second.contact_encrypted is None

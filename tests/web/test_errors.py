@@ -45,7 +45,7 @@ def test_oversized_body_is_refused(client: TestClient, world: World) -> None:
     big = b'{"username": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     answer = client.post("/api/v1/auth/login", content=big, headers={"content-type": "application/json"})
     assert answer.status_code == 413
-    assert answer.json()["error"] == "request body too large"
+    assert answer.json()["error"] == "The request is too large: at most 1 MiB may be sent to this address."
 
 
 def test_form_without_csrf_is_refused_and_changes_nothing(client: TestClient, world: World) -> None:

@@ -20,7 +20,10 @@ from recoup.web.app import create_app
 # Journal lines, cases and recovery actions come from the `objects_of_both` fixture: tenant A's get id 1,
 # tenant B's id 2.
 ID_OBJECTS = ("journal_id", "case_id", "action_id")
-B_OBJECTS = {"merchant_id": OBJECTS["B"][0], "terminal_id": OBJECTS["B"][1], **dict.fromkeys(ID_OBJECTS, "2")}
+B_OBJECTS = {"merchant_id": OBJECTS["B"][0], "terminal_id": OBJECTS["B"][1], **dict.fromkeys(ID_OBJECTS, "2"),
+             # a token prefix: DELETE /tokens/{prefix} looks among the caller's own tokens only (another user's
+             # real token answers 404 too: tests/auth/test_tokens.py)
+             "prefix": "rcp_tenantB0"}
 OPEN_ROUTES = {("POST", "/api/v1/auth/login")}
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -77,7 +80,8 @@ def test_tenant_a_cannot_reach_tenant_b(client: TestClient, world: World, object
     url = re.sub(r"{(\w+)}", lambda m: B_OBJECTS[m.group(1)], path)
     answer = client.request(method, url, headers={"Authorization": f"Bearer {token}"}, json={"reason": "x"})
     assert answer.status_code == 404, (method, url, answer.text)
-    a_objects = {"merchant_id": OBJECTS["A"][0], "terminal_id": OBJECTS["A"][1], **dict.fromkeys(ID_OBJECTS, "1")}
+    a_objects = {"merchant_id": OBJECTS["A"][0], "terminal_id": OBJECTS["A"][1], **dict.fromkeys(ID_OBJECTS, "1"),
+                 "prefix": token[:12]}
     own = re.sub(r"{(\w+)}", lambda m: a_objects[m.group(1)], path)
     if method == "GET":
         assert client.get(own, headers={"Authorization": f"Bearer {token}"}).status_code == 200

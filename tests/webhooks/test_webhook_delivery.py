@@ -24,14 +24,14 @@ from recoup.cases.service import move_case
 from recoup.config import Settings
 from recoup.db import utcnow
 from recoup.errors import RecoupError
+from recoup.keys.ring import KeyRing
 from recoup.webhooks.delivery import deliver_due, event_body, sign, verify_signature
 from recoup.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from recoup.webhooks.secrets import open_secret
 from recoup.webhooks.service import add_endpoint
 
 SECRET = "whsec_test_secret_0123456789"
-DATA_KEY = "test-data-key"
-CLI_DATA_KEY = Settings().data_key  # run_cli leaves RECOUP_DATA_KEY to the environment's default
+DATA_KEY = KeyRing.from_texts({"data": "test-data-key"})
 RECEIVER = r'''
 import hashlib, hmac, sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -111,20 +111,20 @@ def _open_cases(world: World, count: int) -> list[str]:
 
 def test_every_event_is_received_exactly_once_across_a_receiver_restart(world: World, receiver: Receiver) -> None:
     with world.database.unit_of_work() as session:
-        add_endpoint(session, admin(world), receiver.url, SECRET, data_key=DATA_KEY)
+        add_endpoint(session, admin(world), receiver.url, SECRET, keys=DATA_KEY)
     _open_cases(world, 3)
-    assert deliver_due(world.database, data_key=DATA_KEY).delivered == 3
+    assert deliver_due(world.database, keys=DATA_KEY).delivered == 3
     receiver.kill()
     numbers = _open_cases(world, 2)
     with world.database.unit_of_work() as session:
         move_case(session, admin(world), numbers[0], "INVESTIGATING", "looking")
-    failed = deliver_due(world.database, data_key=DATA_KEY)
+    failed = deliver_due(world.database, keys=DATA_KEY)
     assert (failed.delivered, failed.failed) == (0, 3)
-    assert deliver_due(world.database, data_key=DATA_KEY).failed == 0  # nothing is due before the backoff ends
+    assert deliver_due(world.database, keys=DATA_KEY).failed == 0  # nothing is due before the backoff ends
     receiver.start()
     later = utcnow() + timedelta(minutes=1)
-    assert deliver_due(world.database, data_key=DATA_KEY, now=later).delivered == 3
-    assert deliver_due(world.database, data_key=DATA_KEY, now=later + timedelta(hours=1)).delivered == 0
+    assert deliver_due(world.database, keys=DATA_KEY, now=later).delivered == 3
+    assert deliver_due(world.database, keys=DATA_KEY, now=later + timedelta(hours=1)).delivered == 0
     with world.database.unit_of_work() as session:
         event_ids = set(session.execute(select(WebhookEvent.id)).scalars())
         attempts = sorted(session.execute(select(WebhookDelivery.attempts)).scalars())
@@ -136,7 +136,7 @@ def test_every_event_is_received_exactly_once_across_a_receiver_restart(world: W
 
 def test_the_outbox_is_written_with_the_change_and_not_without_it(world: World, receiver: Receiver) -> None:
     with world.database.unit_of_work() as session:
-        add_endpoint(session, admin(world), receiver.url, SECRET, data_key=DATA_KEY)
+        add_endpoint(session, admin(world), receiver.url, SECRET, keys=DATA_KEY)
     number = _open_cases(world, 1)[0]
     with pytest.raises(RecoupError), world.database.unit_of_work() as session:
         move_case(session, admin(world), number, "CLOSED", "too early")
@@ -163,33 +163,35 @@ def test_signatures_verify_and_tampering_or_replays_do_not() -> None:
 def test_the_signing_secret_is_stored_encrypted_and_signatures_still_verify(world: World, receiver: Receiver,
                                                                           database_url: str) -> None:
     with world.database.unit_of_work() as session:
-        _, shown = add_endpoint(session, admin(world), receiver.url, SECRET, data_key=DATA_KEY)
+        _, shown = add_endpoint(session, admin(world), receiver.url, SECRET, keys=DATA_KEY)
     assert shown == SECRET
     engine = create_engine(database_url)
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT * FROM webhook_endpoints")).mappings().one()
     engine.dispose()
     assert SECRET not in " ".join(str(value) for value in stored.values())
-    assert str(stored["secret_encrypted"]).startswith("v1.")
+    assert str(stored["secret_encrypted"]).startswith(f"v2.{DATA_KEY.current('data').id}.")
     _open_cases(world, 1)
-    assert deliver_due(world.database, data_key=DATA_KEY).delivered == 1
+    assert deliver_due(world.database, keys=DATA_KEY).delivered == 1
     assert len(receiver.received()) == 1  # the receiver checked the HMAC under the plain secret
 
 
 def test_another_data_key_sends_nothing_and_says_why(world: World, receiver: Receiver) -> None:
     with world.database.unit_of_work() as session:
-        add_endpoint(session, admin(world), receiver.url, SECRET, data_key=DATA_KEY)
+        add_endpoint(session, admin(world), receiver.url, SECRET, keys=DATA_KEY)
     _open_cases(world, 1)
-    assert deliver_due(world.database, data_key="another-key").failed == 1
+    assert deliver_due(world.database, keys=KeyRing.from_texts({"data": "another-key"})).failed == 1
     with world.database.unit_of_work() as session:
         delivery = session.execute(select(WebhookDelivery)).scalar_one()
-    assert delivery.last_error == "the signing secret does not open with the data key (RECOUP_DATA_KEY changed?)"
+    assert delivery.last_error == ("the signing secret opens with no data key "
+                                   "(key file lost, or RECOUP_DATA_KEY changed?)")
     assert receiver.received() == []
     later = utcnow() + timedelta(minutes=1)
-    assert deliver_due(world.database, data_key=DATA_KEY, now=later).delivered == 1
+    assert deliver_due(world.database, keys=DATA_KEY, now=later).delivered == 1
 
 
-def test_webhook_add_prints_the_secret_once_and_stores_it_sealed(world: World, database_url: str) -> None:
+def test_webhook_add_prints_the_secret_once_and_stores_it_sealed(world: World, database_url: str,
+                                                                  settings: Settings) -> None:
     added = run_cli(["webhook", "add", "http://127.0.0.1:9/hooks", "--user", "a-admin"], database_url)
     assert added.returncode == 0, added.stderr
     secret = added.stdout.split("shown once): ", 1)[1].strip()
@@ -198,4 +200,4 @@ def test_webhook_add_prints_the_secret_once_and_stores_it_sealed(world: World, d
     assert secret not in listed.stdout
     with world.database.unit_of_work() as session:
         endpoint = session.execute(select(WebhookEndpoint)).scalar_one()
-    assert open_secret(CLI_DATA_KEY, endpoint.id, endpoint.secret_encrypted) == secret
+    assert open_secret(settings.keyring(), endpoint.id, endpoint.secret_encrypted) == secret  # the install's key file

@@ -1,4 +1,10 @@
-"""Appending to and verifying the audit trail. Services flush; the caller commits."""
+"""Appending to and verifying the audit trail. Services flush; the caller commits.
+
+Appending takes the write lock first on every database (`exclusive`: BEGIN IMMEDIATE on SQLite, the
+head row's FOR UPDATE on PostgreSQL), so concurrent writers chain one after the other. Each entry is
+linked by an HMAC under the current audit key (`recoup.audit.chain`); checkpoints outside the database
+(`recoup.audit.checkpoints`) make a removal or rebuild up to the last checkpoint visible to `verify`.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,26 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from recoup.audit.chain import GENESIS, ChainBreak, ChainLink, entry_hash, verify_chain
+from recoup.audit.chain import (
+    GENESIS,
+    LEGACY_KEY_ID,
+    ChainBreak,
+    ChainLink,
+    Checkpoint,
+    check_checkpoints,
+    entry_hash,
+    verify_chain,
+)
+from recoup.audit.checkpoint_file import CheckpointFileBroken, read_checkpoints
 from recoup.audit.models import AuditEntry, AuditHead
-from recoup.db import utcnow
+from recoup.audit.setup import audit_setup
+from recoup.db import exclusive, upsert_for, utcnow
+from recoup.free_text import masked_value
+from recoup.keys.ring import Key
+from recoup.transactions.pan_guard import mask_pans
 
 
 @dataclass(frozen=True)
@@ -39,7 +59,7 @@ def _fields(entry: AuditEntry) -> dict[str, object]:
         "after": entry.after,
         "origin": entry.origin,
         "note": entry.note,
-    }
+    } | ({"key_id": entry.key_id} if entry.key_id else {})
 
 
 @dataclass(frozen=True)
@@ -57,23 +77,41 @@ class AuditDraft:
 
 
 def _locked_head(session: Session) -> AuditHead:
-    """The head row, locked so concurrent writers chain one after the other."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    """The head row, locked so concurrent writers chain one after the other (the write lock is taken
+    before the head is read, on SQLite too). A missing head row is made again from the last entry."""
+    exclusive(session)
+    query = select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    head = session.execute(query).scalar_one_or_none()
     if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
+        last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+        values = {"id": 1, "last_seq": last[0] if last else 0, "last_hash": last[1] if last else GENESIS}
+        session.execute(upsert_for(session)(AuditHead).values(values).on_conflict_do_nothing(index_elements=["id"]))
+        head = session.execute(query).scalar_one()
     return head
 
 
-def _chained(draft: AuditDraft, seq: int, prev_hash: str, moment: datetime) -> AuditEntry:
+def _chained(draft: AuditDraft, seq: int, prev_hash: str, moment: datetime, key: Key) -> AuditEntry:
     entry = AuditEntry(
         seq=seq, at=moment, tenant_id=draft.tenant_id if draft.tenant_id is not None else draft.actor.tenant_id,
         actor=draft.actor.name, action=draft.action, object_type=draft.object_type, object_id=draft.object_id,
-        before=draft.before, after=draft.after, origin=draft.actor.origin, prev_hash=prev_hash, note=draft.note,
+        before=_masked(draft.before), after=_masked(draft.after), origin=draft.actor.origin, prev_hash=prev_hash,
+        note=mask_pans(draft.note), key_id=key.id,
     )
-    entry.hash = entry_hash(prev_hash, _fields(entry))
+    entry.hash = entry_hash(prev_hash, _fields(entry), key.secret)
     return entry
+
+
+def _masked(values: dict[str, object] | None) -> dict[str, object] | None:
+    """What was attempted, with any card number typed into it masked (refused notes keep their text)."""
+    if values is None:
+        return None
+    masked = masked_value(values)
+    assert isinstance(masked, dict)
+    return masked
+
+
+def _audit_key(session: Session) -> Key:
+    return audit_setup(session).keyring().current("audit")
 
 
 def record(
@@ -90,9 +128,10 @@ def record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry."""
+    key = _audit_key(session)
     head = _locked_head(session)
     draft = AuditDraft(actor, action, object_type, object_id, before, after, note, tenant_id)
-    entry = _chained(draft, head.last_seq + 1, head.last_hash, at or utcnow())
+    entry = _chained(draft, head.last_seq + 1, head.last_hash, at or utcnow(), key)
     head.last_seq = entry.seq
     head.last_hash = entry.hash
     session.add(entry)
@@ -107,13 +146,14 @@ def record_many(session: Session, drafts: Sequence[AuditDraft], *, at: datetime 
     """Append many entries at once (one lock, one batched insert); same chain as `record` one by one."""
     if not drafts:
         return 0
+    key = _audit_key(session)
     head = _locked_head(session)
     moment = at or utcnow()
     seq, prev_hash = head.last_seq, head.last_hash
     rows = []
     for draft in drafts:
         seq += 1
-        entry = _chained(draft, seq, prev_hash, moment)
+        entry = _chained(draft, seq, prev_hash, moment, key)
         prev_hash = entry.hash
         rows.append({column: getattr(entry, column) for column in _COLUMNS})
     session.execute(insert(AuditEntry), rows)
@@ -125,21 +165,52 @@ def record_many(session: Session, drafts: Sequence[AuditDraft], *, at: datetime 
 def _links(session: Session) -> Iterator[ChainLink]:
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
     for entry in rows.yield_per(2000):
-        yield ChainLink(entry.seq, entry.prev_hash, entry.hash, _fields(entry))
+        yield ChainLink(entry.seq, entry.prev_hash, entry.hash, _fields(entry), entry.key_id or LEGACY_KEY_ID)
 
 
-def verify(session: Session) -> tuple[int, ChainBreak | None]:
-    """Returns the number of entries checked and the first break, if any."""
-    count = 0
+def _head_break(session: Session, count: int, last_hash: str) -> ChainBreak | None:
+    """The head row must name the last entry: its sequence number and its hash."""
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return ChainBreak(count, f"the head row is missing while the trail has {count} entries") if count else None
+    if head.last_seq > count:
+        return ChainBreak(count + 1, f"entry {count + 1} is missing (removed from the end; the head names entry "
+                                     f"{head.last_seq})")
+    if head.last_seq < count or head.last_hash != last_hash:
+        return ChainBreak(count, f"the head row (entry {head.last_seq}) does not match the last entry {count}: "
+                                 "the trail was cut or rebuilt")
+    return None
+
+
+def verify(session: Session, checkpoints: Sequence[Checkpoint] | None = None) -> tuple[int, ChainBreak | None]:
+    """Returns the number of entries checked and the first break, if any: of the checkpoints' signatures,
+    of the chain (links, keys, checkpoints) and of the head row. `checkpoints` default to the checkpoint
+    file of the bound folder."""
+    setup = audit_setup(session)
+    secret_for = setup.secrets()
+    if checkpoints is None:
+        try:
+            checkpoints = read_checkpoints(setup.checkpoint_dir)
+        except CheckpointFileBroken as error:
+            return 0, ChainBreak(0, error.message)
+    count, last_hash = 0, GENESIS
 
     def counted() -> Iterator[ChainLink]:
-        nonlocal count
+        nonlocal count, last_hash
         for link in _links(session):
             count += 1
+            last_hash = link.hash
             yield link
 
-    found = verify_chain(counted())
-    head = session.get(AuditHead, 1)
-    if found is None and head is not None and head.last_seq != count:
-        found = ChainBreak(count + 1, f"entry {count + 1} is missing (removed from the end)")
-    return count, found
+    found = check_checkpoints(checkpoints, secret_for) or verify_chain(counted(), secret_for, checkpoints)
+    return count, found or _head_break(session, count, last_hash)
+
+
+def tenant_entry_count(session: Session, tenant_id: int) -> int:
+    return session.execute(select(func.count()).select_from(AuditEntry)
+                           .where(AuditEntry.tenant_id == tenant_id)).scalar_one()
+
+
+def entry_tenant(session: Session, seq: int) -> int | None:
+    """The tenant of entry `seq` (None for a system entry or one that is gone)."""
+    return session.execute(select(AuditEntry.tenant_id).where(AuditEntry.seq == seq)).scalar_one_or_none()

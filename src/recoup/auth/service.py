@@ -1,18 +1,25 @@
-"""Users, logins and API tokens."""
+"""Users: adding, disabling, changing passwords; the principal of a user or an API token."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from datetime import datetime
+
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import Actor, record
-from recoup.auth.models import ApiToken, Tenant, User, user_merchants
-from recoup.auth.passwords import hash_password, new_api_token, token_digest, verify_password
+from recoup.auth.models import Tenant, User, user_merchants
+from recoup.auth.passwords import hash_password
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Role
-from recoup.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from recoup.auth.sessions import end_user_sessions
+from recoup.auth.tokens import LOGIN, revoke_user_tokens, user_of_token
+from recoup.auth.tokens import issue_token as issue_token  # where callers have always found it
+from recoup.db import utcnow
+from recoup.errors import Conflict, InvalidInput, NotFound
 
 MIN_PASSWORD = 8
+MAX_PASSWORD = 200
 
 
 def get_or_create_tenant(session: Session, code: str, name: str | None = None) -> Tenant:
@@ -50,8 +57,7 @@ def add_user(
     username = username.strip()
     if not username or len(username) > 80:
         raise InvalidInput("a username of 1 to 80 characters is required")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"the password must have at least {MIN_PASSWORD} characters")
+    _check_password(password)
     if session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(f"user {username!r} exists already")
     user = User(
@@ -67,46 +73,45 @@ def add_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str, origin: str) -> Principal:
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise Unauthorized("wrong username or password")
-    return principal_for(session, user, origin)
-
-
-def disable_user(session: Session, actor: Actor, username: str) -> User:
+def disable_user(session: Session, actor: Actor, username: str, now: datetime | None = None) -> User:
+    """Disable a user: their tokens are revoked and their browser sessions end at once."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         raise NotFound(f"no user {username!r}")
     if user.active:
         user.active = False
-        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        revoked = revoke_user_tokens(session, user.id)
+        ended = end_user_sessions(session, user.id, now or utcnow())
         record(session, actor, "user.disable", "user", username, tenant_id=user.tenant_id,
-               before={"active": True}, after={"active": False})
+               before={"active": True}, after={"active": False, "tokens_revoked": revoked, "sessions_ended": ended})
     return user
 
 
-def issue_token(session: Session, actor: Actor, username: str, name: str = "") -> str:
+def change_password(session: Session, actor: Actor, username: str, password: str,
+                    now: datetime | None = None) -> int:
+    """Set a new password: every browser session and login token of the user ends (a personal token,
+    issued by an operator, stays); audited. How many sessions were ended."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         raise NotFound(f"no user {username!r}")
-    if not user.active:
-        raise Conflict(f"user {username!r} is disabled")
-    token = new_api_token()
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), prefix=token[:12]))
-    record(session, actor, "token.issue", "user", username, tenant_id=user.tenant_id,
-           after={"token_prefix": token[:12], "name": name})
-    return token
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    ended = end_user_sessions(session, user.id, now or utcnow())
+    revoked = revoke_user_tokens(session, user.id, kind=LOGIN)
+    record(session, actor, "user.password", "user", username, tenant_id=user.tenant_id, at=now,
+           after={"sessions_ended": ended, "login_tokens_revoked": revoked})
+    return ended
 
 
-def principal_from_token(session: Session, token: str) -> Principal:
-    row = session.execute(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False), User.active.is_(True))
-    ).scalar_one_or_none()
-    if row is None:
-        raise Unauthorized("invalid or revoked API token")
-    return principal_for(session, row, "api")
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password must have at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"the password must have at most {MAX_PASSWORD} characters")
+
+
+def principal_from_token(session: Session, token: str, now: datetime | None = None) -> Principal:
+    return principal_for(session, user_of_token(session, token, now or utcnow()), "api")
 
 
 def list_users(session: Session, tenant_id: int | None) -> list[User]:

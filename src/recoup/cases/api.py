@@ -19,6 +19,7 @@ from recoup.cases.repository import get_case, ladder_config, list_cases
 from recoup.cases.schemas import OpenCaseIn, case_detail, case_row
 from recoup.db import utcnow
 from recoup.web.deps import ApiUser, SessionDep, api_principal, database
+from recoup.web.params import CaseLimit, CaseReference, KindName, MerchantId, State
 
 router = APIRouter(tags=["cases"])
 
@@ -27,7 +28,7 @@ def api_user_once(request: Request) -> Principal:
     """The API caller, looked up in a short transaction of its own, so that a change can run
     (and have its refusal audited) in transactions the route controls."""
     with database(request).unit_of_work() as session:
-        return api_principal(request, session)
+        return api_principal(request, session, utcnow())
 
 
 ApiActor = Annotated[Principal, Depends(api_user_once)]
@@ -40,8 +41,8 @@ def _change(request: Request, principal: Principal, action: str, case_id: str, a
 
 
 @router.get("/cases")
-def cases(principal: ApiUser, session: SessionDep, state: str | None = None, merchant_id: str | None = None,
-          kind: str | None = None, overdue: bool = False, limit: int = 1000) -> list[dict[str, object]]:
+def cases(principal: ApiUser, session: SessionDep, state: State | None = None, merchant_id: MerchantId | None = None,
+          kind: KindName | None = None, overdue: bool = False, limit: CaseLimit = 1000) -> list[dict[str, object]]:
     """The caller's cases, oldest first (at most `limit`, 1 to 10000)."""
     found = list_cases(session, principal, state=state, merchant_id=merchant_id, kind=kind,
                        overdue_at=utcnow() if overdue else None, limit=max(1, min(limit, 10000)))
@@ -56,13 +57,13 @@ def open_(body: OpenCaseIn, request: Request, principal: ApiActor) -> dict[str, 
 
 
 @router.get("/cases/{case_id}")
-def case(case_id: str, principal: ApiUser, session: SessionDep) -> dict[str, object]:
+def case(case_id: CaseReference, principal: ApiUser, session: SessionDep) -> dict[str, object]:
     return case_detail(session, get_case(session, principal, case_id))
 
 
 def _serve(change: CaseChange) -> None:
     # No docstring: the route's OpenAPI entry stays as it was when each change had its own function.
-    def serve(case_id: str, body: BaseModel, request: Request, principal: ApiActor) -> dict[str, object]:
+    def serve(case_id: CaseReference, body: BaseModel, request: Request, principal: ApiActor) -> dict[str, object]:
         fields = body.model_dump()
         return _change(request, principal, change.action, case_id, attempted(fields),
                        lambda session: change.perform(session, principal, case_id, *fields.values()))

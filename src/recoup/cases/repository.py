@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
+from recoup.bounds import is_ascii_digits
 from recoup.cases.ladder import DEFAULT_LADDER, LadderConfig
 from recoup.cases.models import Case, CaseAlert, CaseCounter, CaseEvent, CaseKey, LadderSetting
 from recoup.cases.states import FINAL_STATES, CaseState
@@ -20,7 +21,7 @@ from recoup.ledger.service import exclusive
 from recoup.reconciliation.models import StoredFinding
 from recoup.transactions.models import JournalLine, SettlementLine
 
-CASE_NUMBER = re.compile(r"^RC-\d{4}-\d{6,}$")
+CASE_NUMBER = re.compile(r"^RC-[0-9]{4}-[0-9]{6,}$")
 # States in which the ladder's clock no longer runs.
 STOPPED_CLOCK = sorted(state.value for state in FINAL_STATES | {CaseState.RESOLVED})
 
@@ -37,7 +38,7 @@ def _by_reference(query: Select[Case], reference: str) -> Select[Case] | None:
     text = reference.strip().upper()
     if CASE_NUMBER.match(text):
         return query.where(Case.number == text)
-    if text.isdigit() and len(text) < 18:
+    if is_ascii_digits(text) and len(text) < 18:  # not "²": str.isdigit() takes it, int() does not
         return query.where(Case.id == int(text))
     return None
 

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from recoup.audit.checkpoints import checkpoint_after_pass
 from recoup.audit.service import Actor
 from recoup.cases.ladder import OverdueAction, deadline_for, overdue_action
 from recoup.cases.repository import due_case_ids, get_case_by_id, ladder_config
@@ -23,6 +24,7 @@ from recoup.cases.service import escalate, on_ladder, raise_alert
 from recoup.context import CliContext
 from recoup.db import Database, utcnow
 from recoup.errors import RecoupError
+from recoup.keys.ring import KeyRing
 from recoup.recovery.confirm import alert_unconfirmed
 from recoup.recovery.execution import fund_waiting, resume_stale
 from recoup.recovery.provider import PaymentProvider
@@ -68,8 +70,8 @@ def handle_overdue(database: Database, case_id: int, now: datetime) -> OverdueAc
 
 
 def run_pass(database: Database, now: datetime | None = None, provider: PaymentProvider | None = None,
-             data_key: str | None = None) -> PassReport:
-    """One pass of everything due at `now`; `data_key` opens the webhook secrets (default: the settings')."""
+             keys: KeyRing | None = None) -> PassReport:
+    """One pass of everything due at `now`; `keys` open the webhook secrets (default: the settings')."""
     moment = now or utcnow()
     report = PassReport()
     with database.unit_of_work() as session:
@@ -85,17 +87,18 @@ def run_pass(database: Database, now: datetime | None = None, provider: PaymentP
     report.funded = fund_waiting(database, provider, now)
     report.resumed = resume_stale(database, provider, now)
     report.unconfirmed_alerts = alert_unconfirmed(database, now)
-    deliveries = deliver_due(database, now=now, data_key=data_key)
+    deliveries = deliver_due(database, now=now, keys=keys)
     report.webhooks_delivered, report.webhooks_failed = deliveries.delivered, deliveries.failed
+    checkpoint_after_pass(database, now)  # after every commit of the pass: recoup.audit.checkpoints
     return report
 
 
 def run_forever(database: Database, interval_seconds: float, stop: threading.Event,
-                data_key: str | None = None) -> None:
+                keys: KeyRing | None = None) -> None:
     """Pass after pass until `stop` is set; a failing pass is logged and the next one runs."""
     while not stop.is_set():
         try:
-            report = run_pass(database, data_key=data_key)
+            report = run_pass(database, keys=keys)
             if report != PassReport():
                 log.info("worker pass: %s", report.summary())
         except Exception:  # the worker must outlive one bad pass (e.g. the database restarting)
@@ -104,10 +107,10 @@ def run_forever(database: Database, interval_seconds: float, stop: threading.Eve
 
 
 def start_in_thread(database: Database, interval_seconds: float = 30.0,
-                    data_key: str | None = None) -> threading.Event:
+                    keys: KeyRing | None = None) -> threading.Event:
     """Run the worker beside the web server; set the returned event to stop it."""
     stop = threading.Event()
-    threading.Thread(target=run_forever, args=(database, interval_seconds, stop, data_key), name="recoup-worker",
+    threading.Thread(target=run_forever, args=(database, interval_seconds, stop, keys), name="recoup-worker",
                      daemon=True).start()
     return stop
 
@@ -120,9 +123,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Escalate or alert overdue cases, perform funded recoveries, deliver webhooks."""
         ctx = CliContext()
-        data_key = ctx.settings.data_key
-        if once:
-            typer.echo(f"worker pass: {run_pass(ctx.database, data_key=data_key).summary()}")
+        from recoup.web.uploads import sweep_uploads, uploads_folder
+
+        sweep_uploads(uploads_folder(ctx.settings.var_dir))  # uploads a killed server left, card numbers and all
+        if once:  # the webhook secrets open with the settings' key ring, re-read after a rotation
+            typer.echo(f"worker pass: {run_pass(ctx.database).summary()}")
             return
         typer.echo(f"worker running, a pass every {interval:g} s (Ctrl-C stops it)")
-        run_forever(ctx.database, max(interval, 0.5), threading.Event(), data_key)
+        run_forever(ctx.database, max(interval, 0.5), threading.Event())

@@ -7,7 +7,8 @@ number of older ones kept for reading what was made under them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from recoup.errors import RecoupError
@@ -35,8 +36,20 @@ class Key:
     source: str = "file"  # "file" (the data folder's key file) or "env" (RECOUP_* variable)
 
 
+def text_key(purpose: str, text: str) -> Key:
+    """A key given as text (an environment variable): its id is derived from it, so it is stable."""
+    raw = text.encode()
+    return Key(purpose, "env-" + hashlib.sha256(raw).hexdigest()[:10], raw, source="env")
+
+
 class KeyRing:
     """The keys of every purpose; `current(purpose)` signs and seals, `get(purpose, id)` reads back."""
+
+    @classmethod
+    def from_texts(cls, texts: Mapping[str, str]) -> KeyRing:
+        """A ring of one text key per purpose (tests, tools): {"data": "...", "card": "..."}."""
+        keys = [text_key(purpose, text) for purpose, text in texts.items()]
+        return cls(keys, {key.purpose: key.id for key in keys})
 
     def __init__(self, keys: Iterable[Key], current: dict[str, str]) -> None:
         self._keys = {(key.purpose, key.id): key for key in keys}

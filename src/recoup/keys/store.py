@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import fcntl
-import hashlib
 import json
 import os
 import secrets
@@ -20,13 +19,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recoup.keys.ring import MIN_KEY_BYTES, PURPOSES, Key, KeyRing
+from recoup.errors import RecoupError
+from recoup.keys.ring import MIN_KEY_BYTES, PURPOSES, Key, KeyRing, UnknownKey, text_key
 
 if TYPE_CHECKING:
     from recoup.config import Settings
 
 KEY_FILE = "keyring.json"
 NEW_KEY_BYTES = 32
+ENV_VARIABLES = {"session": "RECOUP_SECRET_KEY", "card": "RECOUP_CARD_TOKEN_KEY", "data": "RECOUP_DATA_KEY",
+                 "audit": "RECOUP_AUDIT_KEY"}
+
+
+class KeyFileUnreadable(RecoupError):
+    status = 500
 
 
 def key_folder(settings: Settings) -> Path:
@@ -38,9 +44,13 @@ def env_secret(settings: Settings, purpose: str) -> str:
             "audit": settings.audit_key}[purpose]
 
 
-def env_key(purpose: str, secret: str) -> Key:
-    raw = secret.encode()
-    return Key(purpose, "env-" + hashlib.sha256(raw).hexdigest()[:10], raw, source="env")
+def key_file_stamp(settings: Settings) -> tuple[int, ...] | None:
+    """What changes when the key file is rewritten (a rotation); None before it exists."""
+    try:
+        found = os.stat(key_folder(settings) / KEY_FILE)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
 
 
 def load_keyring(settings: Settings, now: datetime | None = None) -> KeyRing:
@@ -56,14 +66,19 @@ def load_keyring(settings: Settings, now: datetime | None = None) -> KeyRing:
     for purpose in PURPOSES:
         secret = env_secret(settings, purpose)
         if secret:
-            key = env_key(purpose, secret)
+            key = text_key(purpose, secret)
             keys.append(key)
             current[purpose] = key.id
     return KeyRing(keys, current)
 
 
 def rotate(settings: Settings, purpose: str, now: datetime | None = None) -> Key:
-    """A new random current key for `purpose` in the key file; the old ones stay for reading."""
+    """A new random current key for `purpose` in the key file; the old ones stay for reading.
+
+    The file is replaced atomically and synced before this returns, so whatever is sealed under the
+    new key afterwards can always be opened."""
+    if purpose not in PURPOSES:
+        raise UnknownKey(f"no key purpose {purpose!r}: one of {', '.join(PURPOSES)}", status=400)
     with _locked(key_folder(settings)) as folder:
         stored = _read(folder)
         key = _add_new(stored, purpose, now)
@@ -99,8 +114,12 @@ def _read(folder: Path) -> dict[str, dict[str, object]]:
     path = folder / KEY_FILE
     if not path.exists():
         return {"keys": {}, "current": {}}
-    loaded = json.loads(path.read_text(encoding="utf-8"))
-    return {"keys": dict(loaded.get("keys", {})), "current": dict(loaded.get("current", {}))}
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        return {"keys": dict(loaded["keys"]), "current": dict(loaded["current"])}
+    except (OSError, ValueError, KeyError, TypeError) as broken:  # never overwritten: its keys open the data
+        raise KeyFileUnreadable(f"the key file {path} cannot be read ({type(broken).__name__}: {broken}); restore "
+                                "it from a backup: what was sealed under its keys opens with no other") from broken
 
 
 def _write(folder: Path, stored: dict[str, dict[str, object]]) -> None:
@@ -111,6 +130,11 @@ def _write(folder: Path, stored: dict[str, dict[str, object]]) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, folder / KEY_FILE)
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself is durable before anything is sealed under the new key
+    finally:
+        os.close(directory)
 
 
 @contextmanager

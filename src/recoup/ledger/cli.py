@@ -27,7 +27,10 @@ def balance(merchant: str, user: UserOpt = None, fmt: FormatOpt = Format.table) 
 
 @app.command("verify")
 def verify() -> None:
-    """Prove every posting balances and every account equals the sum of its lines."""
+    """Prove every posting balances, every account equals the sum of its lines and no sale is
+    refunded or voided beyond its amount."""
     with CliContext().database.unit_of_work() as session:
         report = verify_ledger(session)
-    typer.echo(f"ledger balanced: {report.postings} postings, {report.lines} lines, {report.accounts} accounts agree")
+    unknown = f" ({report.unknown_sales} sales not found, not checked)" if report.unknown_sales else ""
+    typer.echo(f"ledger balanced: {report.postings} postings, {report.lines} lines, {report.accounts} accounts agree; "
+               f"{report.sales} sales refunded or voided within their amount{unknown}")

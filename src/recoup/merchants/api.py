@@ -8,6 +8,7 @@ from recoup.merchants.repository import get_merchant, get_terminal, list_merchan
 from recoup.merchants.schemas import MerchantOut, ReasonIn, TerminalOut
 from recoup.merchants.service import restart_terminal, stop_terminal, terminal_state
 from recoup.web.deps import ApiUser, SessionDep
+from recoup.web.params import MerchantId, TerminalId
 
 router = APIRouter(tags=["merchants"])
 
@@ -18,30 +19,30 @@ def merchants(principal: ApiUser, session: SessionDep) -> list[MerchantOut]:
 
 
 @router.get("/merchants/{merchant_id}", response_model=MerchantOut)
-def merchant(merchant_id: str, principal: ApiUser, session: SessionDep) -> MerchantOut:
+def merchant(merchant_id: MerchantId, principal: ApiUser, session: SessionDep) -> MerchantOut:
     return MerchantOut.of(get_merchant(session, principal, merchant_id))
 
 
 @router.get("/terminals", response_model=list[TerminalOut])
-def terminals(principal: ApiUser, session: SessionDep, merchant_id: str | None = None) -> list[TerminalOut]:
+def terminals(principal: ApiUser, session: SessionDep, merchant_id: MerchantId | None = None) -> list[TerminalOut]:
     return [TerminalOut.of(t) for t in list_terminals(session, principal, merchant_id)]
 
 
 @router.get("/terminals/{terminal_id}", response_model=TerminalOut)
-def terminal(terminal_id: str, principal: ApiUser, session: SessionDep) -> TerminalOut:
+def terminal(terminal_id: TerminalId, principal: ApiUser, session: SessionDep) -> TerminalOut:
     return TerminalOut.of(get_terminal(session, principal, terminal_id))
 
 
 @router.get("/terminals/{terminal_id}/status")
-def terminal_status(terminal_id: str, principal: ApiUser, session: SessionDep) -> dict[str, object]:
+def terminal_status(terminal_id: TerminalId, principal: ApiUser, session: SessionDep) -> dict[str, object]:
     return terminal_state(get_terminal(session, principal, terminal_id))
 
 
 @router.post("/terminals/{terminal_id}/stop", response_model=TerminalOut)
-def stop(terminal_id: str, body: ReasonIn, principal: ApiUser, session: SessionDep) -> TerminalOut:
+def stop(terminal_id: TerminalId, body: ReasonIn, principal: ApiUser, session: SessionDep) -> TerminalOut:
     return TerminalOut.of(stop_terminal(session, principal, terminal_id, body.reason))
 
 
 @router.post("/terminals/{terminal_id}/restart", response_model=TerminalOut)
-def restart(terminal_id: str, body: ReasonIn, principal: ApiUser, session: SessionDep) -> TerminalOut:
+def restart(terminal_id: TerminalId, body: ReasonIn, principal: ApiUser, session: SessionDep) -> TerminalOut:
     return TerminalOut.of(restart_terminal(session, principal, terminal_id, body.reason))

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
+from recoup.bounds import check_day
 from recoup.money import format_major, parse_minor
 from recoup.reconciliation.inbox import FindingFilter, list_findings
 from recoup.reconciliation.models import StoredFinding
 from recoup.web.deps import ApiUser, SessionDep
+from recoup.web.params import AmountText, Day, KindName, Limit, MerchantId, Offset
 
 router = APIRouter(tags=["findings"])
 
@@ -56,7 +57,9 @@ def finding_filter(kind: str | None, merchant_id: str | None, date_from: date | 
                    offset: int = 0) -> FindingFilter:
     """Filters from query values; amounts are decimal strings in major units (CNY)."""
     return FindingFilter(
-        kind=kind or None, merchant_id=merchant_id or None, date_from=date_from, date_to=date_to,
+        kind=kind or None, merchant_id=merchant_id or None,
+        date_from=check_day("date_from", date_from) if date_from else None,
+        date_to=check_day("date_to", date_to) if date_to else None,
         min_minor=parse_minor(min_amount, "CNY") if min_amount else None,
         max_minor=parse_minor(max_amount, "CNY") if max_amount else None, limit=limit, offset=offset,
     )
@@ -65,10 +68,10 @@ def finding_filter(kind: str | None, merchant_id: str | None, date_from: date | 
 @router.get("/findings", response_model=FindingPage)
 def findings(
     principal: ApiUser, session: SessionDep,
-    kind: str | None = None, merchant_id: str | None = None,
-    date_from: date | None = None, date_to: date | None = None,
-    min_amount: str | None = None, max_amount: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    kind: KindName | None = None, merchant_id: MerchantId | None = None,
+    date_from: Day | None = None, date_to: Day | None = None,
+    min_amount: AmountText | None = None, max_amount: AmountText | None = None,
+    limit: Limit = 100, offset: Offset = 0,
 ) -> FindingPage:
     wanted = finding_filter(kind, merchant_id, date_from, date_to, min_amount, max_amount, limit, offset)
     total, rows = list_findings(session, principal, wanted)

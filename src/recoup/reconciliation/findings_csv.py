@@ -1,7 +1,9 @@
 """The findings file of SPEC section 4 "Output": fixed header, fixed order, stable identities.
 
 The same inputs give the same bytes whatever the row order of the inputs. The file is written
-next to its destination and renamed into place only once complete.
+next to its destination and renamed into place only once complete. The free-text columns (ids and
+order numbers come from the input files, the explanation quotes them) go through `output.safe_cell`,
+so a formula-like value is written as text; the amount, confidence and code columns never change.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from pathlib import Path
 
 from recoup.errors import RecoupError
 from recoup.money import format_major
+from recoup.output import safe_cell
 from recoup.reconciliation.explain import explain
 from recoup.reconciliation.findings import Finding, confidence, finding_id
 
 HEADER = ("finding_id", "kind", "cause", "merchant_id", "terminal_id", "rrn", "related_rrn", "order_no",
           "charged_amount", "expected_amount", "difference", "currency", "confidence", "explanation")
+FREE_TEXT = frozenset(HEADER.index(name) for name in (
+    "merchant_id", "terminal_id", "rrn", "related_rrn", "order_no", "explanation"))
 
 
 def _order_with_key(finding: Finding, key: str) -> tuple[object, ...]:
@@ -53,6 +58,10 @@ def ordered_rows(findings: Iterable[Finding]) -> list[list[str]]:
     return rows
 
 
+def _neutralised(row: list[str]) -> list[str]:
+    return [str(safe_cell(value)) if position in FREE_TEXT else value for position, value in enumerate(row)]
+
+
 def write_findings(findings: Iterable[Finding], out: Path) -> int:
     """Write the findings CSV atomically; returns the number of findings written."""
     rows = ordered_rows(findings)
@@ -65,7 +74,7 @@ def write_findings(findings: Iterable[Finding], out: Path) -> int:
         with handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(HEADER)
-            writer.writerows(rows)
+            writer.writerows(_neutralised(row) for row in rows)
         os.replace(handle.name, out)
     except OSError as error:
         Path(handle.name).unlink(missing_ok=True)

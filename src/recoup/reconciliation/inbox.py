@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
 from recoup.auth.scoping import scoped
+from recoup.bounds import day_after
 from recoup.reconciliation.models import StoredFinding
 
 DAY_ZONE = "Asia/Shanghai"  # days of the inbox filter are merchants' local days (SPEC default zone)
@@ -42,8 +43,9 @@ def _filtered(query: Select[Any], wanted: FindingFilter) -> Select[Any]:
     moment = func.coalesce(StoredFinding.txn_time, StoredFinding.first_seen_at)
     if wanted.date_from:
         query = query.where(moment >= datetime.combine(wanted.date_from, time.min, zone))
-    if wanted.date_to:
-        query = query.where(moment < datetime.combine(wanted.date_to + timedelta(days=1), time.min, zone))
+    following = day_after(wanted.date_to) if wanted.date_to else None  # none after 9999-12-31: no end
+    if following is not None:
+        query = query.where(moment < datetime.combine(following, time.min, zone))
     size = func.abs(StoredFinding.difference_minor)
     if wanted.min_minor is not None:
         query = query.where(size >= wanted.min_minor)

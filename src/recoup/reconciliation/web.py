@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from recoup.errors import InvalidInput
@@ -13,10 +14,12 @@ from recoup.reconciliation.findings import Kind
 from recoup.reconciliation.inbox import kind_counts, list_findings
 from recoup.reconciliation.models import StoredFinding
 from recoup.web.deps import SessionDep, WebUser
+from recoup.web.params import AmountText, KindName, MerchantId
 from recoup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 FILTERS = ("kind", "merchant_id", "date_from", "date_to", "min_amount", "max_amount")
+DayText = Annotated[str, Query(max_length=10)]  # YYYY-MM-DD or empty (the form sends empty fields)
 
 
 def _date(text: str | None) -> date | None:
@@ -29,8 +32,11 @@ def _date(text: str | None) -> date | None:
 
 
 @router.get("/findings", response_class=HTMLResponse)
-def inbox(request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
-    values = {name: (request.query_params.get(name) or "").strip()[:40] or None for name in FILTERS}
+def inbox(request: Request, principal: WebUser, session: SessionDep, kind: KindName = "", merchant_id: MerchantId = "",
+          date_from: DayText = "", date_to: DayText = "", min_amount: AmountText = "", max_amount: AmountText = "",
+          ) -> HTMLResponse:
+    typed = (kind, merchant_id, date_from, date_to, min_amount, max_amount)
+    values = {name: value.strip() or None for name, value in zip(FILTERS, typed, strict=True)}
     rows: list[StoredFinding] = []
     total, error = 0, None
     try:
@@ -39,5 +45,6 @@ def inbox(request: Request, principal: WebUser, session: SessionDep) -> HTMLResp
         total, rows = list_findings(session, principal, wanted)
     except InvalidInput as problem:
         error = problem.message
-    return render(request, "reconciliation/findings.html", user=principal, values=values, rows=rows, total=total,
-                  error=error, kinds=[k.value for k in Kind], counts=kind_counts(session, principal))
+    return render(request, "reconciliation/findings.html", user=principal,
+                  values=values, rows=rows, total=total, error=error, kinds=[k.value for k in Kind],
+                  counts=kind_counts(session, principal))

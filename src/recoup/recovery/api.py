@@ -15,15 +15,16 @@ from recoup.recovery.plans import ActionRequest
 from recoup.recovery.qr_account import QrAccountTemplate, reset_template, set_template, template_view
 from recoup.recovery.service import actions_of, confirm_by_hand, perform
 from recoup.web.deps import ApiUser, SessionDep, SettingsDep, database, settings
+from recoup.web.params import CaseReference, DatabaseId, MerchantId
 
 router = APIRouter(tags=["recovery"])
 REPLAYED_HEADER = "Idempotent-Replayed"
+IdempotencyHeader = Annotated[str | None, Header(max_length=120, description="the same key again never acts twice")]
 
 
 @router.post("/cases/{case_id}/actions", status_code=201)
-def act(case_id: str, body: ActionIn, request: Request, response: Response, principal: ApiActor,
-        idempotency_key: Annotated[str | None, Header(description="the same key again never acts twice")] = None,
-        ) -> dict[str, object]:
+def act(case_id: CaseReference, body: ActionIn, request: Request, response: Response, principal: ApiActor,
+        idempotency_key: IdempotencyHeader = None) -> dict[str, object]:
     """Void, reverse, refund, adjust, collect a difference or request a transfer, once per key."""
     outcome = perform(database(request), principal, case_id, ActionRequest(**body.model_dump()), idempotency_key,
                       qr_default=QrAccountTemplate.from_settings(settings(request)))
@@ -40,18 +41,19 @@ def act(case_id: str, body: ActionIn, request: Request, response: Response, prin
 
 
 @router.get("/cases/{case_id}/actions")
-def actions(case_id: str, principal: ApiUser, session: SessionDep) -> list[dict[str, object]]:
+def actions(case_id: CaseReference, principal: ApiUser, session: SessionDep) -> list[dict[str, object]]:
     return [action_row(action) for action in actions_of(session, principal, case_id)]
 
 
 @router.post("/cases/{case_id}/actions/{action_id}/confirm")
-def confirm(case_id: str, action_id: int, body: ConfirmIn, request: Request, principal: ApiActor) -> dict[str, object]:
+def confirm(case_id: CaseReference, action_id: DatabaseId, body: ConfirmIn, request: Request,
+            principal: ApiActor) -> dict[str, object]:
     """Confirm an adjustment or transfer the bank reports done."""
     return confirm_by_hand(database(request), principal, case_id, action_id, body.reference)
 
 
 @router.get("/merchants/{merchant_id}/balance", tags=["ledger"])
-def balance(merchant_id: str, principal: ApiUser, session: SessionDep) -> list[dict[str, object]]:
+def balance(merchant_id: MerchantId, principal: ApiUser, session: SessionDep) -> list[dict[str, object]]:
     return merchant_accounts(session, principal, merchant_id)
 
 

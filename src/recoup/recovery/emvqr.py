@@ -42,7 +42,7 @@ class MerchantAccount:
     gui: str = ""
 
     def encode(self) -> str:
-        if not re.fullmatch(r"\d\d", self.tag) or not 2 <= int(self.tag) <= 51:
+        if not re.fullmatch(r"[0-9]{2}", self.tag) or not 2 <= int(self.tag) <= 51:
             raise InvalidInput(f"merchant account information uses a tag from 02 to 51, not {self.tag!r}")
         if not self.value:
             raise InvalidInput("the merchant account is missing")

@@ -52,9 +52,8 @@ def find(session: Session, tenant_id: int, key: str) -> RecoveryAction | None:
 
 
 def check_same_request(action: RecoveryAction, request_hash: str) -> None:
+    """Refuse a key sent again with other parameters. Keys are scoped to the tenant, so the first
+    request may be another merchant's the caller may not see: the refusal says nothing about it."""
     if action.request_hash != request_hash:
-        raise KeyReused(
-            f"idempotency key {action.idempotency_key!r} was already used for another request "
-            f"({action.kind} of {action.amount_minor} minor units on action {action.id}); use a new key",
-            detail={"action_id": action.id},
-        )
+        raise KeyReused(f"idempotency key {action.idempotency_key!r} was already used for another request; "
+                        "use a new key")

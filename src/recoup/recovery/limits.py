@@ -59,6 +59,13 @@ def committed(sale: Money, actions: Iterable[PriorAction]) -> Money:
     return total
 
 
+def overdrawn(sale: Money, actions: Iterable[PriorAction]) -> Money:
+    """How much the counting actions take back beyond the sale (zero when the limit holds): what
+    `recoup ledger verify` checks of every sale, whatever path recorded its actions."""
+    excess = committed(sale, actions) - sale
+    return excess if excess.minor > 0 else Money(0, sale.currency)
+
+
 def remaining_refundable(sale: Money, actions: Iterable[PriorAction]) -> Money:
     """How much may still be refunded: the sale less what counts, never below zero, and nothing
     once a void or reversal counts."""

@@ -1,8 +1,9 @@
 """Checking a recovery request before anything is recorded: kind, amount, sale and limits.
 
 Refunds, voids and reversals of a sale never exceed it (recoup.recovery.limits, counting earlier
-actions and refunds seen in the journal); every recovery stays within what the case has at
-stake. The caller holds the case lock, so concurrent requests are checked one after the other.
+actions and refunds seen in the journal), checked with the sale locked (recoup.recovery.sale_lock),
+so concurrent requests on one sale through different cases are checked one after the other; every
+recovery stays within what the case has at stake, checked under the caller's case lock.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from recoup.reconciliation.models import StoredFinding
 from recoup.recovery.limits import ActionKind, ActionStatus, PriorAction, RefundLimitExceeded, check_refund
 from recoup.recovery.models import RecoveryAction, RecoveryKind, RecoveryStatus
 from recoup.recovery.postings import CARD_SIDE
+from recoup.recovery.sale_lock import lock_sale
 from recoup.recovery.void_window import merchant_local_day, require_voidable
 from recoup.transactions.models import JournalLine, SettlementLine
 
@@ -233,6 +235,9 @@ def prior_actions(session: Session, case: Case, sale: Sale, exclude: int | None 
 
 def _check_sale_limits(session: Session, case: Case, sale: Sale, kind: RecoveryKind, amount: int,
                        exclude: int | None = None) -> None:
+    """Check against what the sale already gives back, with the sale locked until the caller commits
+    (whichever case asks: the limit is the sale's)."""
+    lock_sale(session, case.tenant_id, case.merchant_id, sale.rrn)
     priors = prior_actions(session, case, sale, exclude)
     check_refund(Money(sale.amount_minor, sale.currency), priors, kind.value, Money(amount, case.currency))
 

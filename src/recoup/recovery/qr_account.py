@@ -43,7 +43,7 @@ class QrAccountTemplate:
 
     @property
     def network(self) -> str:
-        number = int(self.tag) if self.tag.isdigit() else -1
+        number = int(self.tag) if self.tag.isascii() and self.tag.isdigit() else -1
         return next((name for low, high, name in _NETWORKS if low <= number <= high), "unknown")
 
 

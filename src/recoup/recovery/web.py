@@ -21,6 +21,7 @@ from recoup.recovery.service import confirm_by_hand, perform
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, database, settings
 from recoup.web.i18n import normalise_locale
+from recoup.web.params import AmountText, CaseReference, DatabaseId, LanguageTag, PayToken
 from recoup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +29,8 @@ Short = Annotated[str, Form(max_length=24)]
 
 
 @router.post("/cases/{case_id}/actions", dependencies=[Depends(check_csrf)])
-def act_page(case_id: str, request: Request, principal: WebActor, kind: Short = "", amount: Short = "",
+def act_page(case_id: CaseReference, request: Request, principal: WebActor, kind: Short = "",
+             amount: Annotated[AmountText, Form()] = "",
              direction: Short = "", funding: Short = "", idempotency_key: Annotated[str, Form(max_length=120)] = "",
              note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     action = ActionRequest(kind, amount.strip() or None, direction=direction.strip() or None, note=note,
@@ -39,14 +41,14 @@ def act_page(case_id: str, request: Request, principal: WebActor, kind: Short = 
 
 
 @router.post("/cases/{case_id}/actions/{action_id}/confirm", dependencies=[Depends(check_csrf)])
-def confirm_page(case_id: str, action_id: int, request: Request, principal: WebActor,
+def confirm_page(case_id: CaseReference, action_id: DatabaseId, request: Request, principal: WebActor,
                  reference: Annotated[str, Form(max_length=80)] = "") -> Response:
     confirm_by_hand(database(request), principal, case_id, action_id, reference)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
 @router.get("/pay/{token}", response_class=HTMLResponse)
-def pay_page(token: str, request: Request, session: SessionDep, lang: str = "") -> HTMLResponse:
+def pay_page(token: PayToken, request: Request, session: SessionDep, lang: LanguageTag = "") -> HTMLResponse:
     """The payer's page (no account): amount, bill number and QR code, in Chinese or English (?lang=en)."""
     _choose_language(request, lang)
     payment = by_token(session, token)
@@ -54,7 +56,7 @@ def pay_page(token: str, request: Request, session: SessionDep, lang: str = "") 
 
 
 @router.get("/pay/{token}/slip", response_class=HTMLResponse)
-def slip_page(token: str, request: Request, session: SessionDep, lang: str = "") -> HTMLResponse:
+def slip_page(token: PayToken, request: Request, session: SessionDep, lang: LanguageTag = "") -> HTMLResponse:
     """The printable slip of the same request."""
     _choose_language(request, lang)
     payment = by_token(session, token)
@@ -68,6 +70,6 @@ def _choose_language(request: Request, lang: str) -> None:
 
 
 @router.get("/pay/{token}/qr.svg")
-def qr_svg(token: str, session: SessionDep) -> Response:
+def qr_svg(token: PayToken, session: SessionDep) -> Response:
     svg = render_svg(by_token(session, token).payload, scale=8)
     return Response(svg, media_type="image/svg+xml")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile
@@ -15,19 +12,13 @@ from recoup.transactions.schemas import ImportBatchOut, ImportReportOut, Transac
 from recoup.transactions.search import build_filters
 from recoup.transactions.search_options import SearchTexts
 from recoup.transactions.service import journal_detail, search_rows
-from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, YearForm, upload_options
+from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, YearForm, upload_file, upload_options
 from recoup.web.deps import ApiUser, SessionDep, SettingsDep
+from recoup.web.params import DatabaseId, Offset
+from recoup.web.upload_form import UploadRoute
 
-router = APIRouter(tags=["transactions"])
+router = APIRouter(tags=["transactions"], route_class=UploadRoute)  # uploads stream into private files
 MAX_PAGE = 1000
-
-
-def saved_upload(upload: UploadFile, folder: Path) -> Path:
-    """The upload streamed to a file of its own (the importer reads files, never memory)."""
-    target = folder / "upload"
-    with target.open("wb") as out:
-        shutil.copyfileobj(upload.file, out, 1 << 20)
-    return target
 
 
 @router.post("/imports", response_model=ImportReportOut, status_code=201)
@@ -38,8 +29,7 @@ def create_import(
 ) -> ImportReportOut:
     """Import one file (multipart: `kind` and `file`) in one transaction; 422 lists every bad line."""
     options = upload_options(file, skip_bad_rows, year, tenant)
-    with tempfile.TemporaryDirectory(prefix="recoup-upload-") as folder:
-        path = saved_upload(file, Path(folder))
+    with upload_file(file) as path:
         report = import_file(session, principal, kind.strip().lower(), path, settings, options)
     if report.already_imported:
         response.status_code = 200
@@ -54,7 +44,7 @@ def imports(principal: ApiUser, session: SessionDep) -> list[ImportBatchOut]:
 @router.get("/transactions", response_model=TransactionPage)
 def transactions(
     principal: ApiUser, session: SessionDep, settings: SettingsDep, texts: SearchTexts,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100, offset: Offset = 0,
 ) -> TransactionPage:
     """Search journal (default), settlement or orders; every filter combines with the others."""
     filters = build_filters(texts, default_timezone=settings.default_timezone)
@@ -65,6 +55,6 @@ def transactions(
 
 
 @router.get("/transactions/{journal_id}", response_model=TransactionDetailOut)
-def transaction(journal_id: int, principal: ApiUser, session: SessionDep) -> TransactionDetailOut:
+def transaction(journal_id: DatabaseId, principal: ApiUser, session: SessionDep) -> TransactionDetailOut:
     """A journal line with its settlement line(s), its order and the voids/refunds/reversals around it."""
     return TransactionDetailOut.of(journal_detail(session, principal, journal_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from recoup.context import CliContext
-from recoup.output import Format, emit
+from recoup.output import Format, csv_dict_rows, csv_writer, emit
 
 if TYPE_CHECKING:
     from recoup.transactions.importer import ImportReport
@@ -156,10 +155,9 @@ def search_command(
 
 
 def _stream_csv(rows: Iterator[dict[str, object]], columns: tuple[str, ...]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(row)
+    writer = csv_writer(sys.stdout)  # formula-like cells neutralised (output.safe_cell)
+    writer.writerow(columns)
+    writer.writerows(csv_dict_rows(rows, columns))
 
 
 def _stream_json(rows: Iterator[dict[str, object]]) -> None:

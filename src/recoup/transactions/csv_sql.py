@@ -18,10 +18,12 @@ from recoup.transactions.fields_sql import (
     error_sql,
     ok_sql,
     output_columns,
+    pan_rule,
     parse_field,
     quote,
     scale_sql,
 )
+from recoup.transactions.pan_guard import ColumnRule, mask_pans_sql, run_sql
 from recoup.transactions.schema import CsvKind, Field, FieldKind
 from recoup.transactions.zones import fixed_offset_minutes
 
@@ -104,6 +106,15 @@ def enum_types_sql() -> list[str]:
             for name, values in ENUM_TYPES.values()]
 
 
+def _masked_extra(text: str, run: str) -> str:
+    """An unknown column is free text (card numbers masked), except a 64-hex token (the switch log
+    carries its card tokens so): hex letters around digits would otherwise be read as a card now and then."""
+    return f"CASE WHEN regexp_full_match({text}, '[0-9a-f]{{64}}') THEN {text} ELSE {mask_pans_sql(text, run)} END"
+
+
+PANS_MASKED = "pans_masked"  # output column: values of the row in which a card number was masked
+
+
 @dataclass(frozen=True)
 class LoadQuery:
     """What to read from one file and what to keep."""
@@ -119,10 +130,21 @@ class LoadQuery:
     enum_codes: bool = False  # currency, txn_type and status as ENUM_TYPES
 
     def outputs(self) -> dict[str, str]:
-        """Output column -> SQL, in schema order, then the extras."""
+        """Output column -> SQL, in schema order, then the extras (card numbers masked, as free text),
+        then PANS_MASKED (how many values of the row had a card number masked)."""
         chosen = {name: self._typed(f, sql) for f in self.fields for name, sql in output_columns(f).items()
                   if self.keep is None or name in self.keep}
-        return chosen | {column: column for column in self.extras.values()}
+        chosen |= {column: f"v_{column}" for column in self.extras.values()}
+        if self.keep is None or PANS_MASKED in self.keep:
+            chosen[PANS_MASKED] = self._masked_count()
+        return chosen
+
+    def _masked_count(self) -> str:
+        """Values whose masked form differs from the text read: a card number was masked in them."""
+        texts = [f"t_{f.name}" for f in self.fields if pan_rule(f) is ColumnRule.MASK]
+        texts += [f"t_{column}" for column in self.extras.values()]
+        counted = [f"CAST(coalesce(v_{text[2:]} <> {text}, false) AS INTEGER)" for text in texts]
+        return " + ".join(counted) if counted else "0"
 
     def _typed(self, field: Field, sql: str) -> str:
         if self.enum_codes and field.kind in ENUM_TYPES:
@@ -140,13 +162,16 @@ class LoadQuery:
             position = self.header.position(f.name)
             text = f"c{position}" if strict else trimmed(f"c{position}")
             layer1.append(f"CAST(NULL AS VARCHAR) AS t_{f.name}" if position is None else f"{text} AS t_{f.name}")
-        layer1 += [f"c{self.header.position(name)} AS {column}" for name, column in self.extras.items()]
+        layer1 += [f"c{self.header.position(name)} AS t_{column}" for name, column in self.extras.items()]
         parsed = {f.name: parse_field(f, self.card_key, self.zones, run_tokens=self.run_tokens, strict=strict)
                   for f in self.fields}
         prepared = {name: sql for p in parsed.values() for name, sql in p.prepared.items()}
         if any(f.kind in (FieldKind.AMOUNT, FieldKind.AMOUNT_OR_ZERO) for f in self.fields):
             prepared["p_scale"] = scale_sql(currency_sql("t_currency", strict=strict))
         values = {name: sql for p in parsed.values() for name, sql in p.values.items()}
+        for column in self.extras.values():  # unknown columns are free text: card numbers masked
+            prepared[f"p_{column}_pan_run"] = run_sql(f"t_{column}")
+            values[f"v_{column}"] = _masked_extra(f"t_{column}", f"p_{column}_pan_run")
         selected = [f"{sql} AS {name}" for name, sql in self.outputs().items()]
         every_ok = " AND ".join(ok_sql(f, parsed[f.name]) for f in self.fields) or "true"
         keep = "true"

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from recoup.money import CURRENCY_EXPONENTS, NUMERIC_CODES
 from recoup.transactions.cards import MASKED_PATTERN, PAN_PATTERN, mask_sql, run_token_sql, token_sql
 from recoup.transactions.enums import STATUS_ALIASES, TXN_TYPE_ALIASES, alias_case_sql
+from recoup.transactions.pan_guard import REASON as CARD_NUMBER_REASON
+from recoup.transactions.pan_guard import ColumnRule, has_card_id_sql, mask_pans_sql, rule_for, run_sql
 from recoup.transactions.schema import MINOR_COLUMN, Field, FieldKind
 
 ERROR_SEPARATOR = "\x1f"
@@ -57,8 +59,9 @@ def quote(text: str) -> str:
 
 
 def _shown(column: str) -> str:
-    """A short value quoted for a reason text (a byte-order mark, invisible, is named)."""
-    return f"'''' || replace(left({column}, 32), chr(65279), '<BOM>') || ''''"
+    """A short value quoted for a reason text (a byte-order mark, invisible, is named; a card number, in
+    whatever column it was typed, is masked: reasons go to the screen and to the reject file)."""
+    return f"'''' || replace(left({mask_pans_sql(column)}, 32), chr(65279), '<BOM>') || ''''"
 
 
 def currency_sql(text: str, *, strict: bool = False) -> str:
@@ -86,7 +89,27 @@ def _unpadded(t: str) -> str:
     return f"NOT ({t} LIKE ' %' OR {t} LIKE '% ')"
 
 
+def pan_rule(field: Field) -> ColumnRule:
+    """What a card number in this text column does (pan_guard.rule_for): masked, refused or left."""
+    if field.kind not in (FieldKind.TEXT, FieldKind.CODE):
+        return ColumnRule.EXEMPT
+    return rule_for(field.name, field.length if field.length is not None else field.max_length)
+
+
 def _text(field: Field, t: str, strict: bool) -> Parsed:
+    parsed = _text_checks(field, t, strict)
+    rule = pan_rule(field)
+    run = {f"p_{field.name}_pan_run": run_sql(t)}  # prepared once, read by the check (pan_guard.run_sql)
+    if rule is ColumnRule.MASK:  # free text: a card number in it is masked on its way (v_<name> is stored)
+        return Parsed(run, {f"v_{field.name}": mask_pans_sql(t, f"p_{field.name}_pan_run")}, parsed.error, parsed.ok)
+    if rule is ColumnRule.REFUSE:  # an exact identifier: a card number in it refuses the row
+        card = has_card_id_sql(t, f"p_{field.name}_pan_run")
+        return Parsed(run, {}, f"CASE WHEN {card} THEN {quote(CARD_NUMBER_REASON)} ELSE {parsed.error} END",
+                      f"{parsed.ok} AND NOT {card}")
+    return parsed
+
+
+def _text_checks(field: Field, t: str, strict: bool) -> Parsed:
     if field.length is not None:
         bad, reason = f"length({t}) <> {field.length}", f"'must be {field.length} characters, not ' || length({t})"
     else:
@@ -305,6 +328,8 @@ def output_columns(field: Field) -> dict[str, str]:
         return {field.name: f"v_{field.name}"}
     if kind in (FieldKind.CURRENCY, FieldKind.TXN_TYPE, FieldKind.STATUS):
         return {field.name: f"p_{field.name}"}
+    if pan_rule(field) is ColumnRule.MASK:
+        return {field.name: f"v_{field.name}"}
     return {field.name: f"t_{field.name}"}
 
 

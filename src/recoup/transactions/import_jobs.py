@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from recoup.auth.principal import Principal
 from recoup.config import Settings
@@ -21,6 +19,7 @@ from recoup.db import Database
 from recoup.errors import NotFound, RecoupError
 from recoup.transactions.importer import ImportOptions, ImportRejected, ImportReport, import_file
 from recoup.transactions.rejects import Reject
+from recoup.web.uploads import PrivateFile
 
 log = logging.getLogger(__name__)
 KEEP_FINISHED_SECONDS = 3600
@@ -59,10 +58,10 @@ class ImportBoard:
         self._jobs: dict[str, ImportJob] = {}
         self._lock = threading.Lock()
 
-    def start(self, database: Database, principal: Principal, kind: str, upload: Path, settings: Settings,
+    def start(self, database: Database, principal: Principal, kind: str, upload: PrivateFile, settings: Settings,
               options: ImportOptions) -> ImportJob:
-        """Import `upload` (a file in a folder of its own, removed when the job ends) in the background."""
-        name = options.file_name or upload.name
+        """Import `upload` (a private file, removed when the job ends however it ends) in the background."""
+        name = options.file_name or upload.path.name
         job = self.track(ImportJob(secrets.token_urlsafe(12), principal.user_id, kind, name))
         worker = threading.Thread(target=_run, args=(job, database, principal, upload, settings, options),
                                   name=f"import-{job.id}", daemon=True)
@@ -88,11 +87,11 @@ class ImportBoard:
             del self._jobs[job_id]
 
 
-def _run(job: ImportJob, database: Database, principal: Principal, upload: Path, settings: Settings,
+def _run(job: ImportJob, database: Database, principal: Principal, upload: PrivateFile, settings: Settings,
          options: ImportOptions) -> None:
     try:
         with database.unit_of_work() as session:
-            job.report = import_file(session, principal, job.kind, upload, settings, options, job.tell)
+            job.report = import_file(session, principal, job.kind, upload.path, settings, options, job.tell)
         job.rejects, job.rejected_rows = job.report.rejects, job.report.rejected_rows
         job.state = DONE
     except ImportRejected as rejected:
@@ -104,4 +103,4 @@ def _run(job: ImportJob, database: Database, principal: Principal, upload: Path,
         job.error, job.state = "the import failed unexpectedly; nothing was imported", FAILED
     finally:
         job.ended_at = time.monotonic()
-        shutil.rmtree(upload.parent, ignore_errors=True)
+        upload.release()

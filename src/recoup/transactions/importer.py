@@ -75,6 +75,7 @@ class ImportReport:
     reject_file: str | None = None
     ledger_posted: int = 0  # settlement lines booked in the ledger
     recoveries_confirmed: int = 0  # refunds, reversals, collections the new lines confirmed
+    cards_masked: int = 0  # free-text values in which a full card number was masked (pan_guard)
 
     def summary(self) -> str:
         if self.already_imported:
@@ -87,6 +88,8 @@ class ImportReport:
             parts.append(f"{self.left_out} of other tenants left out")
         if self.rejected_rows:
             parts.append(f"{self.rejected_rows} rejected")
+        if self.cards_masked:
+            parts.append(f"{self.cards_masked} value(s) holding a full card number masked")
         if self.recoveries_confirmed:
             parts.append(f"{self.recoveries_confirmed} recovery action(s) confirmed")
         if self.flagged_stopped:
@@ -205,6 +208,7 @@ def _run(job: _Job) -> None:
         raise InvalidInput(f"{report.file_name}: line 1: a header and no rows; nothing to import")
     report.rows_in_file, report.left_out = staged.rows_in_file, staged.left_out
     report.rejects, report.rejected_rows = list(staged.rejects), staged.rejected_lines
+    report.cards_masked = staged.pans_masked
     if report.rejected_rows and not options.skip_bad_rows:
         raise ImportRejected(report.file_name, report.rejects, report.rejected_rows)
     batch = _open_batch(job.session, job.principal, job.kind, report)
@@ -265,7 +269,7 @@ def _registry_notes(kind: str, outcome: registry_import.RegistryOutcome) -> list
 def _store_transactions(job: _Job, staged: Staged, import_id: int) -> None:
     report = job.report
     batch = Batch(job.kind, staged.load, staged.good_rows, job.principal.tenant_id, import_id)
-    stored = store_transactions(job.session, job.con, batch, job.settings.data_key,
+    stored = store_transactions(job.session, job.con, batch, job.settings.keyring(),
                                 progress=lambda done: job.tell("storing", done, staged.good_rows))
     report.imported, report.already_present = stored.imported, staged.good_rows - stored.imported
     report.flagged_stopped, report.warnings = stored.flagged_stopped, report.warnings + stored.warnings
@@ -293,4 +297,5 @@ def _close_batch(session: Session, principal: Principal, batch: ImportBatch, rep
         "rows_in_file": report.rows_in_file, "imported": report.imported,
         "already_present": report.already_present, "rejected": report.rejected_rows,
         "left_out": report.left_out, "flagged_stopped": sum(report.flagged_stopped.values()),
+        "cards_masked": report.cards_masked,
     })

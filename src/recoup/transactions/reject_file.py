@@ -2,7 +2,8 @@
 
 It is a CSV in UTF-8 with the file's own header plus `reject_line` and `reject_reason`, so the
 lines can be corrected and imported again (unknown columns are kept aside, not an error). A card
-number is masked here too: a reject file is an output like any other.
+number is masked here too: a reject file is an output like any other, and like any other its cells
+go through `output.safe_cell` (a formula-like value is written as text).
 """
 
 from __future__ import annotations
@@ -10,20 +11,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from recoup.output import csv_writer, safe_cell
 from recoup.transactions.cards import clean_card, is_full_pan, mask_pan
+from recoup.transactions.pan_guard import mask_pans
 
 REJECT_COLUMNS = ("reject_line", "reject_reason")
+ID_LENGTHS = {"merchant_id": 15, "rrn": 12, "orig_rrn": 12}  # ids kept as they are when of their format
 _LONG_DIGITS = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
 _SEPARATED_PAN = re.compile(r"(?<![\d])\d{4,6}(?:[ -]\d{2,6}){2,4}(?![\d])")
 
 
 def mask_digits(text: str) -> str:
-    """Every run of 13 to 19 digits (spaced or not) masked as a card number would be."""
+    """Every run of 13 to 19 digits (spaced or not) masked as a card number would be, and every card
+    number pan_guard finds (in any grouping)."""
     text = _SEPARATED_PAN.sub(lambda m: _masked_if_pan(m.group(0)), text)
-    return _LONG_DIGITS.sub(lambda m: mask_pan(m.group(0)), text)
+    return mask_pans(_LONG_DIGITS.sub(lambda m: mask_pan(m.group(0)), text))
 
 
 def _masked_if_pan(value: str) -> str:
@@ -31,13 +36,15 @@ def _masked_if_pan(value: str) -> str:
     return mask_pan(cleaned) if is_full_pan(cleaned) and len(cleaned) >= 13 else value
 
 
-def _safe_fields(fields: list[str], card_column: int | None, id_columns: frozenset[int]) -> list[str]:
+def _safe_fields(fields: list[str], card_column: int | None, id_columns: Mapping[int, int]) -> list[str]:
     safe = []
     for position, value in enumerate(fields):
         if position == card_column and is_full_pan(clean_card(value)):
             value = mask_pan(clean_card(value))
         elif position not in id_columns:
             value = mask_digits(value)
+        elif len(value.strip()) != id_columns[position]:  # not an id of its format: a card number is masked
+            value = mask_pans(value)
         safe.append(value)
     return safe
 
@@ -51,7 +58,7 @@ def safe_line(text: str, header: list[str]) -> list[str] | str:
     if len(fields) != len(header):
         return mask_digits(text)
     card = header.index("card") if "card" in header else None
-    ids = frozenset(i for i, name in enumerate(header) if name in ("merchant_id", "rrn", "orig_rrn"))
+    ids = {i: ID_LENGTHS[name] for i, name in enumerate(header) if name in ID_LENGTHS}
     return _safe_fields(fields, card, ids)
 
 
@@ -64,7 +71,7 @@ def write_reject_file(source: Path, target: Path, rejected: Iterable[tuple[int, 
     with source.open("rb") as reader, target.open("w", encoding="utf-8", newline="") as out:
         header_text = reader.readline().decode(text_encoding, errors="replace").rstrip("\r\n")
         header = [name.strip().lower() for name in next(csv.reader([header_text]), [])]
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out)
         writer.writerow([*header, *REJECT_COLUMNS])
         for line_no, raw in enumerate(reader, start=2):
             while current is not None and current[0] < line_no:
@@ -86,8 +93,8 @@ def write_reject_file(source: Path, target: Path, rejected: Iterable[tuple[int, 
 
 def _raw_row(text: str, rejected: tuple[int, str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([str(rejected[0]), rejected[1]])
-    return f"{text},{buffer.getvalue()}"
+    csv_writer(buffer).writerow([str(rejected[0]), rejected[1]])
+    return f"{safe_cell(text)},{buffer.getvalue()}"  # the line as it was (it does not split), its start neutralised
 
 
 def write_message_rejects(source: Path, target: Path, rejected: Iterable[tuple[int, str, str]]) -> int:
@@ -95,7 +102,7 @@ def write_message_rejects(source: Path, target: Path, rejected: Iterable[tuple[i
     by_line = {line: (column, reason) for line, column, reason in rejected}
     written = 0
     with source.open("rb") as reader, target.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out)
         writer.writerow(["reject_line", "reject_field", "reject_reason", "message"])
         for line_no, raw in enumerate(reader, start=1):
             if line_no in by_line:

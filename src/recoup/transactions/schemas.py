@@ -32,6 +32,7 @@ class ImportReportOut(BaseModel):
     warnings: list[str]
     reject_file: str | None = None
     content_sha256: str
+    cards_masked: int = 0  # values in which a full card number was masked before storage
 
     @classmethod
     def of(cls, report: ImportReport) -> ImportReportOut:
@@ -42,7 +43,7 @@ class ImportReportOut(BaseModel):
             left_out=report.left_out, rejected_rows=report.rejected_rows,
             rejects=[RejectOut(line=r.line, column=r.column, reason=r.reason) for r in report.rejects],
             flagged_stopped=report.flagged_stopped, warnings=report.warnings, reject_file=report.reject_file,
-            content_sha256=report.content_sha256,
+            content_sha256=report.content_sha256, cards_masked=report.cards_masked,
         )
 
 

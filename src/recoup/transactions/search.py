@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Select
 
 from recoup.auth.principal import Principal
+from recoup.bounds import check_day, is_ascii_digits
 from recoup.errors import InvalidInput
 from recoup.money import parse_minor
 from recoup.transactions.enums import parse_status, parse_txn_type
@@ -79,10 +80,11 @@ def parse_moment(text: str, zone: str, *, end: bool = False) -> datetime:
     value = text.strip()
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
+            day = check_day("date", date.fromisoformat(value))  # bounded before "+ 1 day" (9999-12-31)
             moment = datetime.combine(day + timedelta(days=1) if end else day, time(), _zone(zone))
         else:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            check_day("date", moment.date())
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=_zone(zone))
             if end:
@@ -107,13 +109,13 @@ def _code(name: str, value: str | None) -> str | None:
 def _digits(name: str, value: str | None, length: int) -> str | None:
     if value is None:
         return None
-    if not value.isdigit() or len(value) > length:
+    if not is_ascii_digits(value) or len(value) > length:
         raise InvalidInput(f"{name}: up to {length} digits, not {value[:20]!r}")
     return value.zfill(length)
 
 
 def _last4(value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"\d{4}", value):
+    if value is not None and not re.fullmatch(r"[0-9]{4}", value):
         raise InvalidInput(f"last4: four digits, not {value[:20]!r}")
     return value
 

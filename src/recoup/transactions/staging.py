@@ -17,6 +17,7 @@ import duckdb
 
 from recoup.errors import InvalidInput
 from recoup.transactions.csv_input import LoadResult, load_csv
+from recoup.transactions.csv_sql import PANS_MASKED
 from recoup.transactions.duck import scalar
 from recoup.transactions.fields_sql import ERROR_SEPARATOR, quote
 from recoup.transactions.rejects import Reject, line_of_row
@@ -54,6 +55,7 @@ class Staged:
     rejected_lines: int = 0
     left_out: int = 0
     good_rows: int = 0
+    pans_masked: int = 0  # values of the rows to store in which a card number was masked (pan_guard)
 
 
 def structural_lines(load: LoadResult) -> list[int]:
@@ -127,6 +129,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, kind: str, path: Path, scope: Scop
                                "OR (future AND load_error IS NULL)"))
     staged.rejected_lines = len(skipped) + bad_rows + (0 if scope.leave_out_others else outside)
     staged.good_rows = int(scalar(con, f"SELECT count(*) FROM {GOOD}"))
+    staged.pans_masked = int(scalar(con, f"SELECT coalesce(sum({PANS_MASKED}), 0) FROM {GOOD}"))
     return staged
 
 

@@ -14,6 +14,7 @@ import duckdb
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from recoup.keys.ring import KeyRing
 from recoup.merchants.models import Terminal
 from recoup.transactions.contacts import ContactSealer
 from recoup.transactions.csv_input import LoadResult
@@ -54,10 +55,10 @@ class Stored:
     warnings: list[str] = field(default_factory=list)
 
 
-def store_transactions(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, data_key: str,
+def store_transactions(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, keys: KeyRing,
                        progress: Callable[[int], None]) -> Stored:
     """Write the batch's rows (a row whose identity is stored already is left alone) and follow them up."""
-    store, transform = _store(session, con, batch, data_key)
+    store, transform = _store(session, con, batch, keys)
     new = NewLines(batch.tenant_id, batch.import_id, after_id=_highest_id(session, store.table))
     stored = Stored(bulk_insert(session, con, Rows(
         store.select_sql, store.table, store.columns, batch.good_rows,
@@ -73,20 +74,20 @@ def store_transactions(session: Session, con: duckdb.DuckDBPyConnection, batch: 
     return stored
 
 
-def _store(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, data_key: str,
+def _store(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, keys: KeyRing,
            ) -> tuple[Store, RowTransform | None]:
     dialect = dialect_of(session)
     if batch.kind == "orders":
-        return order_store(batch.load, batch.tenant_id, batch.import_id, dialect), _contact_sealing(data_key)
+        return order_store(batch.load, batch.tenant_id, batch.import_id, dialect), _contact_sealing(keys)
     if batch.kind == "settlement":
         return settlement_store(batch.load, batch.tenant_id, batch.import_id, dialect), None
     _stopped_terminals(session, con, batch.tenant_id)
     return journal_store(batch.load, batch.tenant_id, batch.import_id, dialect), None
 
 
-def _contact_sealing(data_key: str) -> RowTransform:
+def _contact_sealing(keys: KeyRing) -> RowTransform:
     """Orders go to the database with the customer's contact sealed (personal data)."""
-    sealer = ContactSealer(data_key)
+    sealer = ContactSealer(keys)
 
     def seal(row: tuple[object, ...]) -> tuple[object, ...]:
         values = list(row)

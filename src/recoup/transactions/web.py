@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-import tempfile
 import threading
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi import Path as Path_
 from fastapi.responses import HTMLResponse
 
+from recoup.auth.roles import Permission
 from recoup.errors import InvalidInput
-from recoup.transactions.api import saved_upload
 from recoup.transactions.import_jobs import ImportBoard, ImportJob
 from recoup.transactions.importer import KINDS, ImportRejected, import_file
 from recoup.transactions.repository import recent_imports
 from recoup.transactions.search import SOURCES, build_filters
 from recoup.transactions.search_options import SearchTexts
 from recoup.transactions.service import journal_detail, search_rows, settlement_detail
-from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, YearForm, upload_options
+from recoup.transactions.upload_options import (
+    KindForm,
+    SkipBadRowsForm,
+    YearForm,
+    claim_upload,
+    upload_file,
+    upload_options,
+)
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, SettingsDep, WebUser, database
+from recoup.web.params import DatabaseId
 from recoup.web.templating import render
+from recoup.web.upload_form import UploadRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=UploadRoute)  # uploads stream into private files
 _BOARD_LOCK = threading.Lock()
 PAGE_ROWS = 100
 
@@ -42,8 +49,8 @@ def upload(request: Request, principal: WebUser, session: SessionDep, settings: 
     options = upload_options(file, skip_bad_rows, year)
     name = options.file_name
     try:
-        with tempfile.TemporaryDirectory(prefix="recoup-upload-") as folder:
-            report = import_file(session, principal, kind, saved_upload(file, Path(folder)), settings, options)
+        with upload_file(file) as path:
+            report = import_file(session, principal, kind, path, settings, options)
     except ImportRejected as rejected:
         return render(request, "transactions/import_result.html", status_code=422, user=principal, report=None,
                       file_name=name, kind=kind, rejects=rejected.rejects, rejected_rows=rejected.rejected_rows)
@@ -70,8 +77,9 @@ def start_upload(request: Request, principal: WebUser, settings: SettingsDep,
                  kind: KindForm, file: UploadFile, skip_bad_rows: SkipBadRowsForm = False, year: YearForm = None,
                  ) -> HTMLResponse:
     """The page's upload: the import runs in the background and this answers at once with its progress."""
+    principal.require(Permission.IMPORT)  # before a job starts: a refusal must not look like an import under way
     options = upload_options(file, skip_bad_rows, year)
-    upload = saved_upload(file, Path(tempfile.mkdtemp(prefix="recoup-upload-")))
+    upload = claim_upload(file)
     job = import_board(request).start(database(request), principal, kind.strip().lower(), upload, settings, options)
     return _job_fragment(request, job)
 
@@ -100,12 +108,13 @@ def search_page(request: Request, principal: WebUser, session: SessionDep, setti
 
 
 @router.get("/transactions/{journal_id}", response_class=HTMLResponse)
-def transaction_page(journal_id: int, request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
+def transaction_page(journal_id: DatabaseId, request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
     return render(request, "transactions/detail.html", user=principal,
                   detail=journal_detail(session, principal, journal_id))
 
 
 @router.get("/settlement/{settlement_id}", response_class=HTMLResponse)
-def settlement_page(settlement_id: int, request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
+def settlement_page(settlement_id: DatabaseId, request: Request, principal: WebUser, session: SessionDep,
+                    ) -> HTMLResponse:
     return render(request, "transactions/detail.html", user=principal,
                   detail=settlement_detail(session, principal, settlement_id))

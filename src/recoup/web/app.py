@@ -6,10 +6,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from recoup import __version__
 from recoup.audit.api import router as audit_api
+from recoup.audit.setup import AuditSetup
 from recoup.auth.api import router as auth_api
 from recoup.auth.web import router as auth_web
 from recoup.cases.api import router as cases_api
@@ -24,9 +24,12 @@ from recoup.recovery.api import router as recovery_api
 from recoup.recovery.web import router as recovery_web
 from recoup.transactions.api import router as transactions_api
 from recoup.transactions.web import router as transactions_web
-from recoup.web.errors import install_error_handlers
-from recoup.web.limits import BodySizeLimit
+from recoup.web.errors import ERROR_RESPONSES, install_error_handlers
+from recoup.web.headers import SecurityHeaders
+from recoup.web.limits import BodySizeLimit, upload_routes
 from recoup.web.pages import router as pages
+from recoup.web.session_cookie import SessionCookie
+from recoup.web.uploads import sweep_uploads, uploads_folder
 
 API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions_api, cases_api, recovery_api,
@@ -42,18 +45,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
     )
     app.state.settings = settings
-    app.state.database = database or Database(settings.resolved_database_url)
-    for router in API_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+    app.state.database = database or Database(settings.resolved_database_url,
+                                              audit=AuditSetup.from_settings(settings))
+    for router in API_ROUTERS:  # every API route documents the refusals it may answer, in the shape they have
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for router in WEB_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.keyring().current("session").secret.hex(),
-        session_cookie="recoup_session",
-        max_age=settings.session_max_age_seconds, same_site="lax", https_only=settings.secure_cookies,
+        SessionCookie, keys=[key.secret for key in settings.keyring().all("session")], settings=settings,
     )
-    app.add_middleware(BodySizeLimit, max_json_bytes=settings.max_json_bytes,
-                       max_upload_bytes=settings.max_upload_bytes)
+    sweep_uploads(uploads_folder(settings.var_dir))  # what a killed server left, card numbers and all
+    app.add_middleware(BodySizeLimit, max_json_bytes=settings.max_json_bytes,  # outside sessions and logins
+                       max_upload_bytes=settings.max_upload_bytes, upload_routes=upload_routes(app.routes))
+    app.add_middleware(SecurityHeaders, settings=settings, docs_path=app.docs_url)  # outermost: every answer
     install_error_handlers(app)
     return app

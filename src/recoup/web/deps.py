@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from recoup.auth.models import User
 from recoup.auth.principal import Principal
 from recoup.auth.service import principal_for, principal_from_token
+from recoup.auth.sessions import session_policy, user_of_session
 from recoup.config import Settings
-from recoup.db import Database
+from recoup.db import Database, utcnow
 from recoup.errors import RecoupError, Unauthorized
+from recoup.web.forwarded import client_address
+
+SESSION_ID = "sid"  # the key of the server-side session's id in the signed cookie
 
 
 class LoginRequired(RecoupError):
@@ -38,33 +43,48 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(db_session)]
+# scope="function": the commit happens when the route returns, before the answer leaves. With FastAPI's
+# default ("request") it would run after the response was sent, so a client could act on a 201 (or a login
+# redirect) whose transaction has not committed, or never will.
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(settings)]
 
 
-def api_principal(request: Request, session: SessionDep) -> Principal:
+def current_time() -> datetime:
+    """The clock of a request (tests override this dependency to move time without sleeping)."""
+    return utcnow()
+
+
+Now = Annotated[datetime, Depends(current_time)]
+
+
+def caller_address(request: Request, settings: SettingsDep) -> str:
+    return client_address(request.scope, settings)
+
+
+AddressDep = Annotated[str, Depends(caller_address)]
+
+
+def api_principal(request: Request, session: SessionDep, now: Now) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("an API token is required: Authorization: Bearer <token>")
-    return principal_from_token(session, token.strip())
+    return principal_from_token(session, token.strip(), now)
 
 
-def web_principal(request: Request, session: SessionDep) -> Principal:
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
+def web_principal(request: Request, session: SessionDep, settings: SettingsDep, now: Now) -> Principal:
+    """The user of the browser's server-side session (ended sessions, idle or expired ones: log in again)."""
+    session_id = request.session.get(SESSION_ID)
+    if not isinstance(session_id, str):
         raise LoginRequired("please log in")
-    user = session.get(User, user_id)
-    if user is None or not user.active:
-        request.session.clear()
+    user = user_of_session(session, session_id, now, session_policy(settings))
+    if user is None:
+        request.session.pop(SESSION_ID, None)
         raise LoginRequired("please log in")
     principal = principal_for(session, user, "web")
     locale = request.session.get("locale")
-    if isinstance(locale, str):
-        from dataclasses import replace
-
-        principal = replace(principal, locale=locale)
-    return principal
+    return replace(principal, locale=locale) if isinstance(locale, str) else principal
 
 
 ApiUser = Annotated[Principal, Depends(api_principal)]

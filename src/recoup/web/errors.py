@@ -7,6 +7,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException
 
 from recoup.errors import RecoupError
@@ -31,6 +33,23 @@ STATUS_MESSAGES = {
 }
 
 
+class ErrorOut(BaseModel):
+    """Every refusal of the API: a clear message, and what it concerns (the refused fields of a 422)."""
+
+    error: str
+    detail: object = None
+
+
+# Documented on every API route (app.py adds them to each router): whatever a route refuses, it says so in this shape.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorOut, "description": STATUS_MESSAGES[status]}
+    for status in (401, 403, 404, 409, 413, 422, 429)
+}
+BODY_NOT_PARSED = "There was an error parsing the body"
+OUT_OF_RANGE = "a value is out of range (a number, a date or an amount too large)"
+VALUE_ERROR_PREFIX = "Value error, "  # pydantic's, before the message of a validator of recoup.web.params
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -46,7 +65,8 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[st
     problems: list[dict[str, object]] = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error.get("loc", ()))
-        problems.append({"field": location, "reason": str(error.get("msg", "invalid"))})
+        reason = str(error.get("msg", "invalid")).removeprefix(VALUE_ERROR_PREFIX)
+        problems.append({"field": location, "reason": reason})
     if any(p["reason"].startswith("JSON decode error") for p in problems if isinstance(p["reason"], str)):
         return "malformed JSON in the request body", problems
     return "invalid input", problems
@@ -81,8 +101,10 @@ def _problem_text(problem: dict[str, object], locale: str) -> str:
     location = problem.get("loc")
     names = [part for part in location if isinstance(part, str)] if isinstance(location, (tuple, list)) else []
     field = names[-1] if len(names) > 1 else "input"  # ("body",) alone: the whole form is missing
-    reason = translate(locale, PAGE_REASONS.get(str(problem.get("type")), ANY_OTHER_REASON))
     context = problem.get("ctx")
+    if problem.get("type") == "value_error" and isinstance(context, dict) and "error" in context:
+        return f"{field}: {translate(locale, str(context['error']))}"  # a recoup.web.params validator's words
+    reason = translate(locale, PAGE_REASONS.get(str(problem.get("type")), ANY_OTHER_REASON))
     try:
         reason = reason.format(**(context if isinstance(context, dict) else {}))
     except (KeyError, IndexError):  # a context without the value the text names
@@ -112,6 +134,8 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else STATUS_MESSAGES.get(exc.status_code, "Error")
         if exc.status_code == 404:
             message = f"no such page or resource: {request.url.path}"
+        if exc.status_code == 400 and message == BODY_NOT_PARSED:  # FastAPI's, for a body it cannot even decode
+            return error_response(request, 422, "malformed request body: not JSON or a form in UTF-8")
         return error_response(request, exc.status_code, message)
 
     @app.exception_handler(RequestValidationError)
@@ -120,6 +144,19 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(request, 422, page_validation_message(exc, request_locale(request)))
         message, problems = _describe_validation(exc)
         return error_response(request, 422, message, problems)
+
+    @app.exception_handler(StatementError)
+    async def database_refused(request: Request, exc: StatementError) -> Response:
+        if not isinstance(exc, DataError) and not isinstance(exc.orig, (OverflowError, ValueError)):
+            return await unexpected(request, exc)
+        # Last resort: a value the database driver cannot hold (the route's parameter types should have refused it).
+        log.warning("value out of range for the database on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(request, 422, OUT_OF_RANGE)
+
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, exc: OverflowError) -> Response:
+        log.warning("value out of range on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(request, 422, OUT_OF_RANGE)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:  # noqa: ARG001

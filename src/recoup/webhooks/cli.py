@@ -23,7 +23,7 @@ def add(url: str, secret: Annotated[str | None, typer.Option(help="signing secre
     ctx = CliContext()
     principal = ctx.principal(user)
     with audited(ctx.database, principal, "webhook.add", url, {"url": url}) as session:
-        endpoint, signing_secret = add_endpoint(session, principal, url, secret, data_key=ctx.settings.data_key)
+        endpoint, signing_secret = add_endpoint(session, principal, url, secret, keys=ctx.settings.keyring())
         endpoint_id = endpoint.id
     typer.echo(f"webhook {endpoint_id} -> {url}\nsigning secret (keep it; shown once): {signing_secret}")
 
@@ -53,5 +53,5 @@ def disable(endpoint_id: int, user: UserOpt = None) -> None:
 def deliver() -> None:
     """Send every due delivery now (the worker does this on each pass)."""
     ctx = CliContext()
-    report = deliver_due(ctx.database, data_key=ctx.settings.data_key)
+    report = deliver_due(ctx.database, keys=ctx.settings.keyring())
     typer.echo(f"{report.delivered} delivered, {report.failed} to retry, {report.dead} given up")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from recoup.config import get_settings
 from recoup.db import Database, utcnow
+from recoup.keys.ring import KeyRing
 from recoup.ledger.service import exclusive
 from recoup.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from recoup.webhooks.secrets import SecretUnreadable, open_secret
@@ -73,12 +74,12 @@ def verify_signature(secret: str, header: str, body: bytes, *, now: datetime | N
 
 
 def deliver_due(database: Database, *, now: datetime | None = None, client: httpx.Client | None = None,
-                limit: int = 100, data_key: str | None = None) -> DeliveryReport:
+                limit: int = 100, keys: KeyRing | None = None) -> DeliveryReport:
     """One pass: send every delivery that is due, record each outcome; returns what happened.
-    `data_key` opens the endpoints' signing secrets (default: the settings')."""
+    `keys` open the endpoints' signing secrets (default: the settings' key ring)."""
     moment = now or utcnow()
     report = DeliveryReport()
-    claimed = _claim_due(database, moment, limit, data_key or get_settings().data_key)
+    claimed = _claim_due(database, moment, limit, keys)
     if not claimed:
         return report
     owned = client is None
@@ -96,7 +97,7 @@ def deliver_due(database: Database, *, now: datetime | None = None, client: http
 
 def _send(http: httpx.Client, item: Claimed, moment: datetime) -> str:
     if item.secret is None:
-        return "the signing secret does not open with the data key (RECOUP_DATA_KEY changed?)"
+        return "the signing secret opens with no data key (key file lost, or RECOUP_DATA_KEY changed?)"
     headers = {"content-type": "application/json", EVENT_HEADER: item.event_id,
                SIGNATURE_HEADER: sign(item.secret, int(moment.timestamp()), item.body)}
     try:
@@ -106,7 +107,7 @@ def _send(http: httpx.Client, item: Claimed, moment: datetime) -> str:
     return "" if 200 <= answer.status_code < 300 else f"HTTP {answer.status_code}"
 
 
-def _claim_due(database: Database, moment: datetime, limit: int, data_key: str) -> list[Claimed]:
+def _claim_due(database: Database, moment: datetime, limit: int, keys: KeyRing | None) -> list[Claimed]:
     with database.unit_of_work() as session:
         exclusive(session)
         deliveries = session.execute(
@@ -124,14 +125,15 @@ def _claim_due(database: Database, moment: datetime, limit: int, data_key: str) 
                 delivery.status = "DEAD"
                 delivery.last_error = "endpoint disabled"
                 continue
-            secret = _secret_of(endpoint, data_key)
+            keys = keys or get_settings().keyring()  # loaded only when an endpoint's secret is needed
+            secret = _secret_of(endpoint, keys)
             claimed.append(Claimed(delivery.id, event.id, endpoint.url, secret, event_body(event.payload)))
         return claimed
 
 
-def _secret_of(endpoint: WebhookEndpoint, data_key: str) -> str | None:
+def _secret_of(endpoint: WebhookEndpoint, keys: KeyRing) -> str | None:
     try:
-        return open_secret(data_key, endpoint.id, endpoint.secret_encrypted)
+        return open_secret(keys, endpoint.id, endpoint.secret_encrypted)
     except SecretUnreadable as error:
         log.error("%s", error.message)
         return None

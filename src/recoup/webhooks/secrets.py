@@ -1,37 +1,38 @@
-"""Webhook signing secrets sealed at rest with the settings' data key.
+"""Webhook signing secrets sealed at rest with the key ring's data key.
 
-The same AES-GCM sealing as customer contacts (recoup.transactions.contacts); the endpoint's id is
-the associated data, so a sealed secret copied onto another endpoint does not open.
+The same AES-GCM sealing as customer contacts (recoup.keys.sealing: `v2.<key id>.…`, readable after
+a key rotation); the endpoint's id is the associated data, so a sealed secret copied onto another
+endpoint does not open.
 """
 
 from __future__ import annotations
 
-from cryptography.exceptions import InvalidTag
-
 from recoup.errors import RecoupError
-from recoup.transactions.contacts import ContactSealer
+from recoup.keys.ring import KeyRing
+from recoup.keys.sealing import SealedUnreadable, Sealer
 
 
 class SecretUnreadable(RecoupError):
-    """The stored secret does not open with the current data key (changed without re-sealing)."""
+    """The stored secret opens with no data key of the ring (key file lost, or the key changed without a reseal)."""
 
 
-def _context(endpoint_id: int) -> str:
+def secret_context(endpoint_id: int) -> str:
     return f"webhook-endpoint:{endpoint_id}"
 
 
-def seal_secret(data_key: str, endpoint_id: int, secret: str) -> str:
-    sealed = ContactSealer(data_key).seal(secret, _context(endpoint_id))
+def seal_secret(keys: KeyRing | Sealer, endpoint_id: int, secret: str) -> str:
+    sealer = keys if isinstance(keys, Sealer) else Sealer(keys)
+    sealed = sealer.seal(secret, secret_context(endpoint_id))
     assert sealed is not None  # a secret is never empty
     return sealed
 
 
-def open_secret(data_key: str, endpoint_id: int, sealed: str) -> str:
+def open_secret(keys: KeyRing | Sealer, endpoint_id: int, sealed: str) -> str:
+    sealer = keys if isinstance(keys, Sealer) else Sealer(keys)
     try:
-        opened = ContactSealer(data_key).open(sealed, _context(endpoint_id))
-    except (InvalidTag, ValueError):
-        opened = None
+        opened = sealer.open(sealed, secret_context(endpoint_id))
+    except SealedUnreadable as error:
+        raise SecretUnreadable(f"the signing secret of webhook {endpoint_id} does not open: {error.message}") from error
     if not opened:
-        raise SecretUnreadable(f"the signing secret of webhook {endpoint_id} does not open with the data key "
-                               "(RECOUP_DATA_KEY changed?)")
+        raise SecretUnreadable(f"the signing secret of webhook {endpoint_id} is empty")
     return opened

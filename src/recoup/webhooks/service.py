@@ -19,6 +19,7 @@ from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.db import utcnow
 from recoup.errors import InvalidInput, NotFound
+from recoup.keys.ring import KeyRing
 from recoup.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from recoup.webhooks.secrets import seal_secret
 
@@ -26,6 +27,7 @@ MAX_URL, MIN_SECRET, MAX_SECRET = 500, 16, 200
 EVENT_TYPES = (
     "case.opened", "case.updated", "case.escalated", "case.alert",
     "action.created", "action.instructed", "action.failed", "action.confirmed",
+    "audit.checkpoint",  # a signed checkpoint of the tenant's audit entries: recoup.audit.checkpoints
 )
 
 
@@ -63,9 +65,9 @@ def _event(tenant_id: int, event_type: str, data: dict[str, object], moment: dat
 
 
 def add_endpoint(session: Session, principal: Principal, url: str, secret: str | None = None, *,
-                 data_key: str) -> tuple[WebhookEndpoint, str]:
+                 keys: KeyRing) -> tuple[WebhookEndpoint, str]:
     """Register a receiver for the caller's tenant; returns it with its signing secret (generated when
-    not given), which is stored sealed with `data_key` and shown to the caller this once."""
+    not given), which is stored sealed with the ring's data key and shown to the caller this once."""
     principal.require(Permission.MANAGE_MERCHANTS)
     parsed = urlparse(url.strip())
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url.strip()) > MAX_URL:
@@ -77,7 +79,7 @@ def add_endpoint(session: Session, principal: Principal, url: str, secret: str |
                                created_by=principal.username)
     session.add(endpoint)
     session.flush()
-    endpoint.secret_encrypted = seal_secret(data_key, endpoint.id, signing_secret)
+    endpoint.secret_encrypted = seal_secret(keys, endpoint.id, signing_secret)
     session.flush()
     record(session, principal.actor(), "webhook.add", "webhook_endpoint", str(endpoint.id), after={"url": endpoint.url})
     return endpoint, signing_secret

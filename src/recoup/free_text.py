@@ -1,0 +1,70 @@
+"""No full card number reaches the database through a form, an API body or a command (SPEC section 9).
+
+Bulk imports mask card numbers in their DuckDB pipeline (recoup.transactions.pan_guard). Everything
+else a person types — case summaries and notes, stop reasons, names, action notes, ledger memos —
+is stored through the ORM, so one `before_flush` hook on every session masks the card numbers in
+those free-text columns, whatever the door (page, API, CLI, worker). Identifier columns are not in
+the list: they are checked where they come in. The audit trail masks its own note and JSON values
+before chaining them (recoup.audit.service).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from recoup.transactions.pan_guard import mask_pans
+
+
+@cache
+def free_text_columns() -> dict[type, tuple[str, ...]]:
+    """Model -> the columns of free text a person can type into it."""
+    from recoup.auth.models import Tenant, User
+    from recoup.cases.models import Case, CaseAlert, CaseEvent
+    from recoup.ledger.models import LedgerPosting
+    from recoup.merchants.models import Merchant, Terminal
+    from recoup.recovery.models import PaymentRequest, RecoveryAction
+    from recoup.webhooks.models import WebhookEvent
+
+    return {
+        Case: ("summary",),  # not order_no: an identifier that links a case to its order (see pan_guard)
+        CaseEvent: ("note",),
+        CaseAlert: ("message",),
+        Terminal: ("stop_reason", "location", "model", "serial", "firmware"),
+        Merchant: ("name", "city"),
+        RecoveryAction: ("note", "last_error", "bank_reference", "provider_reference"),
+        LedgerPosting: ("memo",),
+        Tenant: ("name",),
+        User: ("display_name",),
+        PaymentRequest: ("merchant_name",),
+        WebhookEvent: ("payload",),  # JSON: a case's summary copied before the flush masked it
+    }
+
+
+def masked_value(value: object) -> object:
+    """`value` with card numbers masked in every string it holds (dicts and lists walked)."""
+    if isinstance(value, str):
+        return mask_pans(value)
+    if isinstance(value, dict):
+        return {key: masked_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked_value(item) for item in value]
+    return value
+
+
+def _mask_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    columns = free_text_columns()
+    for instance in (*session.new, *session.dirty):
+        for name in columns.get(type(instance), ()):
+            value = getattr(instance, name, None)
+            if value:
+                masked = masked_value(value)
+                if masked != value:
+                    setattr(instance, name, masked)
+
+
+def install(sessions: sessionmaker[Session]) -> None:
+    event.listen(sessions, "before_flush", _mask_before_flush)
