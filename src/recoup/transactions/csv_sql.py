@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import secrets
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,10 +107,15 @@ def enum_types_sql() -> list[str]:
             for name, values in ENUM_TYPES.values()]
 
 
-def _masked_extra(text: str, run: str) -> str:
-    """An unknown column is free text (card numbers masked), except a 64-hex token (the switch log
-    carries its card tokens so): hex letters around digits would otherwise be read as a card now and then."""
-    return f"CASE WHEN regexp_full_match({text}, '[0-9a-f]{{64}}') THEN {text} ELSE {mask_pans_sql(text, run)} END"
+# The switch-log import carries its card tokens in an extra column of this name, random per process: a
+# user's CSV with a column called card_token is an ordinary extra column (masked as free text), so a
+# 64-character value that hides a card number cannot pass for a token.
+CARRIED_TOKEN_COLUMN = "card_token_" + secrets.token_hex(8)
+
+
+def _masked_extra(name: str, text: str, run: str) -> str:
+    """An unknown column is free text (card numbers masked), except the carried tokens of a switch log."""
+    return text if name == CARRIED_TOKEN_COLUMN else mask_pans_sql(text, run)
 
 
 PANS_MASKED = "pans_masked"  # output column: values of the row in which a card number was masked
@@ -169,9 +175,9 @@ class LoadQuery:
         if any(f.kind in (FieldKind.AMOUNT, FieldKind.AMOUNT_OR_ZERO) for f in self.fields):
             prepared["p_scale"] = scale_sql(currency_sql("t_currency", strict=strict))
         values = {name: sql for p in parsed.values() for name, sql in p.values.items()}
-        for column in self.extras.values():  # unknown columns are free text: card numbers masked
+        for name, column in self.extras.items():  # unknown columns are free text: card numbers masked
             prepared[f"p_{column}_pan_run"] = run_sql(f"t_{column}")
-            values[f"v_{column}"] = _masked_extra(f"t_{column}", f"p_{column}_pan_run")
+            values[f"v_{column}"] = _masked_extra(name, f"t_{column}", f"p_{column}_pan_run")
         selected = [f"{sql} AS {name}" for name, sql in self.outputs().items()]
         every_ok = " AND ".join(ok_sql(f, parsed[f.name]) for f in self.fields) or "true"
         keep = "true"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from recoup.transactions.csv_input import LoadResult
+from recoup.transactions.csv_sql import CARRIED_TOKEN_COLUMN
 from recoup.transactions.loading import bool_sql, timestamp_sql
 from recoup.transactions.staging import GOOD, extra_json_sql
 
-TOKEN_COLUMN = "card_token"  # the switch-log import carries its tokens in an extra column of this name
+TOKEN_COLUMN = CARRIED_TOKEN_COLUMN  # the extra column in which the switch-log import carries its tokens
 
 JOURNAL_COLUMNS = (
     "tenant_id", "import_id", "merchant_id", "terminal_id", "txn_time", "local_date", "txn_type", "status",

@@ -45,7 +45,7 @@ def stage_switch_log(con: duckdb.DuckDBPyConnection, path: Path, scope: Scope, c
         with journal.open("w", encoding="utf-8", newline="") as out:
             writer = csv.DictWriter(out, fieldnames=[*JOURNAL_COLUMNS, TOKEN_COLUMN], lineterminator="\n")
             writer.writeheader()
-            writer.writerows(_merchant_local(row) for row in parsed.rows)
+            writer.writerows(_carried_token(_merchant_local(row)) for row in parsed.rows)
         staged = stage_csv(con, "journal", journal, scope, card_key, display_name=path.name)
     sources = _request_lines(path, {error.line for error in parsed.errors})
     if len(sources) != len(parsed.rows):
@@ -54,6 +54,13 @@ def stage_switch_log(con: duckdb.DuckDBPyConnection, path: Path, scope: Scope, c
     staged.rows_in_file = len(parsed.rows) + len({error.line for error in parsed.errors})
     staged.rejected_lines += len({error.line for error in parsed.errors})
     return StagedLog(staged, list(parsed.warnings))
+
+
+def _carried_token(row: dict[str, str]) -> dict[str, str]:
+    """The parser's `card_token` under the column name only this process's staging knows (store_sql)."""
+    carried = dict(row)
+    carried[TOKEN_COLUMN] = carried.pop("card_token", "")
+    return carried
 
 
 def _merchant_local(row: dict[str, str]) -> dict[str, str]:
