@@ -20,6 +20,7 @@ from recoup.ledger.cli import app as ledger_app
 from recoup.logs import guard_loggers
 from recoup.merchants.cli import app as terminal_app
 from recoup.reconciliation.cli import register as register_reconcile
+from recoup.reports.cli import register as register_report
 from recoup.transactions.cli import register as register_transactions
 from recoup.webhooks.cli import app as webhook_app
 
@@ -94,7 +95,7 @@ def _later(name: str, issue: str) -> None:
 
 
 register_reconcile(app)
-_later("report", "reports")
+register_report(app)
 
 
 def main() -> None:

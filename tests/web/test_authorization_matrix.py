@@ -68,6 +68,7 @@ API: dict[tuple[str, str], str | Permission] = {
     ("PUT", "/qr-account"): P.MANAGE_MERCHANTS,
     ("DELETE", "/qr-account"): P.MANAGE_MERCHANTS,
     ("GET", "/findings"): P.READ,
+    ("GET", "/reports/summary"): P.READ,
     ("GET", "/tokens"): USER,
     ("DELETE", "/tokens/{prefix}"): USER,
 }
@@ -102,6 +103,10 @@ PAGES: dict[tuple[str, str], str | Permission] = {
     ("POST", "/cases/{case_id}/actions"): P.MOVE_MONEY,
     ("POST", "/cases/{case_id}/actions/{action_id}/confirm"): P.MOVE_MONEY,
     ("GET", "/findings"): P.READ,
+    ("GET", "/reports"): P.READ,
+    ("GET", "/reports/export.xlsx"): P.READ,
+    ("GET", "/reports/export.pdf"): P.READ,
+    ("GET", "/reports/export.csv"): P.READ,
     ("GET", "/account/password"): USER,
     ("POST", "/account/password"): USER,
 }

@@ -22,6 +22,8 @@ from recoup.reconciliation.api import router as findings_api
 from recoup.reconciliation.web import router as findings_web
 from recoup.recovery.api import router as recovery_api
 from recoup.recovery.web import router as recovery_web
+from recoup.reports.api import router as reports_api
+from recoup.reports.web import router as reports_web
 from recoup.transactions.api import router as transactions_api
 from recoup.transactions.web import router as transactions_web
 from recoup.web.errors import ERROR_RESPONSES, install_error_handlers
@@ -33,9 +35,9 @@ from recoup.web.uploads import sweep_uploads, uploads_folder
 
 API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions_api, cases_api, recovery_api,
-                                 findings_api]
+                                 findings_api, reports_api]
 WEB_ROUTERS: list[APIRouter] = [auth_web, pages, merchants_web, transactions_web, cases_web, recovery_web,
-                                 findings_web]
+                                 findings_web, reports_web]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

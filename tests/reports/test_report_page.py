@@ -1,0 +1,115 @@
+"""The reports page and its downloads (issue 14), on SQLite and PostgreSQL: the totals against the previous
+period, the charts inline as SVG, the tables, the three files; bad input gets a message and no file; in
+Chromium the charts show in Chinese and English with no Content-Security-Policy violation."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from tests.cases.test_case_world import overcharge_case
+from tests.support.factories import OBJECTS, PASSWORD, World
+from tests.web.conftest import browser, live_url  # noqa: F401 (fixtures)
+from tests.web.test_csp_pages import Watched
+
+from recoup.auth.roles import Role
+
+PERIOD = "from=2026-10-01&to=2026-10-31"  # the factories' sale is of 2026-10-12
+
+
+def _login(client: TestClient, username: str = "a-admin") -> None:
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf.group(1)},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+
+
+def test_the_page_shows_totals_charts_tables_and_downloads(client: TestClient, world: World) -> None:
+    overcharge_case(world)
+    _login(client)
+    page = client.get(f"/reports?{PERIOD}")
+    assert page.status_code == 200
+    html = page.text
+    assert html.count("<svg") == 7
+    assert "<script>" not in html.split("</header>")[1]
+    assert 'data-chart="by-kind"' in html
+    assert "多收" in html
+    assert "¥1,152.00" in html  # the overcharge's amount at stake (1280.00 charged for 128.00)
+    assert 'href="/reports/export.xlsx?from=2026-10-01&amp;to=2026-10-31&amp;merchant=&amp;lang=zh_CN"' in html
+    assert 'href="/reports"' in html  # the nav link
+
+
+def test_the_downloads_are_the_report(client: TestClient, world: World) -> None:
+    overcharge_case(world)
+    _login(client)
+    workbook = client.get(f"/reports/export.xlsx?{PERIOD}&lang=en")
+    assert workbook.status_code == 200
+    assert "attachment" in workbook.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(workbook.content))
+    assert [cell.value for cell in book["By kind"][2]][:2] == ["Overcharge", 1]
+    summary = client.get(f"/reports/export.csv?{PERIOD}")
+    assert summary.status_code == 200
+    assert "OVERCHARGE" in summary.text
+    pdf = client.get(f"/reports/export.pdf?{PERIOD}&lang=zh")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+
+
+@pytest.mark.parametrize(("query", "status", "message"), [
+    ("from=2026-13-01&to=2026-10-31", 422, "from: a date as YYYY-MM-DD"),
+    ("from=2026-10-31&to=2026-10-01", 422, ""),
+    (f"{PERIOD}&merchant={OBJECTS['B'][0]}", 404, OBJECTS["B"][0]),
+])
+def test_bad_input_gets_a_message_and_no_report(client: TestClient, world: World, query: str, status: int,
+                                                message: str) -> None:
+    _login(client)
+    page = client.get(f"/reports?{query}")
+    assert page.status_code == status
+    assert 'data-testid="report-error"' in page.text
+    assert message in page.text
+    assert "<svg" not in page.text
+    download = client.get(f"/reports/export.xlsx?{query}")
+    assert download.status_code == status
+    assert "attachment" not in download.headers.get("content-disposition", "")
+
+
+def test_an_unknown_language_is_refused(client: TestClient, world: World) -> None:
+    _login(client)
+    answer = client.get(f"/reports/export.pdf?{PERIOD}&lang=fr")
+    assert answer.status_code == 422
+    assert "zh or en" in answer.text
+    assert not answer.content.startswith(b"%PDF")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_browser_shows_the_charts_in_both_languages(live_url: str, browser: object, world: World,  # noqa: F811
+                                                        tmp_path: Path) -> None:
+    overcharge_case(world)
+    watched = Watched(browser)
+    try:
+        watched.log_in(live_url, World.username("A", Role.ADMIN))
+        page = watched.page
+        for lang, kind in (("zh_CN", "多收"), ("en", "Overcharge")):
+            page.goto(f"{live_url}/reports?{PERIOD}")
+            page.click(f"[data-testid=lang-{lang}]")
+            page.wait_for_url(re.compile(r".*/reports.*"))
+            page.goto(f"{live_url}/reports?{PERIOD}")
+            charts = page.locator("[data-testid=report-charts] svg")
+            assert charts.count() == 7
+            box = charts.first.bounding_box()
+            assert box is not None
+            assert box["width"] > 300
+            assert box["height"] > 100
+            assert page.locator("svg[data-chart=by-kind] text", has_text=kind).count() == 1
+            page.screenshot(path=str(tmp_path / f"reports-{lang}.png"), full_page=True)
+        assert watched.violations() == []
+    finally:
+        watched.page.close()
