@@ -161,9 +161,12 @@ def funnel_chart(funnel: Funnel, translate: Translate) -> Chart:
     return Chart(chart.key, chart.title, chart.width, chart.height, tuple(coloured))
 
 
-def worst_chart(key: str, title: str, rows: Sequence[RateRow], translate: Translate) -> Chart:
-    bars = [Bar(row.key, row.per_thousand, f"{row.per_thousand:.1f}‰ ({row.findings}/{row.transactions})")
-            for row in rows]
+def worst_chart(key: str, title: str, rows: Sequence[RateRow], translate: Translate, *,
+                with_merchant: bool = False) -> Chart:
+    """Worst first; a cashier id only means something within its merchant, so cashiers are labelled
+    with the merchant's last four digits ("…1439 · 003")."""
+    bars = [Bar(f"…{row.merchant_id[-4:]} · {row.key}" if with_merchant else row.key, row.per_thousand,
+                f"{row.per_thousand:.1f}‰ ({row.findings}/{row.transactions})") for row in rows]
     return bar_chart(key, title, bars, translate("Nothing in this period"))
 
 
@@ -182,7 +185,7 @@ def report_charts(summary: Summary, translate: Translate, money: MoneyFormat) ->
         worst_chart("worst-terminals", translate("Worst terminals (findings per 1,000 transactions)"),
                     summary.worst_terminals, translate),
         worst_chart("worst-cashiers", translate("Worst cashiers (findings per 1,000 transactions)"),
-                    summary.worst_cashiers, translate),
+                    summary.worst_cashiers, translate, with_merchant=True),
         ageing_chart(summary.ageing, translate),
     ]
 
