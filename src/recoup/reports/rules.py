@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from recoup.bounds import FIRST_DAY, LAST_DAY
+from recoup.bounds import check_day
 from recoup.errors import InvalidInput
 from recoup.money import CURRENCY_EXPONENTS
 
@@ -81,9 +81,8 @@ def check_currency(currency: str) -> str:
 
 def check_period(first: date, last: date, zone: str) -> Period:
     """The report's period, or InvalidInput saying what is wrong with it (nothing else happens)."""
-    for name, day in (("from", first), ("to", last)):
-        if not FIRST_DAY <= day <= LAST_DAY:
-            raise InvalidInput(f"{name}: a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}, not {day}")
+    check_day("from", first)
+    check_day("to", last)
     if first > last:
         raise InvalidInput(f"from ({first.isoformat()}) is after to ({last.isoformat()}): give from <= to")
     days = (last - first).days + 1
