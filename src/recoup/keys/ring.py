@@ -23,10 +23,6 @@ class UnknownKey(RecoupError):
     status = 500
 
 
-class WeakKey(RecoupError):
-    status = 400
-
-
 @dataclass(frozen=True)
 class Key:
     purpose: str
@@ -76,8 +72,6 @@ class KeyRing:
         keys = [key for (kind, _), key in self._keys.items() if kind == purpose]
         return sorted(keys, key=lambda key: (key.id != current, _newest_first(key)))
 
-    def weak(self, purpose: str) -> bool:
-        return len(self.current(purpose).secret) < MIN_KEY_BYTES
 
 
 def _newest_first(key: Key) -> str:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from recoup.transactions.cards import mask_pan
+
 REASON = "looks like a full card number"
 MIN_DIGITS, MAX_DIGITS = 13, 19
 ISSUER_PREFIX = r"(?:220[0-4]|222[1-9]|22[3-9][0-9]|2[3-6][0-9]{2}|27[01][0-9]|2720|[3-6]|81[0-6][0-9]|817[01])"
@@ -99,26 +101,16 @@ def has_pan(text: str) -> bool:
     return bool(find_pans(text))
 
 
-def _mask(digits: str) -> str:
-    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
-
-
 def mask_pans(text: str) -> str:
     """`text` with every card number in it masked (first six, '*'s, last four)."""
     for window in find_pans(text):
-        text = text.replace(window, _mask(_digits(window)))
+        text = text.replace(window, mask_pan(_digits(window)))
     return text
 
 
 def has_card_id(text: str) -> bool:
     """Whether an exact identifier holds a card number that also starts like one (see ISSUER_PREFIX)."""
     return any(_ISSUER_RE.match(_digits(window)) for window in find_pans(text))
-
-
-def count_masked(values: dict[str, str | None]) -> tuple[dict[str, str | None], int]:
-    """The values with card numbers masked, and how many values changed."""
-    masked = {name: mask_pans(value) if value else value for name, value in values.items()}
-    return masked, sum(1 for name, value in values.items() if masked[name] != value)
 
 
 # --- DuckDB SQL: the same rules, for the bulk pipeline ---------------------------------------------
