@@ -13,12 +13,16 @@ from recoup.audit.cli import app as audit_app
 from recoup.auth.cli import app as user_app
 from recoup.cases.cli import app as case_app
 from recoup.cases.worker import register as register_worker
+from recoup.complaints.cli import register as register_complaints
 from recoup.context import CliContext
 from recoup.errors import RecoupError
+from recoup.evidence.cli import register as register_evidence
+from recoup.ingest.cli import register as register_ingest
 from recoup.keys.cli import app as keys_app
 from recoup.ledger.cli import app as ledger_app
 from recoup.logs import guard_loggers
 from recoup.merchants.cli import app as terminal_app
+from recoup.messaging.cli import register as register_messaging
 from recoup.reconciliation.cli import register as register_reconcile
 from recoup.reports.cli import register as register_report
 from recoup.transactions.cli import register as register_transactions
@@ -35,6 +39,10 @@ app.add_typer(webhook_app, name="webhook")
 app.add_typer(keys_app, name="keys")
 register_worker(app)
 register_transactions(app)
+register_evidence(app)
+register_messaging(app)
+register_complaints(app)
+register_ingest(app)
 
 db_app = typer.Typer(help="The database: apply migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.support.factories import FACTORY, OBJECTS, PASSWORD, World, token_for
 from tests.support.journals import csv_bytes
+from tests.web.access import MODULES as ACCESS_MODULES
 
 from recoup.auth.models import User
 from recoup.auth.roles import Permission, Role, may
@@ -121,6 +122,11 @@ JSON_BODIES: dict[str, object] = {
     "/qr-account": {"tag": "15"},
 }
 UPLOADS = {"/imports", "/imports/jobs"}
+for _domain in ACCESS_MODULES:  # the newer domains keep their decisions beside each other
+    API |= _domain.API
+    PAGES |= _domain.PAGES
+    JSON_BODIES |= _domain.JSON_BODIES
+    UPLOADS |= _domain.UPLOADS
 
 
 def _routes(routers: list, prefix: str) -> set[tuple[str, str]]:  # type: ignore[type-arg]

@@ -68,7 +68,21 @@ def case_page(case_id: CaseReference, request: Request, principal: WebUser, sess
         targets=sorted(t.value for t in allowed_targets(state)), finished=state in FINAL_STATES,
         actionable=state not in FINAL_STATES and state != CaseState.RESOLVED, kinds=[k.value for k in RecoveryKind],
         idempotency_key=secrets.token_urlsafe(16), payments=payments, overdue=case.deadline_at < utcnow(),
+        sections=_sections(session, principal, case),
     )
+
+
+def _sections(session: Session, principal: Principal, case: Case) -> dict[str, dict[str, object]]:
+    """What the other domains show on the case page, each in its own partial template."""
+    from recoup.complaints.web import case_section as complaint_section
+    from recoup.evidence.web import case_documents
+    from recoup.evidence.web import case_section as evidence_section
+    from recoup.messaging.web import case_section as message_section
+
+    return {"documents": case_documents(session, principal, case),
+            "evidence": evidence_section(session, principal, case),
+            "messages": message_section(session, principal, case),
+            "complaint": complaint_section(session, principal, case)}
 
 
 @router.post("/cases", dependencies=[Depends(check_csrf)])

@@ -12,8 +12,12 @@ def all_metadata() -> MetaData:
     import recoup.audit.models
     import recoup.auth.models
     import recoup.cases.models
+    import recoup.complaints.models
+    import recoup.evidence.models
+    import recoup.ingest.models
     import recoup.ledger.models
     import recoup.merchants.models
+    import recoup.messaging.models
     import recoup.reconciliation.models
     import recoup.recovery.models
     import recoup.transactions.models

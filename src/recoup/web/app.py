@@ -14,10 +14,20 @@ from recoup.auth.api import router as auth_api
 from recoup.auth.web import router as auth_web
 from recoup.cases.api import router as cases_api
 from recoup.cases.web import router as cases_web
+from recoup.complaints.api import router as complaints_api
+from recoup.complaints.web import router as complaints_web
 from recoup.config import Settings, get_settings
 from recoup.db import Database
+from recoup.evidence.api import router as evidence_api
+from recoup.evidence.report_routes import api_router as incident_report_api
+from recoup.evidence.report_routes import web_router as incident_report_web
+from recoup.evidence.web import router as evidence_web
+from recoup.ingest.api import router as ingest_api
+from recoup.ingest.web import router as ingest_web
 from recoup.merchants.api import router as merchants_api
 from recoup.merchants.web import router as merchants_web
+from recoup.messaging.api import router as messaging_api
+from recoup.messaging.web import router as messaging_web
 from recoup.reconciliation.api import router as findings_api
 from recoup.reconciliation.web import router as findings_web
 from recoup.recovery.api import router as recovery_api
@@ -35,9 +45,11 @@ from recoup.web.uploads import sweep_uploads, uploads_folder
 
 API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions_api, cases_api, recovery_api,
-                                 findings_api, reports_api]
+                                 findings_api, reports_api, evidence_api, incident_report_api, messaging_api,
+                                 complaints_api, ingest_api]
 WEB_ROUTERS: list[APIRouter] = [auth_web, pages, merchants_web, transactions_web, cases_web, recovery_web,
-                                 findings_web, reports_web]
+                                 findings_web, reports_web, evidence_web, incident_report_web, messaging_web,
+                                 complaints_web, ingest_web]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

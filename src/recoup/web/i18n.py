@@ -26,12 +26,14 @@ def normalise_locale(value: str | None) -> str:
 
 @lru_cache(maxsize=4)
 def catalogue(locale: str) -> dict[str, str]:
-    path = _CATALOGUES / locale / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        parsed = read_po(handle, locale=locale)
-    return {str(m.id): str(m.string) for m in parsed if m.id and isinstance(m.id, str) and m.string}
+    """messages.po, then one catalogue per domain (evidence.po, messaging.po, ...) in name order."""
+    folder = _CATALOGUES / locale / "LC_MESSAGES"
+    found: dict[str, str] = {}
+    for path in sorted(folder.glob("*.po"), key=lambda p: (p.name != "messages.po", p.name)):
+        with path.open("rb") as handle:
+            parsed = read_po(handle, locale=locale)
+        found.update({str(m.id): str(m.string) for m in parsed if m.id and isinstance(m.id, str) and m.string})
+    return found
 
 
 def translate(locale: str, message: str) -> str:

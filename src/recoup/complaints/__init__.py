@@ -1,0 +1,1 @@
+"""Complaints (SPEC section 7): the payer's public page, tracking codes, the staff inbox."""

@@ -1,0 +1,3 @@
+"""Tables of the ingest domain."""
+
+from __future__ import annotations

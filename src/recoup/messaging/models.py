@@ -1,0 +1,3 @@
+"""Tables of the messaging domain."""
+
+from __future__ import annotations

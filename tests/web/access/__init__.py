@@ -1,0 +1,13 @@
+"""Access decisions of the newer domains, one module each, merged into test_authorization_matrix's tables.
+
+Each module defines API and PAGES ({(method, path): decision}), JSON_BODIES ({path: body}) and UPLOADS
+(paths that take a multipart "file"), in the shapes test_authorization_matrix uses.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from tests.web.access import complaints, evidence, incident_report, ingest, messaging
+
+MODULES: tuple[ModuleType, ...] = (evidence, incident_report, messaging, complaints, ingest)
