@@ -50,8 +50,9 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Two workers: the machine has two cores; each worker starts its own PostgreSQL.
 pytest: install-test system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 test: install-test system-packages lint pytest
 
