@@ -15,6 +15,7 @@ from recoup.cases.cli import app as case_app
 from recoup.cases.worker import register as register_worker
 from recoup.complaints.cli import register as register_complaints
 from recoup.context import CliContext
+from recoup.disputes.cli import register as register_disputes
 from recoup.errors import RecoupError
 from recoup.evidence.cli import register as register_evidence
 from recoup.ingest.cli import register as register_ingest
@@ -43,6 +44,7 @@ register_evidence(app)
 register_messaging(app)
 register_complaints(app)
 register_ingest(app)
+register_disputes(app)
 
 db_app = typer.Typer(help="The database: apply migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

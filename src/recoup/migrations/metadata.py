@@ -13,6 +13,7 @@ def all_metadata() -> MetaData:
     import recoup.auth.models
     import recoup.cases.models
     import recoup.complaints.models
+    import recoup.disputes.models
     import recoup.evidence.models
     import recoup.ingest.models
     import recoup.ledger.models

@@ -18,6 +18,8 @@ from recoup.complaints.api import router as complaints_api
 from recoup.complaints.web import router as complaints_web
 from recoup.config import Settings, get_settings
 from recoup.db import Database
+from recoup.disputes.api import router as disputes_api
+from recoup.disputes.web import router as disputes_web
 from recoup.evidence.api import router as evidence_api
 from recoup.evidence.report_routes import api_router as incident_report_api
 from recoup.evidence.report_routes import web_router as incident_report_web
@@ -46,10 +48,10 @@ from recoup.web.uploads import sweep_uploads, uploads_folder
 API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions_api, cases_api, recovery_api,
                                  findings_api, reports_api, evidence_api, incident_report_api, messaging_api,
-                                 complaints_api, ingest_api]
+                                 complaints_api, ingest_api, disputes_api]
 WEB_ROUTERS: list[APIRouter] = [auth_web, pages, merchants_web, transactions_web, cases_web, recovery_web,
                                  findings_web, reports_web, evidence_web, incident_report_web, messaging_web,
-                                 complaints_web, ingest_web]
+                                 complaints_web, ingest_web, disputes_web]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from tests.web.access import complaints, evidence, incident_report, ingest, messaging
+from tests.web.access import complaints, disputes, evidence, incident_report, ingest, messaging
 
-MODULES: tuple[ModuleType, ...] = (evidence, incident_report, messaging, complaints, ingest)
+MODULES: tuple[ModuleType, ...] = (evidence, incident_report, messaging, complaints, ingest, disputes)
