@@ -72,6 +72,12 @@ def _fresh_postgres(server: PostgresServer) -> str:
     return server.url(name)
 
 
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """A fresh migrated PostgreSQL database, for tests about PostgreSQL alone (several processes)."""
+    return _fresh_postgres(postgres)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """Every database test runs against both real engines."""

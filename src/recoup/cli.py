@@ -64,12 +64,13 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="web processes (PostgreSQL; SQLite serves with one)")] = 1,
 ) -> None:
-    """Start the web application and the REST API."""
+    """Start the web application and the REST API (migrating the database first, once)."""
     import uvicorn
 
     from recoup.keys.store import ENV_VARIABLES, weak_keys
-    from recoup.web.app import create_app
+    from recoup.migrations.runner import upgrade
 
     ctx = CliContext()
     weak = weak_keys(ctx.settings.keyring())
@@ -77,12 +78,20 @@ def serve(
         names = " and ".join(ENV_VARIABLES[purpose] for purpose in weak)
         raise RecoupError(f"refusing to start: {names} {'is' if len(weak) == 1 else 'are'} shorter than 32 "
                           "bytes; give at least 32 random bytes, or unset it to use the generated key file")
+    if workers > 1 and ctx.database.is_sqlite:
+        raise RecoupError("--workers needs PostgreSQL (RECOUP_DATABASE_URL): SQLite takes one writer at a time")
+    upgrade(ctx.database.engine)  # under an advisory lock on PostgreSQL: many processes starting migrate once
+    bind = {"host": host or ctx.settings.host, "port": port or ctx.settings.port, "log_level": "info"}
+    if workers > 1:  # each process builds its app from the environment; `recoup worker` processes run the jobs
+        uvicorn.run("recoup.web.asgi:application", factory=True, workers=workers, **bind)  # type: ignore[arg-type]
+        return
+    from recoup.web.app import create_app
+
     if ctx.database.is_sqlite:  # the embedded default runs the background worker inside the server
         from recoup.cases.worker import start_in_thread
 
         start_in_thread(ctx.database)  # webhook secrets open with the settings' key ring, re-read on rotation
-    config = uvicorn.Config(create_app(ctx.settings), host=host or ctx.settings.host,
-                            port=port or ctx.settings.port, log_level="info")
+    config = uvicorn.Config(create_app(ctx.settings), **bind)  # type: ignore[arg-type]
     guard_loggers()  # after uvicorn set its loggers up: no card number in the access or error log
     uvicorn.Server(config).run()
 

@@ -74,6 +74,8 @@ API: dict[tuple[str, str], str | Permission] = {
     ("DELETE", "/tokens/{prefix}"): USER,
 }
 PAGES: dict[tuple[str, str], str | Permission] = {
+    ("GET", "/healthz"): OPEN,
+    ("GET", "/readyz"): OPEN,
     ("GET", "/login"): OPEN,
     ("POST", "/login"): OPEN,
     ("POST", "/logout"): OPEN,

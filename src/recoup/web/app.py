@@ -40,6 +40,7 @@ from recoup.transactions.api import router as transactions_api
 from recoup.transactions.web import router as transactions_web
 from recoup.web.errors import ERROR_RESPONSES, install_error_handlers
 from recoup.web.headers import SecurityHeaders
+from recoup.web.health import router as health
 from recoup.web.limits import BodySizeLimit, upload_routes
 from recoup.web.pages import router as pages
 from recoup.web.session_cookie import SessionCookie
@@ -49,7 +50,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions_api, cases_api, recovery_api,
                                  findings_api, reports_api, evidence_api, incident_report_api, messaging_api,
                                  complaints_api, ingest_api, disputes_api]
-WEB_ROUTERS: list[APIRouter] = [auth_web, pages, merchants_web, transactions_web, cases_web, recovery_web,
+WEB_ROUTERS: list[APIRouter] = [health, auth_web, pages, merchants_web, transactions_web, cases_web, recovery_web,
                                  findings_web, reports_web, evidence_web, incident_report_web, messaging_web,
                                  complaints_web, ingest_web, disputes_web]
 

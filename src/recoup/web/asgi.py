@@ -1,0 +1,16 @@
+"""The application as an import string for servers that start their own processes
+(`recoup serve --workers N`, or uvicorn/gunicorn directly: `recoup.web.asgi:application` with factory=True).
+Each process reads its settings from the environment, like every other `recoup` command."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from recoup.logs import guard_loggers
+from recoup.web.app import create_app
+
+
+def application() -> FastAPI:
+    app = create_app()
+    guard_loggers()  # in each worker process: no card number in the access or error log
+    return app
