@@ -1,4 +1,4 @@
-"""`recoup case open|list|show|assign|move|escalate|note|close|reopen|ladder`.
+"""`recoup case open|list|show|assign|move|escalate|note|close|reopen|ladder|report`.
 
 The recovery commands (refund, void, ...) come from recoup.recovery.cli.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,6 +33,7 @@ app = typer.Typer(help="Cases: open, list, show and work them; recover the money
 UserOpt = Annotated[str | None, typer.Option("--user", help="act as this user (default: $RECOUP_USER)")]
 FormatOpt = Annotated[Format, typer.Option("--format")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="why (kept on the timeline)")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="the PDF to write (default: CASE-incident-report-LANG.pdf)")]
 LIST_COLUMNS = ["number", "kind", "cause", "state", "rung", "merchant_id", "terminal_id", "rrn", "order_no",
                 "amount_at_stake", "amount_recovered", "currency", "owner"]
 
@@ -168,6 +170,29 @@ def ladder(
         with ctx.database.unit_of_work() as session:
             view = ladder_view(ladder_config(session, principal.tenant_id))
     emit_one(view, Format.json)
+
+
+@app.command("report")
+def report(
+    case: str,
+    lang: Annotated[str, typer.Option("--lang", help="zh (Chinese) or en (English)")] = "zh",
+    out: OutOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Write a case's incident report (time, place, people, cause, measures, outcome) as a PDF."""
+    from recoup.evidence.incident_report import render_incident_report, report_filename
+
+    ctx = CliContext()
+    principal = ctx.principal(user)
+    with ctx.database.unit_of_work() as session:
+        number = get_case(session, principal, case).number
+        target = out or Path(report_filename(number, lang))
+        body = render_incident_report(session, principal, number, lang, utcnow())
+    try:
+        target.write_bytes(body)
+    except OSError as error:
+        raise InvalidInput(f"cannot write {target}: {error.strerror or error}") from None
+    typer.echo(f"{number}: incident report ({len(body)} bytes) written to {target}")
 
 
 register_recovery(app)

@@ -7,7 +7,11 @@ from recoup.auth.roles import Permission
 P = Permission
 OPEN, USER = "open", "user"
 
-API: dict[tuple[str, str], str | Permission] = {}
-PAGES: dict[tuple[str, str], str | Permission] = {}
+API: dict[tuple[str, str], str | Permission] = {
+    ("GET", "/cases/{case_id}/report.pdf"): P.READ,
+}
+PAGES: dict[tuple[str, str], str | Permission] = {
+    ("GET", "/cases/{case_id}/report.pdf"): P.READ,
+}
 JSON_BODIES: dict[str, object] = {}
 UPLOADS: set[str] = set()
