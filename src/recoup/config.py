@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     qr_account_tag: str = "15"
     qr_account_gui: str = ""
 
+    # Messages to customers (SPEC section 7): e-mail over SMTP, SMS over an HTTP gateway (JSON POST signed
+    # with X-Recoup-Signature: hex HMAC-SHA256 of the body under sms_gateway_secret); public_url is the base
+    # of the links a message carries (reply pages, payment pages).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "recoup@localhost"
+    sms_gateway_url: str = ""
+    sms_gateway_secret: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+
     # Signed checkpoints of the audit trail, kept outside the database (empty = var_dir/audit-checkpoints).
     audit_checkpoint_dir: Path | None = None
 

@@ -188,10 +188,15 @@ def escalate(session: Session, case: Case, actor: Actor, reason: str, now: datet
 
 def raise_alert(session: Session, case: Case, kind: str, message: str, now: datetime,
                 action_id: int | None = None, actor: Actor = WORKER) -> CaseAlert:
-    """Tell the case's owner (or its rung's role) that something needs them."""
+    """Tell the case's owner (or its rung's role) that something needs them: in their alert list, and by
+    e-mail through the outbox to each of them with an e-mail address (recoup.messaging.alerts)."""
+    from recoup.messaging.alerts import notify_by_email  # messaging builds on cases: imported when used
+
     alert = CaseAlert(tenant_id=case.tenant_id, case_id=case.id, action_id=action_id, kind=kind, message=message,
                       owner=case.owner, owner_role=case.owner_role, created_at=now)
     session.add(alert)
+    session.flush()
+    notify_by_email(session, alert, case, now)
     add_event(session, case, actor.name, "alert", message, data={"kind": kind, "action_id": action_id}, now=now)
     record(session, actor, "case.alert", "case", case.number, tenant_id=case.tenant_id,
            after={"kind": kind, "owner": case.owner or case.owner_role}, note=message, at=now)

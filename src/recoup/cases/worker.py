@@ -1,9 +1,10 @@
 """The background worker (`recoup worker`; also a thread of `recoup serve` on the embedded default).
 
 One pass: escalate or alert each case past its rung's deadline, perform recoveries whose funds
-arrived, finish actions a crash left pending, alert on recoveries no file confirmed in time, and
-deliver due webhooks. Each case or action is locked while it is handled and its state says what
-was done, so every overdue thing is acted on exactly once, even with several workers.
+arrived, finish actions a crash left pending, alert on recoveries no file confirmed in time,
+deliver due webhooks and send the due messages of the outbox (e-mail, SMS: recoup.messaging.delivery).
+Each case or action is locked while it is handled and its state says what was done, so every
+overdue thing is acted on exactly once, even with several workers.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from recoup.audit.service import Actor
 from recoup.cases.ladder import OverdueAction, deadline_for, overdue_action
 from recoup.cases.repository import due_case_ids, get_case_by_id, ladder_config
 from recoup.cases.service import escalate, on_ladder, raise_alert
+from recoup.config import Settings, get_settings
 from recoup.context import CliContext
 from recoup.db import Database, utcnow
 from recoup.errors import RecoupError
 from recoup.keys.ring import KeyRing
+from recoup.messaging.delivery import deliver_due as deliver_messages
 from recoup.recovery.confirm import alert_unconfirmed
 from recoup.recovery.execution import fund_waiting, resume_stale
 from recoup.recovery.provider import PaymentProvider
@@ -42,11 +45,14 @@ class PassReport:
     unconfirmed_alerts: int = 0
     webhooks_delivered: int = 0
     webhooks_failed: int = 0
+    messages_sent: int = 0
+    messages_failed: int = 0
 
     def summary(self) -> str:
         return (f"{self.escalated} escalated, {self.alerted} alerted, {self.funded} funded, {self.resumed} resumed, "
                 f"{self.unconfirmed_alerts} unconfirmed recoveries alerted, {self.webhooks_delivered} webhooks "
-                f"delivered ({self.webhooks_failed} to retry)")
+                f"delivered ({self.webhooks_failed} to retry), {self.messages_sent} messages sent "
+                f"({self.messages_failed} failed)")
 
 
 def handle_overdue(database: Database, case_id: int, now: datetime) -> OverdueAction:
@@ -70,8 +76,9 @@ def handle_overdue(database: Database, case_id: int, now: datetime) -> OverdueAc
 
 
 def run_pass(database: Database, now: datetime | None = None, provider: PaymentProvider | None = None,
-             keys: KeyRing | None = None) -> PassReport:
-    """One pass of everything due at `now`; `keys` open the webhook secrets (default: the settings')."""
+             keys: KeyRing | None = None, settings: Settings | None = None) -> PassReport:
+    """One pass of everything due at `now`; `keys` open the webhook secrets (default: the settings');
+    `settings` say how messages leave (SMTP, SMS gateway; default: the environment's)."""
     moment = now or utcnow()
     report = PassReport()
     with database.unit_of_work() as session:
@@ -89,6 +96,8 @@ def run_pass(database: Database, now: datetime | None = None, provider: PaymentP
     report.unconfirmed_alerts = alert_unconfirmed(database, now)
     deliveries = deliver_due(database, now=now, keys=keys)
     report.webhooks_delivered, report.webhooks_failed = deliveries.delivered, deliveries.failed
+    messages = deliver_messages(database, settings or get_settings(), now=now)
+    report.messages_sent, report.messages_failed = messages.sent, messages.failed + messages.dead
     checkpoint_after_pass(database, now)  # after every commit of the pass: recoup.audit.checkpoints
     return report
 
@@ -121,13 +130,13 @@ def register(app: typer.Typer) -> None:
         once: Annotated[bool, typer.Option("--once", help="run one pass and exit")] = False,
         interval: Annotated[float, typer.Option(help="seconds between passes")] = 30.0,
     ) -> None:
-        """Escalate or alert overdue cases, perform funded recoveries, deliver webhooks."""
+        """Escalate or alert overdue cases, perform funded recoveries, deliver webhooks and messages."""
         ctx = CliContext()
         from recoup.web.uploads import sweep_uploads, uploads_folder
 
         sweep_uploads(uploads_folder(ctx.settings.var_dir))  # uploads a killed server left, card numbers and all
         if once:  # the webhook secrets open with the settings' key ring, re-read after a rotation
-            typer.echo(f"worker pass: {run_pass(ctx.database).summary()}")
+            typer.echo(f"worker pass: {run_pass(ctx.database, settings=ctx.settings).summary()}")
             return
         typer.echo(f"worker running, a pass every {interval:g} s (Ctrl-C stops it)")
         run_forever(ctx.database, max(interval, 0.5), threading.Event())

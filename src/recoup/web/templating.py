@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,22 @@ def request_locale(request: Request) -> str:
     return normalise_locale(request.app.state.settings.locale)
 
 
+def _unread_alerts(request: Request, user: object) -> Callable[[], int]:
+    """The menu's alert badge: the logged-in user's unread alerts, one COUNT query, made only when the
+    menu asks (recoup.messaging.alerts)."""
+
+    def count() -> int:
+        from recoup.auth.principal import Principal
+        from recoup.messaging.alerts import unread_count
+
+        if not isinstance(user, Principal):
+            return 0
+        with request.app.state.database.unit_of_work() as session:
+            return unread_count(session, user)
+
+    return count
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     locale = request_locale(request)
 
@@ -39,5 +56,6 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "locale": locale,
         "locales": LOCALE_NAMES,
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "unread_alerts": _unread_alerts(request, context.get("user")),
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)

@@ -1,0 +1,125 @@
+"""Alerts that reach a person: the owner's in-app list (with a badge of the unread) and an e-mail.
+
+An alert (cases.case_alerts, raised by cases.service.raise_alert: overdue cases, late confirmations,
+new replies, new complaints) belongs to the case's named owner, or, when the case has none, to the
+users of the owner role who see the case's merchant. Reading is per user (alert_reads).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from recoup.auth.models import User, user_merchants
+from recoup.auth.principal import Principal
+from recoup.auth.roles import MERCHANT_ROLES
+from recoup.cases.models import Case, CaseAlert
+from recoup.config import get_settings
+from recoup.errors import RecoupError
+from recoup.messaging.default_templates import ALERT_MAIL
+from recoup.messaging.models import AlertRead
+from recoup.messaging.outbox import enqueue
+from recoup.messaging.rules import RuleError, normalise_email
+
+log = logging.getLogger("recoup.messaging")
+
+
+def _mine(principal: Principal) -> ColumnElement[bool]:
+    """The alerts of this user: theirs by name, or their role's when the case has no named owner."""
+    owned = or_(CaseAlert.owner == principal.username,
+                and_(CaseAlert.owner == "", CaseAlert.owner_role == principal.role.value))
+    mine = and_(CaseAlert.tenant_id == principal.tenant_id, owned)
+    if not principal.limited_to_merchants:
+        return mine
+    if not principal.merchant_ids:
+        return false()
+    return and_(mine, Case.merchant_id.in_(principal.merchant_ids))
+
+
+def _unread(principal: Principal) -> ColumnElement[bool]:
+    return ~exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == principal.user_id)
+
+
+def unread_count(session: Session, principal: Principal) -> int:
+    """The badge: one COUNT query."""
+    query = (select(func.count()).select_from(CaseAlert).join(Case, Case.id == CaseAlert.case_id)
+             .where(_mine(principal), _unread(principal)))
+    return int(session.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    case_number: str
+    kind: str
+    message: str
+    at: datetime
+    read: bool
+
+
+def alerts_for(session: Session, principal: Principal, limit: int = 200) -> list[AlertView]:
+    read = exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == principal.user_id)
+    rows = session.execute(
+        select(CaseAlert, Case.number, read.label("read")).join(Case, Case.id == CaseAlert.case_id)
+        .where(_mine(principal)).order_by(CaseAlert.created_at.desc(), CaseAlert.id.desc()).limit(limit)).all()
+    return [AlertView(alert.id, number, alert.kind, alert.message, alert.created_at, bool(was_read))
+            for alert, number, was_read in rows]
+
+
+def mark_read(session: Session, principal: Principal, alert_ids: list[int] | None, now: datetime) -> int:
+    """Mark the user's alerts read (these ids, or all of them); returns how many were unread."""
+    query = (select(CaseAlert.id).join(Case, Case.id == CaseAlert.case_id)
+             .where(_mine(principal), _unread(principal)))
+    if alert_ids is not None:
+        query = query.where(CaseAlert.id.in_(alert_ids))
+    ids = list(session.execute(query).scalars())
+    session.add_all(AlertRead(user_id=principal.user_id, alert_id=alert_id, read_at=now) for alert_id in ids)
+    session.flush()
+    return len(ids)
+
+
+def recipients(session: Session, alert: CaseAlert, case: Case) -> list[User]:
+    """Who an alert is for: the named owner, else the active users of the owner role seeing the merchant."""
+    query = select(User).where(User.tenant_id == case.tenant_id, User.active.is_(True))
+    if alert.owner:
+        query = query.where(User.username == alert.owner)
+    else:
+        query = query.where(User.role == alert.owner_role)
+    users = list(session.execute(query.order_by(User.id)).scalars())
+    merchant_roles = {role.value for role in MERCHANT_ROLES}
+    seen = set(session.execute(select(user_merchants.c.user_id).where(
+        user_merchants.c.merchant_id == case.merchant_id)).scalars())
+    return [user for user in users if user.role not in merchant_roles or user.id in seen]
+
+
+def notify_by_email(session: Session, alert: CaseAlert, case: Case, now: datetime) -> int:
+    """E-mail the alert to each of its people who has an e-mail address (through the outbox)."""
+    queued = 0
+    for user in recipients(session, alert, case):
+        if not user.email:
+            continue
+        try:
+            address = normalise_email(user.email)
+        except RuleError:
+            log.warning("user %s has an e-mail address that is not one; alert %s not e-mailed", user.username,
+                        alert.id)
+            continue
+        settings = get_settings()
+        wording = ALERT_MAIL["en" if user.locale == "en" else "zh_CN"]
+        facts = {"case_number": case.number, "message": alert.message,
+                 "link": f"{settings.public_url.rstrip('/')}/cases/{case.number}"}
+        try:
+            enqueue(session, tenant_id=case.tenant_id, channel="email", to=address,
+                    subject=wording.subject.format(**facts), body=wording.body.format(**facts), now=now,
+                    case_id=case.id, purpose="alert", dedupe_key=f"alert:{alert.id}:{user.id}",
+                    keys=settings.keyring(), created_by="worker")
+        except RecoupError as error:
+            log.warning("alert %s not e-mailed to %s: %s", alert.id, user.username, error.message)
+            continue
+        queued += 1
+    return queued
+
