@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from recoup import __version__
+from recoup.admin.web import router as admin_web
 from recoup.audit.api import router as audit_api
 from recoup.audit.setup import AuditSetup
 from recoup.auth.api import router as auth_api
@@ -26,6 +27,7 @@ from recoup.evidence.report_routes import web_router as incident_report_web
 from recoup.evidence.web import router as evidence_web
 from recoup.ingest.api import router as ingest_api
 from recoup.ingest.web import router as ingest_web
+from recoup.ledger.web import router as ledger_web
 from recoup.merchants.api import router as merchants_api
 from recoup.merchants.web import router as merchants_web
 from recoup.messaging.api import router as messaging_api
@@ -52,7 +54,7 @@ API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions
                                  complaints_api, ingest_api, disputes_api]
 WEB_ROUTERS: list[APIRouter] = [health, auth_web, pages, merchants_web, transactions_web, cases_web, recovery_web,
                                  findings_web, reports_web, evidence_web, incident_report_web, messaging_web,
-                                 complaints_web, ingest_web, disputes_web]
+                                 complaints_web, ingest_web, disputes_web, admin_web, ledger_web]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

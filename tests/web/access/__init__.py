@@ -8,6 +8,17 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from tests.web.access import complaints, disputes, evidence, incident_report, ingest, messaging
+from tests.web.access import (
+    admin,
+    complaints,
+    disputes,
+    evidence,
+    incident_report,
+    ingest,
+    messaging,
+    reports,
+    workplace,
+)
 
-MODULES: tuple[ModuleType, ...] = (evidence, incident_report, messaging, complaints, ingest, disputes)
+MODULES: tuple[ModuleType, ...] = (evidence, incident_report, messaging, complaints, ingest, disputes, reports,
+                                  workplace, admin)
