@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-SYSTEM_PACKAGES := postgresql chromium fonts-noto-cjk zbar-tools poppler-utils fonts-droid-fallback fonts-dejavu-core
+SYSTEM_PACKAGES := default-jre-headless postgresql chromium fonts-noto-cjk zbar-tools poppler-utils fonts-droid-fallback fonts-dejavu-core
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install install-test system-packages run test lint typecheck pytest bench clean
@@ -25,11 +25,13 @@ $(TEST_STAMP): $(STAMP)
 
 # Debian packages the tests need: PostgreSQL (a throwaway server per test run), Chromium (pages),
 # CJK fonts (PDFs and screenshots), zbarimg (an independent QR reader), poppler (reads report PDFs back),
-# Droid Sans Fallback and DejaVu Sans (the fonts report PDFs embed for Chinese and Latin text).
+# Droid Sans Fallback and DejaVu Sans (the fonts report PDFs embed for Chinese and Latin text), a Java
+# runtime (Apache Spark, for the Spark reconciliation engine).
 system-packages:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	command -v zbarimg >/dev/null 2>&1 || missing="$$missing zbar-tools"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	ls /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf >/dev/null 2>&1 || missing="$$missing fonts-droid-fallback"; \

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -136,3 +136,16 @@ def test_the_command_acts_as_a_user(database_url: str, world: World, monkeypatch
     ran = run_in_process(["report"], database_url, monkeypatch, capsys, user=World.username("B", Role.ADMIN))
     assert ran.code == 0
     assert json.loads(ran.out)["tenant_id"] == world.tenants["B"].id
+
+
+def test_a_long_range_shows_a_progress_bar_on_stderr(database_url: str, world: World, records: Records,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    ran = run_in_process(["report", "--from", "2025-12-01", "--to", LAST.isoformat(), "--format", "json"],
+                         database_url, monkeypatch, capsys)
+    assert ran.code == 0, ran.err
+    assert f"{len(service.STEPS)}/{len(service.STEPS)}" in ran.err  # the bar ran to its end
+    assert "counted prevention" in ran.err
+    assert_same(json.loads(ran.out), expected(records, Seen("A"), date(2025, 12, 1), LAST))
+    short = run_in_process(["report", *RANGE, "--format", "json"], database_url, monkeypatch, capsys)
+    assert "counted" not in short.err

@@ -33,7 +33,7 @@ def _totals(sheet) -> dict[str, object]:  # type: ignore[no-untyped-def]
 def test_the_workbook_has_one_sheet_per_table_with_frozen_headings() -> None:
     book = _workbook(sample_summary())
     assert book.sheetnames == ["Report", "Totals", "By kind", "By cause", "By day", "Worst terminals",
-                               "Worst cashiers", "Recovery funnel", "Ageing of open cases"]
+                               "Worst cashiers", "Recovery funnel", "Ageing of open cases", "Prevention"]
     for name in book.sheetnames[1:]:
         assert book[name].freeze_panes == "A2", name
         assert book[name].column_dimensions["A"].width >= 10

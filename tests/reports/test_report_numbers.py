@@ -145,6 +145,7 @@ def test_api_answers_the_same_numbers_and_refuses_bad_input(client: TestClient, 
 
 
 def test_api_cashier_of_another_merchant_gets_404(client: TestClient, world: World, records: Records) -> None:
+    client.app.dependency_overrides[current_time] = lambda: NOW  # type: ignore[attr-defined]
     token = token_for(world.database, "a2-cashier")
     assert _get(client, token, f"?merchant={MA}")[0] == 404
     status, body = _get(client, token, f"?from={FIRST}&to={LAST}")

@@ -41,7 +41,8 @@ def test_the_page_shows_totals_charts_tables_and_downloads(client: TestClient, w
     assert 'data-chart="by-kind"' in html
     assert "多收" in html
     assert "¥1,152.00" in html  # the overcharge's amount at stake (1280.00 charged for 128.00)
-    assert 'href="/reports/export.xlsx?from=2026-10-01&amp;to=2026-10-31&amp;merchant=&amp;lang=zh_CN"' in html
+    assert ('href="/reports/export.xlsx?from=2026-10-01&amp;to=2026-10-31&amp;merchant=&amp;currency=CNY'
+            '&amp;lang=zh_CN"') in html
     assert 'href="/reports"' in html  # the nav link
 
 
@@ -113,3 +114,20 @@ def test_the_browser_shows_the_charts_in_both_languages(live_url: str, browser: 
         assert watched.violations() == []
     finally:
         watched.page.close()
+
+
+def test_the_currency_is_a_choice_and_the_form_says_it_is_working(client: TestClient, world: World) -> None:
+    overcharge_case(world)  # in CNY
+    _login(client)
+    usd = client.get(f"/reports?{PERIOD}&currency=usd")
+    assert usd.status_code == 200
+    assert '<option value="USD" selected>' in usd.text
+    assert "¥1,152.00" not in usd.text  # the CNY case is left out of a USD report
+    assert "currency=USD&amp;lang=zh_CN" in usd.text  # the downloads keep the currency
+    assert 'data-testid="report-working"' in usd.text
+    assert '<script src="/static/reports.js" defer>' in usd.text
+    assert "仍未结的案件" in usd.text  # how ageing is judged, said on the page
+    wrong = client.get(f"/reports?{PERIOD}&currency=XYZ")
+    assert wrong.status_code == 422
+    assert "XYZ" in wrong.text
+    assert client.get("/static/reports.js").status_code == 200

@@ -22,9 +22,11 @@ from recoup.audit.service import Actor
 from recoup.cases.ladder import OverdueAction, deadline_for, overdue_action
 from recoup.cases.repository import due_case_ids, get_case_by_id, ladder_config
 from recoup.cases.service import escalate, on_ladder, raise_alert
+from recoup.complaints.deadlines import complaint_pass
 from recoup.config import Settings, get_settings
 from recoup.context import CliContext
 from recoup.db import Database, utcnow
+from recoup.disputes.deadlines import dispute_pass
 from recoup.errors import RecoupError
 from recoup.keys.ring import KeyRing
 from recoup.messaging.delivery import deliver_due as deliver_messages
@@ -47,12 +49,15 @@ class PassReport:
     webhooks_failed: int = 0
     messages_sent: int = 0
     messages_failed: int = 0
+    disputes_due: int = 0
+    complaints_escalated: int = 0
 
     def summary(self) -> str:
         return (f"{self.escalated} escalated, {self.alerted} alerted, {self.funded} funded, {self.resumed} resumed, "
                 f"{self.unconfirmed_alerts} unconfirmed recoveries alerted, {self.webhooks_delivered} webhooks "
                 f"delivered ({self.webhooks_failed} to retry), {self.messages_sent} messages sent "
-                f"({self.messages_failed} failed)")
+                f"({self.messages_failed} failed), {self.disputes_due} scheme disputes expired or due soon, "
+                f"{self.complaints_escalated} complaints escalated")
 
 
 def handle_overdue(database: Database, case_id: int, now: datetime) -> OverdueAction:
@@ -94,6 +99,8 @@ def run_pass(database: Database, now: datetime | None = None, provider: PaymentP
     report.funded = fund_waiting(database, provider, now)
     report.resumed = resume_stale(database, provider, now)
     report.unconfirmed_alerts = alert_unconfirmed(database, now)
+    report.disputes_due = dispute_pass(database, moment)
+    report.complaints_escalated = complaint_pass(database, moment)
     deliveries = deliver_due(database, now=now, keys=keys)
     report.webhooks_delivered, report.webhooks_failed = deliveries.delivered, deliveries.failed
     messages = deliver_messages(database, settings or get_settings(), now=now)

@@ -2,8 +2,8 @@
 
 Only the case number and the message are shown. A forged or expired link gets a clear page in the
 reader's language (never a 500); the form carries a CSRF token and a honeypot field, and replies are
-limited per address (messaging.replies). The form is not an upload route of web.limits: its whole body
-(text and photos) is held to the small limit (RECOUP_MAX_JSON_BYTES, 1 MiB by default).
+limited per address (messaging.replies). Its body is capped at what its photos and text may take
+(web.limits' BODY_LIMIT), far below an import's.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from recoup.messaging.web_router import router
 from recoup.messaging.words import refusal_words
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import AddressDep, Now, SettingsDep, database
+from recoup.web.limits import BODY_LIMIT
 from recoup.web.templating import render, request_locale
 
 
@@ -45,13 +46,14 @@ def reply_form(token: str, request: Request, now: Now, sent: int = 0) -> HTMLRes
     return _show(request, token, now, sent=bool(sent))
 
 
-@router.post("/r/{token}", dependencies=[Depends(check_csrf)])
+@router.post("/r/{token}", dependencies=[Depends(check_csrf)],
+             openapi_extra={BODY_LIMIT: MAX_PHOTOS * MAX_PHOTO_BYTES + (1 << 20)})  # the photos and the text
 async def reply_post(token: str, request: Request, settings: SettingsDep, now: Now, address: AddressDep,
                      text: Annotated[str, Form(max_length=8000)] = "",
                      website: Annotated[str, Form(max_length=200)] = "") -> Response:
     if website:  # the honeypot: a person never fills it; a robot is thanked and nothing is kept
         return RedirectResponse(f"/r/{token[:200]}?sent=1", status_code=303)
-    form = await request.form()  # parsed once already (the CSRF check); the body is at most 1 MiB (web.limits)
+    form = await request.form()  # parsed once already (the CSRF check); its size capped by web.limits
     chosen = [part for part in form.getlist("photos") if isinstance(part, UploadFile) and part.filename]
     if len(chosen) > MAX_PHOTOS:
         too_many = RecoupError("at most {count} photos", detail={"reason": "at most {count} photos",

@@ -26,7 +26,7 @@ from recoup.messaging.vault import keep
 LINK_DAYS = 30
 MAX_TEXT = 4000
 MAX_PHOTOS = 3
-MAX_PHOTO_BYTES = 1024 * 1024  # the reply form's whole body is held to 1 MiB anyway (web.limits)
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # the reply route's body cap (web.limits) is built from these
 REPLIES_PER_WINDOW = 5
 WINDOW = timedelta(minutes=15)
 _IMAGE_MAGIC = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"GIF87a": "gif", b"GIF89a": "gif"}

@@ -27,7 +27,7 @@ from recoup.messaging.alerts import alerts_for, mark_read
 from recoup.messaging.models import OutboxMessage
 from recoup.messaging.rules import TEMPLATE_KEYS, Channel, mask
 from recoup.messaging.service import MessageRequest, contact_for, preview_message, send_message
-from recoup.messaging.web_router import router
+from recoup.messaging.web_router import router as router
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import Now, SessionDep, SettingsDep, WebUser, database
 from recoup.web.params import CaseReference

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from recoup.auth.principal import Principal
 from recoup.bounds import check_day
+from recoup.errors import InvalidInput
 from recoup.money import format_major, parse_minor
+from recoup.reconciliation.db_run import run_in_session
+from recoup.reconciliation.db_source import DbScope
 from recoup.reconciliation.inbox import FindingFilter, list_findings
 from recoup.reconciliation.models import StoredFinding
-from recoup.web.deps import ApiUser, SessionDep
+from recoup.reconciliation.runs import run_view
+from recoup.web.deps import ApiUser, Now, SessionDep
 from recoup.web.params import AmountText, Day, KindName, Limit, MerchantId, Offset
 
 router = APIRouter(tags=["findings"])
+RunId = Annotated[str, Path(max_length=20)]  # not a number: 404, like a run of another tenant
 
 
 class FindingOut(BaseModel):
@@ -76,3 +84,46 @@ def findings(
     wanted = finding_filter(kind, merchant_id, date_from, date_to, min_amount, max_amount, limit, offset)
     total, rows = list_findings(session, principal, wanted)
     return FindingPage(total=total, items=[FindingOut.of(row) for row in rows])
+
+
+class RunRequest(BaseModel):
+    """What a run reads: the caller's scope, one merchant of it, or some days."""
+
+    merchant_id: str | None = Field(default=None, max_length=15)
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class RunOut(BaseModel):
+    run_id: int
+    run_by: str
+    findings: int
+    new_findings: int
+    skipped: int
+    cases: dict[str, dict[str, int]]  # opened, updated, resolved, left, reopened, not_judged -> kind -> cases
+
+
+@router.post("/reconciliation/runs", response_model=RunOut, status_code=201)
+def save_run(principal: ApiUser, session: SessionDep, now: Now,
+             body: RunRequest | None = None) -> RunOut:
+    """`recoup reconcile --db --save`: reconcile the stored data, save the findings, bring the cases up to date."""
+    wanted = body or RunRequest()
+    scope = DbScope(wanted.merchant_id or None,
+                    check_day("date_from", wanted.date_from) if wanted.date_from else None,
+                    check_day("date_to", wanted.date_to) if wanted.date_to else None)
+    if scope.date_from and scope.date_to and scope.date_from > scope.date_to:
+        raise InvalidInput("date_from is after date_to")
+    summary = run_in_session(session, principal, scope, out=None, save=True, now=now)
+    assert summary.run_id is not None
+    return stored_run(session, principal, summary.run_id)
+
+
+@router.get("/reconciliation/runs/{run_id}", response_model=RunOut)
+def get_run(principal: ApiUser, session: SessionDep, run_id: RunId) -> RunOut:
+    return stored_run(session, principal, run_id)
+
+
+def stored_run(session: Session, principal: Principal, run_id: int | str) -> RunOut:
+    view = run_view(session, principal, run_id)
+    return RunOut(run_id=view.run_id, run_by=view.run_by, findings=view.findings, new_findings=view.new_findings,
+                  skipped=view.skipped, cases=view.cases)

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from recoup.errors import RecoupError
 from recoup.output import Format, emit
+
+if TYPE_CHECKING:
+    from recoup.reconciliation.service import ReconcileSummary
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
 
 
 def _card_key() -> bytes:
@@ -45,22 +54,55 @@ def reconcile(
                                                      help="with --db: last day")] = None,
     save: Annotated[bool, typer.Option("--save", help="with --db: store the findings and open cases")] = False,
     user: Annotated[str | None, typer.Option("--user", help="with --db: act as this user ($RECOUP_USER)")] = None,
+    settlement_profile: Annotated[str | None, typer.Option(
+        "--settlement-profile", help="read --settlement through this import profile (default: detected)")] = None,
+    journal_profile: Annotated[str | None, typer.Option(
+        "--journal-profile", help="read --journal through this import profile (default: detected)")] = None,
+    orders_profile: Annotated[str | None, typer.Option(
+        "--orders-profile", help="read --orders through this import profile (default: detected)")] = None,
+    engine: Annotated[Engine, typer.Option(help="duckdb (one machine) or spark (a cluster; CSV or Parquet)")]
+        = Engine.duckdb,
+    master: Annotated[str, typer.Option(help="with --engine spark: local[N], spark://host:port, yarn ...")]
+        = "local[2]",
 ) -> None:
     """Compare orders, journal and settlement and write every finding of SPEC section 4."""
+    profiles = {"orders": orders_profile, "journal": journal_profile, "settlement": settlement_profile}
     if db:
+        if any(profiles.values()) or engine is not Engine.duckdb:
+            raise RecoupError("--*-profile and --engine read files; stored data is reconciled without them")
         _reconcile_db(merchant, date_from, date_to, out, save, user, fmt)
         return
     if save or merchant or date_from or date_to:
         raise RecoupError("--save, --merchant, --from and --to work on stored data: add --db")
-    from recoup.reconciliation.service import reconcile_files
-
     orders_path, journal_path, settlement_path, out_path = _needs_files(orders, journal, settlement, out)
-    summary = reconcile_files(orders_path, journal_path, settlement_path, merchants, out_path,
-                              card_key=_card_key(), progress=sys.stderr.isatty())
+    files = {"orders": orders_path, "journal": journal_path, "settlement": settlement_path}
+    summary = _reconcile_files(files, profiles, merchants, out_path, engine, master)
     for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
     emit(summary.table(), fmt, columns=["kind", "findings"],
          title=f"{summary.total} findings written to {summary.out}")
+
+
+def _reconcile_files(files: dict[str, Path], profiles: dict[str, str | None], merchants: Path | None,
+                     out: Path, engine: Engine, master: str) -> ReconcileSummary:
+    """Statement files through their import profiles (detected when not named), then the chosen engine."""
+    from recoup.ingest.reconcile_inputs import native_inputs
+    from recoup.reconciliation.service import reconcile_files
+
+    if engine is Engine.spark and all(path.suffix == ".parquet" for path in files.values()):
+        from recoup.reconciliation.spark_files import reconcile_files_on_spark
+
+        return reconcile_files_on_spark(files["orders"], files["journal"], files["settlement"], merchants, out,
+                                        card_key=_card_key(), master=master)  # checked relations already
+    with native_inputs({kind: (path, profiles[kind]) for kind, path in files.items()}) as inputs:
+        for note in inputs.notes:
+            typer.echo(note, err=True)
+        paths = (inputs.path("orders"), inputs.path("journal"), inputs.path("settlement"), merchants, out)
+        if engine is Engine.spark:
+            from recoup.reconciliation.spark_files import reconcile_files_on_spark
+
+            return inputs.run(lambda: reconcile_files_on_spark(*paths, card_key=_card_key(), master=master))
+        return inputs.run(lambda: reconcile_files(*paths, card_key=_card_key(), progress=sys.stderr.isatty()))
 
 
 def _reconcile_db(merchant: str | None, date_from: datetime | None, date_to: datetime | None, out: Path | None,
@@ -80,7 +122,7 @@ def _reconcile_db(merchant: str | None, date_from: datetime | None, date_to: dat
     if summary.saved:
         typer.echo(summary.saved, err=True)
     where = f" written to {out}" if out else ""
-    emit(summary.table(), fmt, columns=["kind", "findings"], title=f"{summary.total} findings{where}")
+    emit(summary.table(), fmt, columns=summary.columns(), title=f"{summary.total} findings{where}")
 
 
 def register(root: typer.Typer) -> None:

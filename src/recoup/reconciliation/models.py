@@ -52,3 +52,36 @@ class StoredFinding(TenantRow, Base):
     txn_time: Mapped[datetime | None] = mapped_column(default=None)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None, index=True)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseFollowUp(TenantRow, Base):
+    """What the runs decided about a case whose finding went away: RESOLVED by a later file, or LEFT
+    for a person (alerted once). A finding that comes back clears it (and reopens a resolved case)."""
+
+    __tablename__ = "case_follow_ups"
+    tenant_indexed = False
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(20))
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"))
+    line: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)  # the line that explained it
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunFollowSummary(TenantRow, Base):
+    """How a saved run brought the cases up to date, by outcome and kind ({"resolved": {"DUPLICATE_CHARGE": 1}})."""
+
+    __tablename__ = "run_follow_summaries"
+    tenant_indexed = False
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"), unique=True)
+    counts: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, default=dict)
+
+
+class FollowSetting(Base):
+    """A tenant's window in which a note or message means a person works the case (default 14 days)."""
+
+    __tablename__ = "follow_settings"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True, autoincrement=False)
+    touched_days: Mapped[int] = mapped_column(default=14)

@@ -7,7 +7,7 @@ changes nothing but their last-seen run: a finding is stored once and belongs to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -20,10 +20,12 @@ from recoup.audit.service import record
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.cases.bulk_opening import insert_plain, open_or_join_all
+from recoup.cases.follow_rules import Outcome
+from recoup.cases.following import FollowReport, RunContext, follow_cases
 from recoup.db import utcnow
 from recoup.merchants.models import Merchant
 from recoup.merchants.repository import list_merchants
-from recoup.reconciliation.models import ReconciliationRun, StoredFinding
+from recoup.reconciliation.models import ReconciliationRun, RunFollowSummary, StoredFinding
 from recoup.transactions.models import JournalLine, SettlementLine
 
 CHUNK = 500
@@ -74,19 +76,31 @@ class SaveReport:
     skipped: int = 0
     skipped_merchants: set[str] = field(default_factory=set)
     cases: list[str] = field(default_factory=list)
+    follow: FollowReport = field(default_factory=FollowReport)
 
     def summary(self) -> str:
         text = (f"run {self.run_id}: {self.findings} findings ({self.new_findings} new), "
                 f"{self.cases_opened} cases opened, {self.cases_joined} joined to existing cases")
+        f = self.follow
+        text += (f"; cases {f.total(Outcome.UPDATED)} updated, {f.total(Outcome.RESOLVED)} resolved by later "
+                 f"files, {f.total(Outcome.LEFT)} left for a person (alerted), {f.total(Outcome.REOPENED)} "
+                 f"reopened, {f.total(Outcome.NOT_JUDGED)} not judged (settlement not imported yet)")
         if self.skipped:
             text += (f"; {self.skipped} skipped: merchants not registered in your scope "
                      f"({', '.join(sorted(self.skipped_merchants)[:5])})")
         return text
 
 
+InScope = Callable[[StoredFinding], bool]
+
+
 def save_findings(session: Session, principal: Principal, findings: Iterable[FindingLike],
-                  now: datetime | None = None) -> SaveReport:
+                  now: datetime | None = None, in_scope: InScope | None = None) -> SaveReport:
     """Store the findings of one run for the caller's tenant and open or join their cases.
+
+    With `in_scope` (a run over the stored data, `recoup reconcile --db --save`), the cases of earlier
+    findings in that scope follow what this run no longer reports, reports changed, or reports again
+    (`recoup.cases.following`), in this same transaction.
 
     Findings of merchants outside the caller's scope are skipped (and counted), never stored. The
     work is set-based: a few statements per thousand findings, plus one audit entry per case change.
@@ -98,7 +112,8 @@ def save_findings(session: Session, principal: Principal, findings: Iterable[Fin
     session.flush()
     report = SaveReport(run.id)
     merchants = {m.merchant_id: m for m in list_merchants(session, principal)}
-    fresh = _triage(session, run, list(findings), merchants, report)
+    batch = list(findings)
+    fresh = _triage(session, run, batch, merchants, report)
     stored = [finding for finding, _ in fresh.values()]
     _fill_txn_times(session, principal.tenant_id, stored)
     days = _mcc_days(session, principal.tenant_id, stored)
@@ -110,12 +125,31 @@ def save_findings(session: Session, principal: Principal, findings: Iterable[Fin
         report.cases_opened += opened
         report.cases_joined += not opened
         report.cases.append(case.number)
+        if opened:
+            report.follow.add(Outcome.OPENED, case.kind)
+    if in_scope is not None:  # a run over the stored data: what it no longer reports no longer holds
+        _follow(RunContext(session, principal.actor(), principal.tenant_id, run.id, moment,
+                           {m.merchant_id: m.timezone or "" for m in merchants.values()}),
+                batch, merchants, in_scope, report)
+    _close_run(session, principal, run, report, moment)
+    return report
+
+
+def _close_run(session: Session, principal: Principal, run: ReconciliationRun, report: SaveReport,
+               moment: datetime) -> None:
+    """The run's counts, what it did to the cases by kind, and its audit entry."""
+    session.add(RunFollowSummary(tenant_id=principal.tenant_id, run_id=run.id, counts=report.follow.as_dict()))
     run.finding_count, run.new_findings, run.skipped = report.findings, report.new_findings, report.skipped
     run.cases_opened, run.cases_joined = report.cases_opened, report.cases_joined
     record(session, principal.actor(), "reconciliation.save", "reconciliation_run", str(run.id), at=moment,
            after={"findings": report.findings, "new": report.new_findings, "opened": report.cases_opened,
-                  "joined": report.cases_joined, "skipped": report.skipped})
-    return report
+                  "joined": report.cases_joined, "skipped": report.skipped, "cases": report.follow.as_dict()})
+
+
+def _follow(context: RunContext, batch: list[FindingLike], merchants: dict[str, Merchant], in_scope: InScope,
+            report: SaveReport) -> None:
+    follow_cases(context, {finding.finding_id: finding for finding in batch},
+                 lambda finding: finding.merchant_id in merchants and in_scope(finding), report.follow)
 
 
 def _triage(session: Session, run: ReconciliationRun, batch: list[FindingLike], merchants: dict[str, Merchant],

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from recoup.errors import InvalidInput
@@ -13,7 +14,8 @@ from recoup.reconciliation.api import finding_filter
 from recoup.reconciliation.findings import Kind
 from recoup.reconciliation.inbox import kind_counts, list_findings
 from recoup.reconciliation.models import StoredFinding
-from recoup.web.deps import SessionDep, WebUser
+from recoup.reconciliation.runs import run_view
+from recoup.web.deps import SessionDep, SettingsDep, WebUser
 from recoup.web.params import AmountText, KindName, MerchantId
 from recoup.web.templating import render
 
@@ -48,3 +50,17 @@ def inbox(request: Request, principal: WebUser, session: SessionDep, kind: KindN
     return render(request, "reconciliation/findings.html", user=principal,
                   values=values, rows=rows, total=total, error=error, kinds=[k.value for k in Kind],
                   counts=kind_counts(session, principal))
+
+
+OUTCOME_WORDS = {"opened": "Cases opened", "updated": "Amount at stake updated", "resolved": "Resolved by later files",
+                 "left": "Left for a person (alerted)", "reopened": "Reopened", "not_judged": "Not judged yet"}
+
+
+@router.get("/reconciliation/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep,
+             run_id: Annotated[str, Path(max_length=20)]) -> HTMLResponse:
+    """What one saved run found and did to the cases, by kind."""
+    view = run_view(session, principal, run_id)
+    saved = view.saved_at.astimezone(ZoneInfo(settings.default_timezone)).strftime("%Y-%m-%d %H:%M")
+    return render(request, "reconciliation/run.html", user=principal, run=view, saved=saved,
+                  zone=settings.default_timezone, outcomes=OUTCOME_WORDS)

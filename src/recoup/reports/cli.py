@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +26,7 @@ FORMATS = ("json", "csv", "xlsx", "pdf")
 LANGUAGES = ("zh", "en")
 BINARY = ("xlsx", "pdf")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PROGRESS_DAYS = 92  # a range of a quarter or more shows a progress bar on stderr
 
 def parse_day(option: str, text: str | None) -> date | None:
     """A day typed as YYYY-MM-DD (ASCII digits), or None when not given; else InvalidInput naming the option."""
@@ -91,13 +94,32 @@ def report(
     ctx = CliContext()
     principal = ctx.principal(user)
     typer.echo(f"report {first or 'last 30 days'}..{last or 'today'}: counting", err=True)
-    with ctx.database.unit_of_work() as session:
-        found = summary(session, principal, first, last, merchant_id=merchant or None, currency=currency)
+    with ctx.database.unit_of_work() as session, counting(first, last) as on_step:
+        found = summary(session, principal, first, last, merchant_id=merchant or None, currency=currency,
+                        on_step=on_step)
     typer.echo(f"report {found.date_from}..{found.date_to}: {found.totals.findings} findings, "
                f"{found.totals.cases} cases; rendering {picked}", err=True)
     write(render(found, picked, language), out)
     if out is not None:
         typer.echo(f"report written to {out}", err=True)
+
+
+@contextmanager
+def counting(first: date | None, last: date | None) -> Iterator[Callable[[str], None] | None]:
+    """A progress bar on stderr while a long range (PROGRESS_DAYS or more) is counted; nothing otherwise."""
+    if first is None or last is None or (last - first).days + 1 < PROGRESS_DAYS:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from recoup.reports.service import STEPS
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+        task = progress.add_task("counting", total=len(STEPS))
+        yield lambda step: progress.update(task, advance=1, description=f"counted {step}")
 
 
 def register(root: typer.Typer) -> None:

@@ -9,13 +9,24 @@ from dataclasses import fields
 from typing import cast
 
 from recoup.output import csv_writer
-from recoup.reports.summary import MONEY_FIELDS, AgeRow, CauseRow, DayRow, KindRow, RateRow, Summary, to_json
+from recoup.reports.summary import (
+    MONEY_FIELDS,
+    AgeRow,
+    CauseRow,
+    DayRow,
+    KindRow,
+    PreventionRow,
+    RateRow,
+    Summary,
+    to_json,
+)
 
 # The CSV's sections, in the JSON's order: (key of to_json, one row or a list of rows).
 ROW_TYPES: dict[str, type] = {"by_kind": KindRow, "by_cause": CauseRow, "by_day": DayRow,
-                              "worst_terminals": RateRow, "worst_cashiers": RateRow, "ageing": AgeRow}
+                              "worst_terminals": RateRow, "worst_cashiers": RateRow, "ageing": AgeRow,
+                              "prevention": PreventionRow}
 SECTIONS = ("totals", "previous", "by_kind", "by_cause", "by_day", "worst_terminals", "worst_cashiers",
-            "funnel", "ageing")
+            "funnel", "ageing", "prevention")
 
 
 def header_of(section: str) -> list[str]:
@@ -39,6 +50,16 @@ def summary_csv(summary: Summary) -> str:
         writer.writerow([section])
         columns = list(rows[0]) if rows else header_of(section)
         writer.writerow(columns)
-        writer.writerows([["" if row.get(column) is None else row.get(column) for column in columns]
-                          for row in rows])
+        writer.writerows([[_cell(row.get(column)) for column in columns] for row in rows])
     return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    """A cell: empty for none, a prevention entry's figures as "name=value; …" and examples space-separated."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{name}={item}" for name, item in value.items())
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return value

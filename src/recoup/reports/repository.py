@@ -255,3 +255,25 @@ def ageing(session: Session, scope: Scope, period: Period, as_of: datetime) -> d
     query = (select(bucket, func.count()).where(*_cases(scope, period), STILL_OPEN, C.opened_at <= as_of)
              .group_by(bucket))
     return {str(label): int(count) for label, count in session.execute(query)}
+
+
+def cases_by_day(session: Session, scope: Scope, period: Period) -> dict[date, tuple[int, int, int, int]]:
+    """Per merchant-local day of the case's transaction: cases, amount at stake, recovered, fully recovered."""
+    day = local_day(session, CASE_MOMENT, period).label("day")
+    query = (select(day, func.count(), func.sum(C.at_stake_minor), func.sum(C.recovered_minor),
+                    func.sum(case((FULLY_RECOVERED, 1), else_=0)))
+             .where(*_cases(scope, period)).group_by(day))
+    found: dict[date, tuple[int, int, int, int]] = {}
+    for value, count, stake, back, done in session.execute(query):
+        key = value if isinstance(value, date) else date.fromisoformat(str(value))
+        found[key] = (int(count), _int(stake), _int(back), _int(done))
+    return found
+
+
+def worst_merchants(session: Session, scope: Scope, period: Period) -> list[RateNumbers]:
+    """Merchants by findings per 1,000 of their transactions, worst first."""
+    errors = (select(F.merchant_id, F.merchant_id.label("key"), func.count().label("findings"))
+              .where(*_findings(scope, period)).group_by(F.merchant_id))
+    base = (select(J.merchant_id, J.merchant_id.label("key"), func.count().label("transactions"))
+            .where(*_journal(scope, period)).group_by(J.merchant_id))
+    return _worst(session, errors, base)

@@ -23,7 +23,8 @@ MAX_DAYS = 366 * 2  # the longest range one report covers (two years, leap days 
 DEFAULT_DAYS = 30  # the API's range when none is given: the last 30 days, today included
 DEFAULT_ZONE = "Asia/Shanghai"  # SPEC: merchants' default zone; a report of one merchant uses its own
 TOP_RATES = 10  # rows of worst terminals and worst cashiers
-# Ageing of open cases at the period's end: (label, first whole day of age, first day of the next bucket).
+# Ageing of the period's cases still open, aged now (they are open now, not at the period's end):
+# (label, first whole day of age, first day of the next bucket).
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("0-2d", 0, 3), ("3-7d", 3, 8), ("8-30d", 8, 31), (">30d", 31, None),
 )
@@ -56,7 +57,7 @@ class Period:
         return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1), self.zone)
 
     def as_of(self, now: datetime) -> datetime:
-        """The moment open cases are aged and deadlines judged at: the period's end, or now if sooner."""
+        """The moment deadlines are judged at: the period's end, or now if sooner (open cases are aged now)."""
         return min(self.end, now)
 
     def each_day(self) -> list[date]:

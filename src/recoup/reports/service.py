@@ -7,6 +7,7 @@ SPEC's default zone (Asia/Shanghai). See recoup.reports.repository for what each
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from recoup.auth.roles import Permission
 from recoup.db import utcnow
 from recoup.merchants.repository import get_merchant
 from recoup.reports import repository as sql
+from recoup.reports.prevention import prevention_rows
 from recoup.reports.rules import (
     AGE_BUCKETS,
     DEFAULT_ZONE,
@@ -27,39 +29,66 @@ from recoup.reports.rules import (
     percentile,
     rate,
 )
-from recoup.reports.summary import AgeRow, CauseRow, DayRow, Funnel, KindRow, RateRow, Summary, Totals
+from recoup.reports.summary import (
+    AgeRow,
+    CauseRow,
+    DayRow,
+    Funnel,
+    KindRow,
+    PreventionRow,
+    RateRow,
+    Summary,
+    Totals,
+)
+
+STEPS = ("totals", "previous period", "kinds", "causes", "days", "terminals", "cashiers", "funnel", "ageing",
+         "prevention")  # what `summary` counts, in order: `on_step` hears each name when it is done
 
 
 def summary(session: Session, principal: Principal, date_from: date | None, date_to: date | None,
-            merchant_id: str | None = None, currency: str = "CNY", now: datetime | None = None) -> Summary:
+            merchant_id: str | None = None, currency: str = "CNY", now: datetime | None = None,
+            on_step: Callable[[str], None] | None = None) -> Summary:
     """The report of [date_from, date_to] (merchant-local days, both included; the last 30 days when
-    either is missing) for the caller's merchants, or one of them; a merchant out of sight is NotFound."""
+    either is missing) for the caller's merchants, or one of them; a merchant out of sight is NotFound.
+    `on_step` (a progress bar) is called with each name of STEPS once that part is counted."""
     principal.require(Permission.READ)
     code = check_currency(currency)
+    moment = now or utcnow()
+    period, scope = report_scope(session, principal, date_from, date_to, merchant_id, code, moment)
+    previous = period.previous()
+    parts: dict[str, object] = {}
+    counts: dict[str, Callable[[], object]] = {
+        "totals": lambda: totals(sql.period_totals(session, scope, period, period.as_of(moment))),
+        "previous": lambda: totals(sql.period_totals(session, scope, previous, previous.as_of(moment))),
+        "by_kind": lambda: [KindRow(row.kind, row.findings, row.cases, row.at_stake_minor, row.recovered_minor)
+                            for row in sql.by_kind(session, scope, period)],
+        "by_cause": lambda: [CauseRow(*row) for row in sql.by_cause(session, scope, period)],
+        "by_day": lambda: days(sql.by_day(session, scope, period), period),
+        "worst_terminals": lambda: rates(sql.worst_terminals(session, scope, period)),
+        "worst_cashiers": lambda: rates(sql.worst_cashiers(session, scope, period)),
+        "funnel": lambda: Funnel(*sql.funnel(session, scope, period)),
+        "ageing": lambda: ages(sql.ageing(session, scope, period, moment)),  # open now: aged now
+        "prevention": lambda: prevention_rows(session, scope, period, moment),
+    }
+    for (name, count), step in zip(counts.items(), STEPS, strict=True):
+        parts[name] = count()
+        if on_step is not None:
+            on_step(step)
+    return Summary(tenant_id=principal.tenant_id, merchant_ids=(merchant_id,) if merchant_id else (),
+                   date_from=period.first, date_to=period.last, currency=code, aged_at=moment,
+                   **parts)  # type: ignore[arg-type]
+
+
+def report_scope(session: Session, principal: Principal, date_from: date | None, date_to: date | None,
+                 merchant_id: str | None, currency: str, moment: datetime) -> tuple[Period, sql.Scope]:
+    """The period (merchant-local days: the merchant's zone, else the default one) and whose rows count."""
     zone = DEFAULT_ZONE
     if merchant_id:
         zone = get_merchant(session, principal, merchant_id).timezone or DEFAULT_ZONE
-    moment = now or utcnow()
     if date_from is None or date_to is None:
         first, last = default_range(moment, zone)
         date_from, date_to = date_from or first, date_to or last
-    period = check_period(date_from, date_to, zone)
-    scope = sql.Scope.of(principal, merchant_id, code)
-    previous = period.previous()
-    return Summary(
-        tenant_id=principal.tenant_id, merchant_ids=(merchant_id,) if merchant_id else (),
-        date_from=period.first, date_to=period.last, currency=code,
-        totals=totals(sql.period_totals(session, scope, period, period.as_of(moment))),
-        previous=totals(sql.period_totals(session, scope, previous, previous.as_of(moment))),
-        by_kind=[KindRow(row.kind, row.findings, row.cases, row.at_stake_minor, row.recovered_minor)
-                 for row in sql.by_kind(session, scope, period)],
-        by_cause=[CauseRow(*row) for row in sql.by_cause(session, scope, period)],
-        by_day=days(sql.by_day(session, scope, period), period),
-        worst_terminals=rates(sql.worst_terminals(session, scope, period)),
-        worst_cashiers=rates(sql.worst_cashiers(session, scope, period)),
-        funnel=Funnel(*sql.funnel(session, scope, period)),
-        ageing=ages(sql.ageing(session, scope, period, period.as_of(moment))),
-    )
+    return check_period(date_from, date_to, zone), sql.Scope.of(principal, merchant_id, currency)
 
 
 def totals(numbers: sql.PeriodTotals) -> Totals:
@@ -88,3 +117,14 @@ def rates(rows: list[sql.RateNumbers]) -> list[RateRow]:
 def ages(counts: dict[str, int]) -> list[AgeRow]:
     """Every bucket, in order, an empty one included."""
     return [AgeRow(label, counts.get(label, 0)) for label, _since, _until in AGE_BUCKETS]
+
+
+def prevention(session: Session, principal: Principal, date_from: date | None, date_to: date | None,
+               merchant_id: str | None = None, currency: str = "CNY",
+               now: datetime | None = None) -> tuple[Period, list[PreventionRow]]:
+    """The prevention lists alone (recoup.reports.prevention), of the same scope and period as `summary`."""
+    principal.require(Permission.READ)
+    moment = now or utcnow()
+    period, scope = report_scope(session, principal, date_from, date_to, merchant_id, check_currency(currency),
+                                 moment)
+    return period, prevention_rows(session, scope, period, moment)

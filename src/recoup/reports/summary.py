@@ -7,9 +7,11 @@ SQL aggregations; `to_json` is the API's and the CLI's JSON (numbers as numbers,
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
+from urllib.parse import urlencode
 
 from recoup.money import CURRENCY_EXPONENTS
+from recoup.reports.prevention_rules import Listed
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,32 @@ class Funnel:
 
 @dataclass(frozen=True)
 class AgeRow:
-    bucket: str  # "0-2d", "3-7d", "8-30d", ">30d": how long open cases have been open at the period's end
+    bucket: str  # "0-2d", "3-7d", "8-30d", ">30d": how long the period's cases still open have been open now
     cases: int
+
+
+@dataclass(frozen=True)
+class PreventionRow:
+    """An entry of a prevention list (recoup.reports.prevention_rules) as the report holds it."""
+
+    list: str  # maintenance, terminal_rate, firmware, training, mcc, refund_other_card, ...
+    key: str  # what an acknowledgement names
+    merchant_id: str
+    subject: str  # a terminal, firmware, cashier, merchant or masked card
+    count: int  # the number that put it on the list (days since maintenance: -1 when never)
+    figures: dict[str, float | int | str]
+    examples: tuple[str, ...]  # RRNs or case numbers
+    link: str  # the transaction search showing what is behind it ("" when none fits)
+    acknowledged_by: str = ""
+    acknowledged_at: datetime | None = None
+    note: str = ""
+
+    @classmethod
+    def of(cls, item: Listed) -> PreventionRow:
+        entry, ack = item.entry, item.acknowledged
+        link = f"/transactions?{urlencode(entry.filters)}" if entry.filters else ""
+        return cls(entry.list_key, entry.key, entry.merchant_id, entry.subject, entry.count, dict(entry.figures),
+                   entry.examples, link, ack.by if ack else "", ack.at if ack else None, ack.note if ack else "")
 
 
 @dataclass(frozen=True)
@@ -92,6 +118,8 @@ class Summary:
     worst_cashiers: list[RateRow] = field(default_factory=list)
     funnel: Funnel = field(default_factory=lambda: Funnel(0, 0, 0, 0))
     ageing: list[AgeRow] = field(default_factory=list)
+    prevention: list[PreventionRow] = field(default_factory=list)
+    aged_at: datetime | None = None  # when open cases were aged: now (they are the cases open now)
 
 
 MONEY_FIELDS = ("amount_at_stake_minor", "amount_recovered_minor", "fees_lost_minor", "difference_minor")
@@ -117,7 +145,8 @@ def _numbers(values: dict[str, object], currency: str) -> dict[str, object]:
 
 def to_json(summary: Summary) -> dict[str, object]:
     """The report as JSON: `totals` (findings, cases, amount_at_stake, amount_recovered, recovery_rate, …),
-    `previous`, `by_kind`, `by_cause`, `by_day`, `worst_terminals`, `worst_cashiers`, `funnel`, `ageing`."""
+    `previous`, `by_kind`, `by_cause`, `by_day`, `worst_terminals`, `worst_cashiers`, `funnel`, `ageing`,
+    `prevention`."""
     currency = summary.currency
     return {
         "tenant_id": summary.tenant_id,
@@ -134,4 +163,12 @@ def to_json(summary: Summary) -> dict[str, object]:
         "worst_cashiers": [asdict(row) for row in summary.worst_cashiers],
         "funnel": asdict(summary.funnel),
         "ageing": [asdict(row) for row in summary.ageing],
+        "prevention": [prevention_json(row) for row in summary.prevention],
     }
+
+
+def prevention_json(row: PreventionRow) -> dict[str, object]:
+    values = asdict(row)
+    values["examples"] = list(row.examples)
+    values["acknowledged_at"] = row.acknowledged_at.isoformat() if row.acknowledged_at else None
+    return values

@@ -13,7 +13,7 @@ from datetime import date
 
 from recoup.money import Money
 from recoup.reports.charts import AGE_BUCKETS, cause_name, code_name
-from recoup.reports.summary import RateRow, Summary, Totals
+from recoup.reports.summary import PreventionRow, RateRow, Summary, Totals
 from recoup.web.i18n import normalise_locale, translate
 
 Translate = Callable[[str], str]
@@ -33,6 +33,51 @@ TOTALS: tuple[tuple[str, str, str], ...] = (
     ("Fees lost", "fees_lost_minor", "money"),
     ("Transactions", "transactions", "int"),
 )
+
+
+# Each prevention list's name and what puts an entry on it (English msgids; recoup.reports.prevention_rules).
+PREVENTION_LISTS: dict[str, tuple[str, str]] = {
+    "maintenance": ("Terminals due for maintenance",
+                    "In service and last maintained (or installed) 180 days ago or more, or never."),
+    "terminal_rate": ("Terminals whose error rate stands out",
+                      "At least twice the findings per 1,000 transactions of the merchant's other terminals "
+                      "and of the same model (at least 2 findings in 20 transactions)."),
+    "firmware": ("Firmware versions with unusual error rates",
+                 "At least twice the findings per 1,000 transactions of every other terminal."),
+    "training": ("Cashiers who need training",
+                 "Two or more keying errors (decimal shift, extra, missing or transposed digit) in the period."),
+    "mcc": ("Merchants settled under another MCC (跳码)",
+            "The settlement used a merchant category code other than the registered one."),
+    "refund_other_card": ("Refunds to another card", "A refund paid to a card other than the one the sale charged."),
+    "refund_burst": ("Many refunds in a short time", "Three or more refunds at one terminal within 30 minutes."),
+    "refund_large": ("Refunds far above the usual ticket",
+                     "A refund above five times the merchant's average sale of the period."),
+    "under_limit": ("Repeated sales just under the no-PIN limit",
+                    "Three or more sales by one card between 90% of ¥1,000 and just under it."),
+    "void_after_sale": ("Voids right after a sale by the same cashier",
+                        "Two or more voids by a cashier of their own sale within 10 minutes."),
+}
+
+
+def list_name(list_key: str, translate: Translate) -> str:
+    return translate(PREVENTION_LISTS[list_key][0]) if list_key in PREVENTION_LISTS else list_key
+
+
+PREVENTION_ROWS = 500  # entries in the report's table (the API and the prevention page list them all)
+
+
+def prevention_table(rows: Sequence[PreventionRow], translate: Translate) -> Table:
+    """The prevention lists as one table, the first PREVENTION_ROWS entries (a last line says how many more)."""
+    t = translate
+    shown: list[tuple[Value, ...]] = [
+        (list_name(row.list, t), row.merchant_id, row.subject, row.count if row.count >= 0 else None,
+         " ".join(row.examples), f"{row.acknowledged_by}: {row.note}" if row.acknowledged_by else "")
+        for row in rows[:PREVENTION_ROWS]]
+    if len(rows) > PREVENTION_ROWS:
+        shown.append((t("More entries on the prevention page"), "", "", len(rows) - PREVENTION_ROWS, "", ""))
+    return Table("prevention", t("Prevention"), tuple(t(text) for text in (
+        "List", "Merchant", "Entry", "Count", "Examples", "Acknowledged")),
+        ("text", "text", "text", "int", "text", "text"), shown)
 
 
 def translator(lang: str) -> Callable[[str], str]:
@@ -118,6 +163,7 @@ def report_tables(summary: Summary, translate: Translate) -> list[Table]:
                (t("With an action"), summary.funnel.acted), (t("Money seen"), summary.funnel.recovered)]),
         Table("ageing", t("Ageing of open cases"), (t("Open for"), t("Cases")), ("text", "int"),
               [(t(AGE_BUCKETS.get(row.bucket, row.bucket)), row.cases) for row in summary.ageing]),
+        prevention_table(summary.prevention, t),
     ]
 
 

@@ -5,29 +5,43 @@ message and no file."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from recoup.auth.roles import Role, may
 from recoup.errors import InvalidInput, RecoupError
 from recoup.merchants.repository import list_merchants
+from recoup.money import CURRENCY_EXPONENTS
 from recoup.reports.charts import report_charts, to_svg
 from recoup.reports.csv_export import summary_csv
 from recoup.reports.exports import XLSX_TYPE, render_pdf, render_xlsx
-from recoup.reports.service import summary
-from recoup.reports.summary import Summary
-from recoup.reports.tables import cell_format, format_value, money_formatter, report_tables, translator
-from recoup.web.deps import Now, SessionDep, WebUser
+from recoup.reports.prevention import ACK_PERMISSION, acknowledge
+from recoup.reports.service import prevention, summary
+from recoup.reports.summary import PreventionRow, Summary
+from recoup.reports.tables import (
+    PREVENTION_LISTS,
+    cell_format,
+    format_value,
+    list_name,
+    money_formatter,
+    report_tables,
+    translator,
+)
+from recoup.web.csrf import check_csrf
+from recoup.web.deps import Now, SessionDep, SettingsDep, WebUser
 from recoup.web.params import LanguageTag, MerchantId
 from recoup.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 FromDay = Annotated[str, Query(alias="from", max_length=10)]  # YYYY-MM-DD or empty (the form sends empty fields)
 ToDay = Annotated[str, Query(alias="to", max_length=10)]
+Currency = Annotated[str, Query(max_length=3)]  # an ISO 4217 code; empty: CNY
 LANGUAGES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "en": "en"}
 FILE_TYPES = {"xlsx": XLSX_TYPE, "pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
@@ -80,28 +94,32 @@ def _page_context(report: Summary, locale: str) -> dict[str, object]:
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request, principal: WebUser, session: SessionDep, now: Now,
-                 date_from: FromDay = "", date_to: ToDay = "", merchant: MerchantId = "") -> HTMLResponse:
+                 date_from: FromDay = "", date_to: ToDay = "", merchant: MerchantId = "",
+                 currency: Currency = "") -> HTMLResponse:
     locale = request_locale(request)
-    values = {"from": date_from.strip(), "to": date_to.strip(), "merchant": merchant}
+    values = {"from": date_from.strip(), "to": date_to.strip(), "merchant": merchant,
+              "currency": currency.strip().upper() or "CNY"}
     context: dict[str, object] = {"report": None, "error": None}
     status = 200
     try:
         report = summary(session, principal, _day("from", date_from), _day("to", date_to),
-                         merchant_id=merchant or None, now=now)
+                         merchant_id=merchant or None, currency=values["currency"], now=now)
         context = {**_page_context(report, locale), "error": None}
-        values = {"from": report.date_from.isoformat(), "to": report.date_to.isoformat(), "merchant": merchant}
+        values = {**values, "from": report.date_from.isoformat(), "to": report.date_to.isoformat()}
     except RecoupError as problem:
         context["error"], status = problem.message, problem.status
     downloads = {fmt: f"/reports/export.{fmt}?{urlencode({**values, 'lang': locale})}" for fmt in FILE_TYPES}
     return render(request, "reports/summary.html", status_code=status, user=principal, values=values,
-                  merchants=list_merchants(session, principal), downloads=downloads, **context)
+                  merchants=list_merchants(session, principal), downloads=downloads, back=urlencode(values),
+                  currencies=sorted(CURRENCY_EXPONENTS), **context)
 
 
 def _export(request: Request, principal: WebUser, session: SessionDep, now: Now, fmt: str, date_from: str,
             date_to: str, merchant: str, lang: str) -> Response:
     locale = _language(request, lang)
+    currency = request.query_params.get("currency", "")[:3] or "CNY"
     report = summary(session, principal, _day("from", date_from), _day("to", date_to),
-                     merchant_id=merchant or None, now=now)
+                     merchant_id=merchant or None, currency=currency, now=now)
     if fmt == "xlsx":
         body = render_xlsx(report, locale)
     elif fmt == "pdf":
@@ -128,3 +146,66 @@ def export_pdf(request: Request, principal: WebUser, session: SessionDep, now: N
 def export_csv(request: Request, principal: WebUser, session: SessionDep, now: Now, date_from: FromDay = "",
                date_to: ToDay = "", merchant: MerchantId = "", lang: LanguageTag = "") -> Response:
     return _export(request, principal, session, now, "csv", date_from, date_to, merchant, lang)
+
+
+def _entry_view(row: PreventionRow, locale: str, zone: str) -> dict[str, object]:
+    """An entry's figures with their names translated, a moment shown in the merchant's zone."""
+    t = translator(locale)
+    figures: dict[str, object] = {}
+    for name, value in row.figures.items():
+        if value == "":
+            continue
+        if name == "first_at" and isinstance(value, str):
+            value = datetime.fromisoformat(value).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+        figures[t(FIGURE_NAMES.get(name, name))] = value
+    return {"row": row, "figures": figures, "list_name": list_name(row.list, t)}
+
+
+# The figures' names (English msgids), as the prevention page shows them.
+FIGURE_NAMES = {
+    "last_maintenance": "Last maintenance", "interval_days": "Interval (days)", "transactions": "Transactions",
+    "per_thousand": "Per 1,000 transactions (‰)", "merchant_per_thousand": "Merchant's other terminals (‰)",
+    "model_per_thousand": "Same model (‰)", "model": "Model", "terminals": "Terminals",
+    "others_per_thousand": "Other terminals (‰)", "window_minutes": "Window (minutes)", "first_at": "First at",
+}
+
+
+@router.get("/reports/prevention", response_class=HTMLResponse)
+def prevention_page(request: Request, principal: WebUser, session: SessionDep, now: Now, settings: SettingsDep,
+                    date_from: FromDay = "", date_to: ToDay = "", merchant: MerchantId = "",
+                    currency: Currency = "") -> HTMLResponse:
+    """The prevention lists of a period: each list explained, each entry with its numbers, a link to the
+    transactions behind it and an Acknowledge form (a note; acknowledged entries are marked, with it)."""
+    locale = request_locale(request)
+    values = {"from": date_from.strip(), "to": date_to.strip(), "merchant": merchant,
+              "currency": currency.strip().upper() or "CNY"}
+    lists: list[dict[str, object]] = []
+    error, status = None, 200
+    merchants = list_merchants(session, principal)
+    zones = {found.merchant_id: found.timezone or settings.default_timezone for found in merchants}
+    try:
+        period, rows = prevention(session, principal, _day("from", date_from), _day("to", date_to),
+                                  merchant_id=merchant or None, currency=values["currency"], now=now)
+        values = {**values, "from": period.first.isoformat(), "to": period.last.isoformat()}
+        t = translator(locale)
+        for key, (name, rule) in PREVENTION_LISTS.items():
+            mine = [_entry_view(row, locale, zones.get(row.merchant_id, settings.default_timezone))
+                    for row in rows if row.list == key]
+            lists.append({"key": key, "name": t(name), "rule": t(rule), "entries": mine})
+    except RecoupError as problem:
+        error, status = problem.message, problem.status
+    return render(request, "reports/prevention.html", status_code=status, user=principal, values=values,
+                  lists=lists, error=error, merchants=merchants,
+                  may_acknowledge=principal.role.value in _ACKNOWLEDGERS, back=urlencode(values))
+
+
+_ACKNOWLEDGERS = {role.value for role in Role if may(role, ACK_PERMISSION)}
+
+
+@router.post("/reports/prevention/ack", dependencies=[Depends(check_csrf)])
+def acknowledge_page(principal: WebUser, session: SessionDep, now: Now,
+                     key: Annotated[str, Form(max_length=120)] = "", note: Annotated[str, Form(max_length=500)] = "",
+                     back: Annotated[str, Form(max_length=200)] = "") -> Response:
+    acknowledge(session, principal, key, note, now)
+    query = back if all(char.isalnum() or char in "=&-_%+." for char in back) else ""
+    return RedirectResponse(f"/reports/prevention?{query}#entry-done", status_code=303)

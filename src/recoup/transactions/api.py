@@ -26,11 +26,23 @@ def create_import(
     principal: ApiUser, session: SessionDep, settings: SettingsDep, response: Response,
     kind: KindForm, file: UploadFile, skip_bad_rows: SkipBadRowsForm = False,
     tenant: Annotated[str | None, Form(max_length=40)] = None, year: YearForm = None,
+    profile: Annotated[str | None, Form(max_length=40)] = None,
 ) -> ImportReportOut:
-    """Import one file (multipart: `kind` and `file`) in one transaction; 422 lists every bad line."""
+    """Import one file (multipart: `kind` and `file`) in one transaction; 422 lists every bad line.
+
+    A statement file in its issuer's layout is read through `profile`, or through the profile detected
+    from its header (the report's first warning says which); rejects name lines of the original file.
+    """
+    from recoup.ingest.service import choose_profile, import_with_profile
+
     options = upload_options(file, skip_bad_rows, year, tenant)
+    kind = kind.strip().lower()
     with upload_file(file) as path:
-        report = import_file(session, principal, kind.strip().lower(), path, settings, options)
+        choice = choose_profile(session, principal, path, kind, profile or None, options.file_name)
+        if choice.profile is not None:
+            report, _ = import_with_profile(session, principal, kind, path, settings, options, choice.profile)
+        else:
+            report = import_file(session, principal, kind, path, settings, options)
     if report.already_imported:
         response.status_code = 200
     return ImportReportOut.of(report)

@@ -30,10 +30,13 @@ def import_command(
                                                                         "ones to the reject file")] = False,
     rejects: Annotated[Path | None, typer.Option(help="the reject file (default: FILE.rejects.csv)")] = None,
     year: Annotated[int | None, typer.Option(help="iso8583: the year of the messages")] = None,
+    profile: Annotated[str | None, typer.Option(help="read FILE through this import profile (`recoup profile "
+                                                     "list`); without it the profile is detected")] = None,
     user: UserOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="table (plain lines) or json")] = Format.table,
 ) -> None:
     """Import a file of SPEC section 3 in one transaction: all of it, or nothing."""
+    from recoup.ingest.service import choose_profile, import_with_profile
     from recoup.transactions.importer import ImportOptions, ImportRejected, import_file
 
     ctx = CliContext()
@@ -44,8 +47,14 @@ def import_command(
     progress = _Progress()
     try:
         with ctx.database.unit_of_work() as session:
-            report = import_file(session, principal, kind.strip().lower(), file, ctx.settings, options,
-                                 progress.update)
+            kind = kind.strip().lower()
+            choice = choose_profile(session, principal, file, kind, profile) if file.is_file() else None
+            if choice is not None and choice.profile is not None:
+                typer.echo(choice.note, err=True)
+                report, _ = import_with_profile(session, principal, kind, file, ctx.settings, options,
+                                                choice.profile)
+            else:
+                report = import_file(session, principal, kind, file, ctx.settings, options, progress.update)
     except ImportRejected as rejected:
         progress.close()
         typer.echo(f"error: {file.name}: {rejected.rejected_rows} bad line(s); nothing was imported "

@@ -38,8 +38,10 @@ PAGE_ROWS = 100
 
 @router.get("/imports", response_class=HTMLResponse)
 def imports_page(request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
+    from recoup.ingest.service import all_profiles
+
     return render(request, "transactions/imports.html", user=principal, kinds=KINDS,
-                  batches=recent_imports(session, principal))
+                  batches=recent_imports(session, principal), profiles=list(all_profiles(session, principal).values()))
 
 
 @router.post("/imports", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])

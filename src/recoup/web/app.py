@@ -43,7 +43,7 @@ from recoup.transactions.web import router as transactions_web
 from recoup.web.errors import ERROR_RESPONSES, install_error_handlers
 from recoup.web.headers import SecurityHeaders
 from recoup.web.health import router as health
-from recoup.web.limits import BodySizeLimit, upload_routes
+from recoup.web.limits import BodySizeLimit, route_body_limits, upload_routes
 from recoup.web.pages import router as pages
 from recoup.web.session_cookie import SessionCookie
 from recoup.web.uploads import sweep_uploads, uploads_folder
@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     sweep_uploads(uploads_folder(settings.var_dir))  # what a killed server left, card numbers and all
     app.add_middleware(BodySizeLimit, max_json_bytes=settings.max_json_bytes,  # outside sessions and logins
-                       max_upload_bytes=settings.max_upload_bytes, upload_routes=upload_routes(app.routes))
+                       max_upload_bytes=settings.max_upload_bytes, upload_routes=upload_routes(app.routes),
+                       route_limits=route_body_limits(app.routes))
     app.add_middleware(SecurityHeaders, settings=settings, docs_path=app.docs_url)  # outermost: every answer
     install_error_handlers(app)
     return app

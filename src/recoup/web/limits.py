@@ -10,7 +10,8 @@ The refusal is a 413: JSON under /api/, the translated error page elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from fastapi import params
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -22,6 +23,8 @@ from recoup.web.errors import error_response
 from recoup.web.i18n import translate
 from recoup.web.templating import request_locale
 
+BODY_LIMIT = "x-recoup-max-body-bytes"
+_PARAMETER = re.compile(r"{[^}/]+}")
 TOO_LARGE = "The request is too large: at most {limit} may be sent to this address."
 
 
@@ -33,6 +36,18 @@ def upload_routes(routes: Sequence[BaseRoute]) -> frozenset[tuple[str, str]]:
         if isinstance(route, APIRoute) and _takes_a_file(route) and context.path:
             found.update((method, context.path) for method in context.methods or ())
     return frozenset(found)
+
+
+def route_body_limits(routes: Sequence[BaseRoute]) -> dict[tuple[str, str], int]:
+    """Routes that read a multipart form themselves and name their own cap:
+    `openapi_extra={BODY_LIMIT: bytes}` (a public form with photos: more than JSON, far less than imports)."""
+    found: dict[tuple[str, str], int] = {}
+    for context in iter_route_contexts(routes):
+        route = context.original_route
+        limit = (route.openapi_extra or {}).get(BODY_LIMIT) if isinstance(route, APIRoute) else None
+        if isinstance(limit, int) and context.path:
+            found.update({(method, context.path): limit for method in context.methods or ()})
+    return found
 
 
 def _takes_a_file(route: APIRoute) -> bool:
@@ -49,15 +64,27 @@ def readable_size(size: int) -> str:
 
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_json_bytes: int, max_upload_bytes: int,
-                 upload_routes: frozenset[tuple[str, str]]) -> None:
+                 upload_routes: frozenset[tuple[str, str]],
+                 route_limits: Mapping[tuple[str, str], int] | None = None) -> None:
         self.app = app
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
         self.upload_routes = upload_routes
+        limits = dict.fromkeys(upload_routes, max_upload_bytes) | dict(route_limits or {})
+        self._exact = {route: limit for route, limit in limits.items() if "{" not in route[1]}
+        # Paths with parameters (/api/v1/cases/{case_id}/evidence) match any one segment in their place.
+        self._patterns = [(method, re.compile("[^/]+".join(map(re.escape, _PARAMETER.split(path))) + "$"), limit)
+                          for (method, path), limit in limits.items() if "{" in path]
 
     def limit_for(self, scope: Scope) -> int:
-        route = (str(scope.get("method", "")), str(scope.get("path", "")))
-        return self.max_upload_bytes if route in self.upload_routes else self.max_json_bytes
+        method, path = str(scope.get("method", "")), str(scope.get("path", ""))
+        exact = self._exact.get((method, path))
+        if exact is not None:
+            return exact
+        for wanted, pattern, limit in self._patterns:
+            if method == wanted and pattern.match(path):
+                return limit
+        return self.max_json_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

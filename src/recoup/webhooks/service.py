@@ -27,6 +27,7 @@ MAX_URL, MIN_SECRET, MAX_SECRET = 500, 16, 200
 EVENT_TYPES = (
     "case.opened", "case.updated", "case.escalated", "case.alert",
     "action.created", "action.instructed", "action.failed", "action.confirmed",
+    "dispute.opened", "dispute.updated",
     "audit.checkpoint",  # a signed checkpoint of the tenant's audit entries: recoup.audit.checkpoints
 )
 

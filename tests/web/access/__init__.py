@@ -16,9 +16,10 @@ from tests.web.access import (
     incident_report,
     ingest,
     messaging,
+    reconciliation,
     reports,
     workplace,
 )
 
 MODULES: tuple[ModuleType, ...] = (evidence, incident_report, messaging, complaints, ingest, disputes, reports,
-                                  workplace, admin)
+                                  workplace, admin, reconciliation)

@@ -8,6 +8,11 @@ P = Permission
 OPEN, USER = "open", "user"
 
 API: dict[tuple[str, str], str | Permission] = {}
-PAGES: dict[tuple[str, str], str | Permission] = {}
+PAGES: dict[tuple[str, str], str | Permission] = {
+    ("POST", "/imports/statement"): P.IMPORT,
+    ("POST", "/imports/statement/{token}/import"): P.IMPORT,
+    ("GET", "/imports/statement/{token}/mapping"): P.IMPORT,
+    ("POST", "/imports/statement/{token}/mapping"): P.IMPORT,
+}
 JSON_BODIES: dict[str, object] = {}
-UPLOADS: set[str] = set()
+UPLOADS: set[str] = {"/imports/statement"}
