@@ -30,16 +30,16 @@ def test_refund_from_the_case_page_and_see_it_on_the_timeline(live_url: str, bro
     _log_in(page, live_url)
     page.click("a[href='/cases']")
     page.click(f"a[href='/cases/{number}']")
-    assert page.locator("[data-testid=case-state]").inner_text() == "OPEN"
+    assert page.locator("[data-testid=case-state]").inner_text() == "Open"
     assert "1,152.00" in page.locator("[data-testid=at-stake]").inner_text()
     page.select_option("[data-testid=action-form] select[name=kind]", "REFUND")
     page.fill("[data-testid=action-form] input[name=amount]", "1152.00")
     page.click("[data-testid=perform-action]")
     page.wait_for_load_state()
-    assert page.locator("[data-testid=case-state]").inner_text() == "ACTION_PENDING"
-    assert "INSTRUCTED" in page.locator("[data-testid=actions]").inner_text()
-    assert "1152.00" in page.locator("[data-testid=balance-panel]").inner_text()
-    assert "moved" in page.locator("[data-testid=timeline]").inner_text()
+    assert page.locator("[data-testid=case-state]").inner_text() == "Action under way"
+    assert "Instructed" in page.locator("[data-testid=actions]").inner_text()
+    assert "¥1,152.00" in page.locator("[data-testid=balance-panel]").inner_text()
+    assert "State changed" in page.locator("[data-testid=timeline]").inner_text()
     page.close()
 
 
@@ -56,7 +56,7 @@ def test_ask_the_payer_for_the_difference_and_open_the_payment_page(live_url: st
     page.fill("[data-testid=action-form] input[name=amount]", "115.20")
     page.click("[data-testid=perform-action]")
     page.wait_for_load_state()
-    assert page.locator("[data-testid=case-state]").inner_text() == "AWAITING_PAYER"
+    assert page.locator("[data-testid=case-state]").inner_text() == "Awaiting the payer"
     page.click("text=Payment page")
     page.wait_for_load_state()
     assert page.locator("[data-testid=bill-number]").inner_text() == number

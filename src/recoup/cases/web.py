@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -12,22 +13,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
+from recoup.auth.roles import Permission, may
 from recoup.cases.models import Case
 from recoup.cases.opening import OpenRequest, open_case
 from recoup.cases.recording import audited
-from recoup.cases.repository import get_case, list_cases
+from recoup.cases.repository import get_case
 from recoup.cases.schemas import case_detail
 from recoup.cases.service import add_note, assign_case, escalate_case, move_case, reopen_case
 from recoup.cases.states import FINAL_STATES, CaseState, allowed_targets
+from recoup.cases.web_flash import done_message
+from recoup.cases.web_list import SORTS, CaseFilters, state_counts
+from recoup.cases.web_list import case_page as page_of_cases
 from recoup.db import utcnow
+from recoup.errors import NotFound, RecoupError
+from recoup.merchants.models import Merchant
+from recoup.reconciliation.findings import Kind
 from recoup.recovery.models import PaymentRequest, RecoveryKind
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, WebUser, database, settings, web_principal
-from recoup.web.params import AmountText, CaseReference, KindName, MerchantId, Rrn, State, TerminalId
-from recoup.web.templating import render
+from recoup.web.errors import page_message
+from recoup.web.formatting import amount_field, plain_amount
+from recoup.web.params import CaseReference, KindName, MerchantId, Rrn, State, TerminalId
+from recoup.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=4000)]
+CASE_KINDS = ["REPORTED", *(k.value for k in Kind)]
 
 
 def web_user_once(request: Request) -> Principal:
@@ -40,36 +51,87 @@ WebActor = Annotated[Principal, Depends(web_user_once)]
 
 
 def _change(request: Request, principal: Principal, action: str, case_id: str, attempted: dict[str, object],
-            work: Callable[[Session], Case]) -> Response:
-    with audited(database(request), principal, action, case_id, attempted) as session:
-        number = work(session).number
-    return RedirectResponse(f"/cases/{number}", status_code=303)
+            work: Callable[[Session], Case], *, form: str = "", done: str = "") -> Response:
+    """Do one change of a case form; a refusal re-draws the case page with the error next to the form and
+    what was typed still in it (the menu stays), a success goes back to the case page with a message."""
+    try:
+        with audited(database(request), principal, action, case_id, attempted) as session:
+            number = work(session).number
+    except RecoupError as error:
+        if not form or isinstance(error, NotFound):
+            raise
+        return refused_form(request, principal, case_id, form, error, attempted)
+    return RedirectResponse(f"/cases/{number}" + (f"?done={done}" if done else ""), status_code=303)
+
+
+def refused_form(request: Request, principal: Principal, case_id: str, form: str, error: RecoupError,
+                 typed: dict[str, object]) -> Response:
+    """The case page again, with the refused form's error beside it and its fields as typed."""
+    message = page_message(request_locale(request), error.message)
+    with database(request).unit_of_work() as session:
+        return _draw_case(request, principal, session, case_id, status_code=error.status,
+                          form_error={"form": form, "message": message, "typed": typed})
 
 
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(request: Request, principal: WebUser, session: SessionDep, state: State = "",
-               merchant_id: MerchantId = "", kind: KindName = "", overdue: Annotated[str, Query(max_length=8)] = "",
-               ) -> HTMLResponse:
-    found = list_cases(session, principal, state=state or None, merchant_id=merchant_id or None, kind=kind or None,
-                       overdue_at=utcnow() if overdue else None, limit=500)
-    filters = {"state": state, "merchant_id": merchant_id, "kind": kind, "overdue": bool(overdue)}
-    return render(request, "cases/list.html", user=principal, cases=found, filters=filters,
-                  states=[s.value for s in CaseState])
+               kind: KindName = "", rrn: Annotated[str, Query(max_length=12)] = "",
+               merchant: Annotated[str, Query(max_length=200)] = "", merchant_id: MerchantId = "",
+               opened_from: Annotated[date | None, Query()] = None, opened_to: Annotated[date | None, Query()] = None,
+               overdue: Annotated[str, Query(max_length=8)] = "",
+               sort: Annotated[str, Query(max_length=20)] = "-opened",
+               page: Annotated[int, Query(ge=1, le=100000)] = 1) -> HTMLResponse:
+    filters = CaseFilters(state=state, kind=kind, rrn=rrn.strip(), merchant=(merchant or merchant_id).strip(),
+                          opened_from=_sane(opened_from), opened_to=_sane(opened_to), overdue=bool(overdue),
+                          sort=sort if sort.lstrip("-") in SORTS else "-opened", page=page)
+    zone_name = settings(request).default_timezone
+    found = page_of_cases(session, principal, filters, utcnow(), zone_name)
+    return render(request, "cases/list.html", user=principal, found=found, cases=found.cases, filters=filters,
+                  states=[s.value for s in CaseState], kinds=CASE_KINDS, counts=state_counts(session, principal),
+                  may_work=may(principal.role, Permission.WORK_CASES))
+
+
+def _sane(day: date | None) -> date | None:
+    """A date filter within what a person means (a year 1 or 9999 is dropped, not sent to the database)."""
+    return day if day is not None and 1990 <= day.year <= 2200 else None
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(case_id: CaseReference, request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
+def case_page(case_id: CaseReference, request: Request, principal: WebUser, session: SessionDep,
+                   done: Annotated[str, Query(max_length=40)] = "",
+                   action: Annotated[int, Query(ge=0, le=2**62)] = 0) -> HTMLResponse:
+    return _draw_case(request, principal, session, case_id, done=done, done_action=action)
+
+
+def _draw_case(request: Request, principal: Principal, session: Session, case_id: str, *, status_code: int = 200,
+               form_error: dict[str, object] | None = None, done: str = "", done_action: int = 0) -> HTMLResponse:
     case = get_case(session, principal, case_id)
     state = CaseState(case.state)
+    detail = case_detail(session, case)
     payments = dict(session.execute(select(PaymentRequest.action_id, PaymentRequest.token)
                                     .where(PaymentRequest.case_id == case.id)).tuples().all())
+    merchant = session.get(Merchant, case.merchant_id)
     return render(
-        request, "cases/detail.html", user=principal, case=case, detail=case_detail(session, case),
+        request, "cases/detail.html", status_code=status_code, user=principal, case=case, detail=detail,
         targets=sorted(t.value for t in allowed_targets(state)), finished=state in FINAL_STATES,
         actionable=state not in FINAL_STATES and state != CaseState.RESOLVED, kinds=[k.value for k in RecoveryKind],
         idempotency_key=secrets.token_urlsafe(16), payments=payments, overdue=case.deadline_at < utcnow(),
-        sections=_sections(session, principal, case),
+        sections=_sections(session, principal, case), merchant=merchant,
+        zone=merchant.timezone if merchant else None, form_error=form_error or {},
+        prefill=amount_field(_remaining(case), case.currency), may=_abilities(principal),
+        done_lines=done_message(done, detail, done_action),
     )
+
+
+def _remaining(case: Case) -> int:
+    """What is still to recover: the amount at stake less what came back (the whole amount if unclear)."""
+    left = abs(case.at_stake_minor) - abs(case.recovered_minor)
+    return left if left > 0 else abs(case.at_stake_minor)
+
+
+def _abilities(principal: Principal) -> dict[str, bool]:
+    """Which forms the case page offers: none the user's role would be refused (the auditor sees none)."""
+    return {"work": may(principal.role, Permission.WORK_CASES), "money": may(principal.role, Permission.MOVE_MONEY)}
 
 
 def _sections(session: Session, principal: Principal, case: Case) -> dict[str, dict[str, object]]:
@@ -88,39 +150,41 @@ def _sections(session: Session, principal: Principal, case: Case) -> dict[str, d
 @router.post("/cases", dependencies=[Depends(check_csrf)])
 def open_page(request: Request, principal: WebActor, rrn: Annotated[Rrn, Form()] = "",
               terminal_id: Annotated[TerminalId, Form()] = "", merchant_id: Annotated[MerchantId, Form()] = "",
-              amount: Annotated[AmountText, Form()] = "", summary: Text = "") -> Response:
+              amount: Annotated[str, Form(max_length=32)] = "", summary: Text = "") -> Response:
+    amount = plain_amount(amount) if amount.strip() else ""  # "2,120元" as typed: a clear refusal if unclear
     opening = OpenRequest(rrn=rrn, terminal_id=terminal_id, merchant_id=merchant_id, amount=amount, summary=summary)
     return _change(request, principal, "case.open", rrn or merchant_id or "-", {"rrn": rrn, "amount": amount},
-                   lambda session: open_case(session, principal, opening))
+                   lambda session: open_case(session, principal, opening), done="opened")
 
 
 @router.post("/cases/{case_id}/move", dependencies=[Depends(check_csrf)])
 def move_page(case_id: CaseReference, request: Request, principal: WebActor, state: Annotated[State, Form()] = "",
               reason: Text = "") -> Response:
     return _change(request, principal, "case.move", case_id, {"state": state, "reason": reason},
-                   lambda session: move_case(session, principal, case_id, state, reason))
+                   lambda session: move_case(session, principal, case_id, state, reason), form="move", done="moved")
 
 
 @router.post("/cases/{case_id}/reopen", dependencies=[Depends(check_csrf)])
 def reopen_page(case_id: CaseReference, request: Request, principal: WebActor, reason: Text = "") -> Response:
     return _change(request, principal, "case.reopen", case_id, {"reason": reason},
-                   lambda session: reopen_case(session, principal, case_id, reason))
+                   lambda session: reopen_case(session, principal, case_id, reason), form="reopen", done="reopened")
 
 
 @router.post("/cases/{case_id}/escalate", dependencies=[Depends(check_csrf)])
 def escalate_page(case_id: CaseReference, request: Request, principal: WebActor, reason: Text = "") -> Response:
     return _change(request, principal, "case.escalate", case_id, {"reason": reason},
-                   lambda session: escalate_case(session, principal, case_id, reason))
+                   lambda session: escalate_case(session, principal, case_id, reason), form="escalate",
+                   done="escalated")
 
 
 @router.post("/cases/{case_id}/assign", dependencies=[Depends(check_csrf)])
 def assign_page(case_id: CaseReference, request: Request, principal: WebActor,
                 username: Annotated[str, Form(max_length=80)] = "") -> Response:
     return _change(request, principal, "case.assign", case_id, {"owner": username},
-                   lambda session: assign_case(session, principal, case_id, username))
+                   lambda session: assign_case(session, principal, case_id, username), form="assign", done="assigned")
 
 
 @router.post("/cases/{case_id}/notes", dependencies=[Depends(check_csrf)])
 def note_page(case_id: CaseReference, request: Request, principal: WebActor, text: Text = "") -> Response:
     return _change(request, principal, "case.note", case_id, {"text": text[:200]},
-                   lambda session: add_note(session, principal, case_id, text))
+                   lambda session: add_note(session, principal, case_id, text), form="note", done="note")

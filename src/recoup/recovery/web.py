@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from recoup.cases.web import WebActor
+from recoup.cases.web import WebActor, refused_form
+from recoup.errors import NotFound, RecoupError
 from recoup.recovery.collect import by_token
 from recoup.recovery.emvqr import render_svg
 from recoup.recovery.plans import ActionRequest
@@ -20,8 +21,9 @@ from recoup.recovery.qr_account import QrAccountTemplate
 from recoup.recovery.service import confirm_by_hand, perform
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, database, settings
+from recoup.web.formatting import plain_amount
 from recoup.web.i18n import normalise_locale
-from recoup.web.params import AmountText, CaseReference, DatabaseId, LanguageTag, PayToken
+from recoup.web.params import CaseReference, DatabaseId, LanguageTag, PayToken
 from recoup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,21 +32,37 @@ Short = Annotated[str, Form(max_length=24)]
 
 @router.post("/cases/{case_id}/actions", dependencies=[Depends(check_csrf)])
 def act_page(case_id: CaseReference, request: Request, principal: WebActor, kind: Short = "",
-             amount: Annotated[AmountText, Form()] = "",
+             amount: Annotated[str, Form(max_length=32)] = "",
              direction: Short = "", funding: Short = "", idempotency_key: Annotated[str, Form(max_length=120)] = "",
              note: Annotated[str, Form(max_length=2000)] = "") -> Response:
-    action = ActionRequest(kind, amount.strip() or None, direction=direction.strip() or None, note=note,
-                           funding=funding.strip() or None)
-    perform(database(request), principal, case_id, action, idempotency_key,
-            qr_default=QrAccountTemplate.from_settings(settings(request)))
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    """One recovery action. The same form sent twice (a double click, a reload) acts once and shows the
+    first result; a refusal re-draws the case page with the error beside the form and what was typed."""
+    typed: dict[str, object] = {"kind": kind, "amount": amount, "direction": direction, "funding": funding,
+                                "note": note}
+    try:
+        plain = plain_amount(amount) if amount.strip() else None
+        action = ActionRequest(kind, plain, direction=direction.strip() or None, note=note,
+                               funding=funding.strip() or None)
+        outcome = perform(database(request), principal, case_id, action, idempotency_key,
+                          qr_default=QrAccountTemplate.from_settings(settings(request)))
+    except RecoupError as error:
+        if isinstance(error, NotFound):
+            raise
+        return refused_form(request, principal, case_id, "action", error, typed)
+    done = "replayed" if outcome.replayed else "action"
+    return RedirectResponse(f"/cases/{case_id}?done={done}&action={outcome.action.get('id', 0)}", status_code=303)
 
 
 @router.post("/cases/{case_id}/actions/{action_id}/confirm", dependencies=[Depends(check_csrf)])
 def confirm_page(case_id: CaseReference, action_id: DatabaseId, request: Request, principal: WebActor,
                  reference: Annotated[str, Form(max_length=80)] = "") -> Response:
-    confirm_by_hand(database(request), principal, case_id, action_id, reference)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    try:
+        confirm_by_hand(database(request), principal, case_id, action_id, reference)
+    except RecoupError as error:
+        if isinstance(error, NotFound):
+            raise
+        return refused_form(request, principal, case_id, f"confirm-{action_id}", error, {"reference": reference})
+    return RedirectResponse(f"/cases/{case_id}?done=confirmed", status_code=303)
 
 
 @router.get("/pay/{token}", response_class=HTMLResponse)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,8 +12,9 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException
 
+from recoup.db import utcnow
 from recoup.errors import RecoupError
-from recoup.web.deps import LoginRequired
+from recoup.web.deps import SESSION_ID, LoginRequired, database, settings, web_principal
 from recoup.web.i18n import translate
 from recoup.web.templating import render, request_locale
 
@@ -54,11 +56,60 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def page_user(request: Request) -> object:
+    """The logged-in user of a page that failed, so the error is shown inside the layout with the menu;
+    None when nobody is logged in or the lookup itself fails (the error page never fails in turn)."""
+    if "session" not in request.scope or not isinstance(request.session.get(SESSION_ID), str):
+        return None
+    try:
+        with database(request).unit_of_work() as session:
+            return web_principal(request, session, settings(request), utcnow())
+    except Exception:  # an error page shows the error it has, whatever else is wrong
+        return None
+
+
+def _related(detail: object) -> dict[str, str]:
+    """What a refusal conflicts with, as links: {"case": "RC-2026-000120"} -> the existing case's page."""
+    links: dict[str, str] = {}
+    if isinstance(detail, dict):
+        case = detail.get("case")
+        if isinstance(case, str) and case.startswith("RC-"):
+            links[f"/cases/{case}"] = case
+    return links
+
+
 def error_response(request: Request, status: int, message: str, detail: object = None) -> Response:
     if _is_api(request):
         return JSONResponse({"error": message, "detail": detail}, status_code=status)
-    return render(request, "error.html", status_code=status, status=status,
-                  title=STATUS_MESSAGES.get(status, "Error"), message=message)
+    locale = request_locale(request)
+    return render(request, "error.html", status_code=status, status=status, user=page_user(request),
+                  title=STATUS_MESSAGES.get(status, "Error"), message=page_message(locale, message),
+                  links=_related(detail))
+
+
+def page_message(locale: str, message: str) -> str:
+    """An error's message in the user's language: its catalogue entry, or a known pattern's."""
+    translated = translate(locale, message)
+    if translated != message:
+        return translated
+    for pattern, msgid in MESSAGE_PATTERNS:
+        found = pattern.match(message)
+        if found:
+            values = {name: translate(locale, value) for name, value in found.groupdict().items()}
+            return translate(locale, msgid).format(**values)
+    return message
+
+
+# Refusals whose message carries a value: the pattern, and the msgid (with the same names in braces).
+MESSAGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^transaction (?P<rrn>\S+) already has case (?P<case>RC-\S+)$"),
+     "transaction {rrn} already has case {case}"),
+    (re.compile(r"^no case (?P<case>\S+)$"), "no case {case}"),
+    (re.compile(r"^no such page or resource: (?P<path>\S+)$"), "no such page or resource: {path}"),
+    (re.compile(r"^no terminal (?P<terminal>\S+)$"), "no terminal {terminal}"),
+    (re.compile(r"^your role \((?P<role>[a-z_]+)\) may not (?P<action>[a-z ]+)$"),
+     "your role ({role}) may not {action}"),
+]
 
 
 def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, object]]]:

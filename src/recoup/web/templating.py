@@ -1,8 +1,17 @@
-"""Jinja2 environment with translations, money formatting and the CSRF token."""
+"""Jinja2 environment with translations, time and money formatting and the CSRF token.
+
+Every template gets: `_("English msgid", **values)`, `label(code)` (an enum's code — kind, cause, state, rung,
+role, direction, account, action kind/state, timeline event — as words of the user's language, never the
+code), `when(moment, merchant_zone)` ("2026-11-20 16:40 (UTC+8)", in the merchant's zone or
+Settings.default_timezone), `day(value, merchant_zone)` and `money(minor, currency)` ("¥2,120.00"), all from
+recoup.web.formatting: the one way pages show codes, times and money.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +19,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from recoup.money import Money
+from recoup.web import formatting
 from recoup.web.csrf import csrf_token
 from recoup.web.i18n import LOCALE_NAMES, normalise_locale, translate
 
+_CODE = re.compile(r"^[A-Za-z]+([_.][A-Za-z0-9]+)+$|^[A-Z]{2,}$")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -40,6 +50,19 @@ def _unread_alerts(request: Request, user: object) -> Callable[[], int]:
     return count
 
 
+def code_label(locale: str, code: object) -> str:
+    """An enum's code as words: its catalogue entry, else (a code nobody translated yet) "Action pending"
+    made from ACTION_PENDING, so a page never shows the raw code."""
+    text = "" if code is None else str(code)
+    if not text:
+        return ""
+    translated = translate(locale, text)
+    if translated != text or not _CODE.match(text):
+        return translated
+    words = text.replace(".", " ").replace("_", " ").strip().lower()
+    return words[:1].upper() + words[1:]
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     locale = request_locale(request)
 
@@ -47,12 +70,25 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         text = translate(locale, message)
         return text.format(**values) if values else text
 
-    def money(minor: int, currency: str = "CNY") -> str:
-        return Money(minor, currency).format("zh_CN" if locale == "zh_CN" else "en_US")
+    default_zone = str(getattr(request.app.state.settings, "default_timezone", "") or formatting.FALLBACK_ZONE)
+
+    def when(moment: object, merchant_zone: str | None = None, labelled: bool = True) -> str:
+        return formatting.format_when(moment if isinstance(moment, datetime | str) else None,
+                                      merchant_zone or default_zone, labelled=labelled)
+
+    def day(value: object, merchant_zone: str | None = None) -> str:
+        return formatting.format_day(value if isinstance(value, date | str) else None, merchant_zone or default_zone)
+
+    def money(minor: int | str, currency: str = "CNY") -> str:
+        """Minor units (12800), or a stored major-unit string ("128.00") as the JSON views carry it."""
+        return formatting.format_money(formatting.minor_of(minor, currency), currency)
 
     base = {
         "_": gettext,
         "money": money,
+        "when": when,
+        "day": day,
+        "label": lambda code: code_label(locale, code),
         "locale": locale,
         "locales": LOCALE_NAMES,
         "csrf_token": csrf_token(request) if "session" in request.scope else "",

@@ -43,7 +43,34 @@ function printOnClick(link) {
   });
 }
 
+// A link back to the page before (an error page's "back to the form": the browser keeps what was typed).
+function backOnClick(link) {
+  link.addEventListener("click", function (event) {
+    if (window.history.length > 1) { event.preventDefault(); window.history.back(); }
+  });
+}
+
+// A form that asks first (stopping a terminal): data-confirm holds the question, in the page's language.
+function confirmBeforeSubmit(form) {
+  form.addEventListener("submit", function (event) {
+    if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+  });
+}
+
+// A money button sends its form once: a second click while the first is under way does nothing (the
+// server also acts once per idempotency key, and shows the first result).
+function submitOnce(form) {
+  form.addEventListener("submit", function (event) {
+    if (form.dataset.sent === "yes") { event.preventDefault(); return; }
+    form.dataset.sent = "yes";
+    form.querySelectorAll("button[type=submit]").forEach(function (button) { button.setAttribute("aria-busy", "true"); });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-action=back]").forEach(backOnClick);
+  document.querySelectorAll("form[data-confirm]").forEach(confirmBeforeSubmit);
+  document.querySelectorAll("form[data-once]").forEach(submitOnce);
   const importForm = document.getElementById("import-form");
   if (importForm) { followImportUploads(importForm); }
   document.querySelectorAll("[data-action=print]").forEach(printOnClick);
