@@ -24,8 +24,11 @@ def free_text_columns() -> dict[type, tuple[str, ...]]:
     """Model -> the columns of free text a person can type into it."""
     from recoup.auth.models import Tenant, User
     from recoup.cases.models import Case, CaseAlert, CaseEvent
+    from recoup.complaints.models import Complaint, ComplaintAnswer
+    from recoup.evidence.models import EvidenceItem
     from recoup.ledger.models import LedgerPosting
     from recoup.merchants.models import Merchant, Terminal
+    from recoup.messaging.models import MessageReply, OutboxMessage
     from recoup.recovery.models import PaymentRequest, RecoveryAction
     from recoup.webhooks.models import WebhookEvent
 
@@ -41,6 +44,11 @@ def free_text_columns() -> dict[type, tuple[str, ...]]:
         User: ("display_name",),
         PaymentRequest: ("merchant_name",),
         WebhookEvent: ("payload",),  # JSON: a case's summary copied before the flush masked it
+        EvidenceItem: ("name", "note"),
+        Complaint: ("description", "rating_comment"),
+        ComplaintAnswer: ("text",),
+        OutboxMessage: ("subject", "body"),  # the message as sent: a payer's card number typed into a note
+        MessageReply: ("text",),
     }
 
 

@@ -24,6 +24,8 @@ from recoup.audit.models import AuditEntry
 from recoup.config import Settings
 from recoup.keys.ring import KeyRing
 from recoup.keys.sealing import Sealer
+from recoup.messaging.models import OutboxMessage
+from recoup.messaging.outbox import enqueue
 from recoup.transactions.models import Order
 from recoup.webhooks.models import WebhookEndpoint
 from recoup.webhooks.secrets import open_secret
@@ -118,18 +120,25 @@ def test_rotate_with_reseal_moves_every_secret_to_the_new_key_and_audits_it(
     before = settings.keyring()
     _add_orders(world, Sealer(before), 4)
     _add_webhook(world, before, "whsec_sealed_before_0123456789")
+    with world.database.unit_of_work() as session:  # a message waiting in the outbox: its address is sealed
+        queued = enqueue(session, tenant_id=1, channel="email", to="payer@example.com", subject="s", body="b",
+                         now=CREATED, keys=before)
+        uid = queued.uid
     ran = run_in_process(["keys", "rotate", "--purpose", "data", "--reseal"], settings.resolved_database_url,
                          monkeypatch, capsys)
     assert ran.code == 0, ran.err
     after = _fresh_keys(settings)
-    assert "4 customer contacts, 1 webhook signing secrets" in ran.out
+    assert "4 customer contacts, 1 webhook signing secrets, 1 message addresses" in ran.out
     contacts, secrets = _stored(world)
-    assert _key_ids([*contacts.values(), *secrets.values()]) == {after.current("data").id}
+    with world.database.unit_of_work() as session:
+        address = session.execute(select(OutboxMessage.to_sealed).where(OutboxMessage.uid == uid)).scalar_one()
+    assert _key_ids([*contacts.values(), *secrets.values(), address]) == {after.current("data").id}
+    assert Sealer(after).open(address, f"outbox:{uid}") == "payer@example.com"
     assert _opened(after, contacts, secrets)[-1] == "whsec_sealed_before_0123456789"
     assert after.get("data", before.current("data").id)  # the old key stays for reading
     resealed = _audited(world, "keys.reseal")
     assert [entry.after for entry in resealed] == [
-        {"key_id": after.current("data").id, "contacts": 4, "webhook_secrets": 1}]
+        {"key_id": after.current("data").id, "contacts": 4, "webhook_secrets": 1, "message_addresses": 1}]
 
 
 def test_a_key_given_in_the_environment_is_not_rotated_behind_the_operators_back(

@@ -137,6 +137,7 @@ def _abilities(principal: Principal) -> dict[str, bool]:
 def _sections(session: Session, principal: Principal, case: Case) -> dict[str, dict[str, object]]:
     """What the other domains show on the case page, each in its own partial template."""
     from recoup.complaints.web import case_section as complaint_section
+    from recoup.disputes.web import case_section as dispute_section
     from recoup.evidence.web import case_documents
     from recoup.evidence.web import case_section as evidence_section
     from recoup.messaging.web import case_section as message_section
@@ -144,7 +145,8 @@ def _sections(session: Session, principal: Principal, case: Case) -> dict[str, d
     return {"documents": case_documents(session, principal, case),
             "evidence": evidence_section(session, principal, case),
             "messages": message_section(session, principal, case),
-            "complaint": complaint_section(session, principal, case)}
+            "complaint": complaint_section(session, principal, case),
+            "disputes": dispute_section(session, principal, case)}
 
 
 @router.post("/cases", dependencies=[Depends(check_csrf)])

@@ -93,14 +93,15 @@ def _reseal_and_audit(ctx: CliContext, rotated: list[Key], sealer: Sealer | None
             report = reseal(session, sealer)
             record(session, _operator(), "keys.reseal", "key", f"data/{report.key_id}",
                    after={"key_id": report.key_id, "contacts": report.contacts,
-                          "webhook_secrets": report.webhook_secrets})
+                          "webhook_secrets": report.webhook_secrets,
+                          "message_addresses": report.message_addresses})
     return report
 
 
 def _say_resealed(report: ResealReport | None) -> None:
     if report is not None:
         typer.echo(f"re-sealed under data key {report.key_id}: {report.contacts} customer contacts, "
-                   f"{report.webhook_secrets} webhook signing secrets")
+                   f"{report.webhook_secrets} webhook signing secrets, {report.message_addresses} message addresses")
 
 
 @app.command("rotate")
