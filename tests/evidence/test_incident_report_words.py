@@ -47,7 +47,7 @@ def test_codes_become_words_in_both_languages_never_raw() -> None:
     assert (ZH.code("OVERCHARGE"), ZH.code("EXTRA_DIGIT"), ZH.code("PROVIDER_SUPPORT"), ZH.code("cashier")) == (
         "多收", "多输一位", "POS机客服", "收银员")
     assert (EN.code("OVERCHARGE"), EN.code("MERCHANT_OWES_PAYER"), EN.code("action_confirmed"), EN.code(None)) == (
-        "Overcharge", "Merchant owes payer", "Action confirmed", "—")
+        "Overcharge", "Merchant owes the payer", "Action confirmed", "—")
 
 
 def test_the_explanation_is_given_in_the_reports_language_and_times_in_the_merchants_zone() -> None:

@@ -105,7 +105,7 @@ def test_an_upload_the_user_may_not_make_fails_clearly(world: World, client: Tes
     started = client.post("/imports/jobs", data={"kind": "journal", "csrf_token": csrf},
                           files={"file": ("j.csv", journal_bytes(2), "text/csv")})
     assert started.status_code == 403  # refused at once: no job that looks like an import under way
-    assert "may not import" in started.text
+    assert "无权导入" in started.text  # "may not import", in the page's language
     assert "Traceback" not in started.text
     assert stored_lines(world) == 0
     forged = client.post("/imports/jobs", data={"kind": "journal", "csrf_token": "forged"},

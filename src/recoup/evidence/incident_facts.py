@@ -152,10 +152,9 @@ class CaseFacts:
 def communications(session: Session, case: Case) -> list[Communication]:
     """The case's communication log, oldest first.
 
-    Today: the notes of its timeline and the timeline events that are messages (COMMUNICATION_PREFIXES). The
-    messaging domain (recoup.messaging: templates, e-mail and SMS sent, replies received) is being built;
-    once it keeps its messages, the lead points this function at it (messages sent and replies, with their
-    channel), keeping this signature, so that the report's "Communications" section follows.
+    The notes of its timeline and the events the messaging domain writes there (COMMUNICATION_PREFIXES):
+    each message's delivery (message_sent, message_failed, message_dead, with channel and masked address in
+    the note, by recoup.messaging.delivery) and each payer's reply (reply, by recoup.messaging.replies).
     """
     return [Communication(event.at, event.actor, event.event, mask_pans(event.note))
             for event in timeline(session, case.id) if event.event.startswith(COMMUNICATION_PREFIXES)]

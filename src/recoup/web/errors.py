@@ -45,7 +45,7 @@ class ErrorOut(BaseModel):
 # Documented on every API route (app.py adds them to each router): whatever a route refuses, it says so in this shape.
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorOut, "description": STATUS_MESSAGES[status]}
-    for status in (401, 403, 404, 409, 413, 422, 429)
+    for status in (400, 401, 403, 404, 409, 413, 422, 429)  # 400: an upload that is not multipart
 }
 BODY_NOT_PARSED = "There was an error parsing the body"
 OUT_OF_RANGE = "a value is out of range (a number, a date or an amount too large)"
