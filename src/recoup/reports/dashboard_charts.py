@@ -95,8 +95,9 @@ def week_bars(key: str, title: str, rows: Sequence[Week], series: Sequence[tuple
             height = plot_height * value(row) / largest
             shapes.append(Rect(LEFT + index * slot + slot * 0.15 + number * width, TOP + plot_height - height,
                                max(width, 1.0), height, colour))
-    shapes += [Text(LEFT - 6, TOP + 4, shown(largest), anchor="end"), Text(LEFT - 6, TOP + plot_height, "0",
-                                                                              anchor="end"), *_labels(rows, slot)]
+    # The scale's top is written above the axis, not beside it: an amount like ¥1,258,348.35 is wider than LEFT.
+    shapes += [Text(LEFT + 4, TOP - 4, shown(largest)), Text(LEFT - 6, TOP + plot_height, "0", anchor="end"),
+               *_labels(rows, slot)]
     return Chart(key, title, WIDTH, HEIGHT, tuple(shapes))
 
 
