@@ -79,13 +79,18 @@ class CaseEvent(Base):
 
 
 class CaseAlert(Base):
-    """Something a person must look at: an overdue rung, a recovery not confirmed in time."""
+    """Something a person must look at: an overdue rung, a recovery not confirmed in time, a new complaint.
+
+    Most alerts concern a case; a complaint's alert may come before any case exists, so it names the
+    complaint and its merchant instead (the merchant scopes who may see it, as a case's merchant does)."""
 
     __tablename__ = "case_alerts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True, default=None)
+    complaint_id: Mapped[int | None] = mapped_column(index=True, default=None)
+    merchant_id: Mapped[str | None] = mapped_column(String(15), default=None)
     action_id: Mapped[int | None] = mapped_column(default=None)
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)

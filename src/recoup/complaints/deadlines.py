@@ -63,4 +63,10 @@ def escalate_one(session: Session, complaint: Complaint, now: datetime) -> bool:
         from recoup.cases.service import raise_alert
 
         raise_alert(session, case, "COMPLAINT_OVERDUE", message, now)
+    else:  # no case yet: the complaint's own alert, to the rung it escalated to
+        from recoup.messaging.alerts import raise_complaint_alert
+
+        raise_complaint_alert(session, tenant_id=complaint.tenant_id, complaint_id=complaint.id,
+                              merchant_id=complaint.merchant_id, owner_role=complaint.owner_role,
+                              kind="COMPLAINT_OVERDUE", message=message, now=now)
     return True

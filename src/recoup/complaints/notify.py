@@ -56,8 +56,14 @@ def send_answer(session: Session, keys: KeyRing, complaint: Complaint, contact: 
 
 
 def notify_new_complaint(session: Session, complaint: Complaint, now: datetime) -> None:
-    """Staff of the merchant are told: an entry on the audit trail the inbox and alert lists read."""
+    """Staff of the merchant are told: an alert in their list (and by e-mail), and an entry on the audit trail."""
+    from recoup.messaging.alerts import raise_complaint_alert  # messaging builds on cases: imported when used
+
     deadline = complaint.deadline_at.strftime("%Y-%m-%d %H:%M") if complaint.deadline_at else "-"
+    message = NEW_COMPLAINT.format(merchant=complaint.merchant_id, deadline=deadline)
+    raise_complaint_alert(session, tenant_id=complaint.tenant_id, complaint_id=complaint.id,
+                          merchant_id=complaint.merchant_id, owner_role=complaint.owner_role, kind="NEW_COMPLAINT",
+                          message=message, now=now)
     record(session, SYSTEM, "complaint.alert", "complaint", str(complaint.id), tenant_id=complaint.tenant_id,
            after={"kind": "NEW_COMPLAINT", "owner_role": complaint.owner_role, "merchant_id": complaint.merchant_id},
-           note=NEW_COMPLAINT.format(merchant=complaint.merchant_id, deadline=deadline), at=now)
+           note=message, at=now)

@@ -37,7 +37,8 @@ def _mine(principal: Principal) -> ColumnElement[bool]:
         return mine
     if not principal.merchant_ids:
         return false()
-    return and_(mine, Case.merchant_id.in_(principal.merchant_ids))
+    merchant = func.coalesce(Case.merchant_id, CaseAlert.merchant_id)  # a complaint's alert names its merchant
+    return and_(mine, merchant.in_(principal.merchant_ids))
 
 
 def _unread(principal: Principal) -> ColumnElement[bool]:
@@ -46,7 +47,7 @@ def _unread(principal: Principal) -> ColumnElement[bool]:
 
 def unread_count(session: Session, principal: Principal) -> int:
     """The badge: one COUNT query."""
-    query = (select(func.count()).select_from(CaseAlert).join(Case, Case.id == CaseAlert.case_id)
+    query = (select(func.count()).select_from(CaseAlert).outerjoin(Case, Case.id == CaseAlert.case_id)
              .where(_mine(principal), _unread(principal)))
     return int(session.execute(query).scalar_one())
 
@@ -54,25 +55,27 @@ def unread_count(session: Session, principal: Principal) -> int:
 @dataclass(frozen=True)
 class AlertView:
     id: int
-    case_number: str
+    case_number: str  # "" for a complaint's alert before any case
     kind: str
     message: str
     at: datetime
     read: bool
+    complaint_id: int | None = None
 
 
 def alerts_for(session: Session, principal: Principal, limit: int = 200) -> list[AlertView]:
     read = exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == principal.user_id)
     rows = session.execute(
-        select(CaseAlert, Case.number, read.label("read")).join(Case, Case.id == CaseAlert.case_id)
+        select(CaseAlert, Case.number, read.label("read")).outerjoin(Case, Case.id == CaseAlert.case_id)
         .where(_mine(principal)).order_by(CaseAlert.created_at.desc(), CaseAlert.id.desc()).limit(limit)).all()
-    return [AlertView(alert.id, number, alert.kind, alert.message, alert.created_at, bool(was_read))
+    return [AlertView(alert.id, number or "", alert.kind, alert.message, alert.created_at, bool(was_read),
+                      alert.complaint_id)
             for alert, number, was_read in rows]
 
 
 def mark_read(session: Session, principal: Principal, alert_ids: list[int] | None, now: datetime) -> int:
     """Mark the user's alerts read (these ids, or all of them); returns how many were unread."""
-    query = (select(CaseAlert.id).join(Case, Case.id == CaseAlert.case_id)
+    query = (select(CaseAlert.id).outerjoin(Case, Case.id == CaseAlert.case_id)
              .where(_mine(principal), _unread(principal)))
     if alert_ids is not None:
         query = query.where(CaseAlert.id.in_(alert_ids))
@@ -82,9 +85,9 @@ def mark_read(session: Session, principal: Principal, alert_ids: list[int] | Non
     return len(ids)
 
 
-def recipients(session: Session, alert: CaseAlert, case: Case) -> list[User]:
+def recipients(session: Session, alert: CaseAlert, merchant_id: str) -> list[User]:
     """Who an alert is for: the named owner, else the active users of the owner role seeing the merchant."""
-    query = select(User).where(User.tenant_id == case.tenant_id, User.active.is_(True))
+    query = select(User).where(User.tenant_id == alert.tenant_id, User.active.is_(True))
     if alert.owner:
         query = query.where(User.username == alert.owner)
     else:
@@ -92,14 +95,16 @@ def recipients(session: Session, alert: CaseAlert, case: Case) -> list[User]:
     users = list(session.execute(query.order_by(User.id)).scalars())
     merchant_roles = {role.value for role in MERCHANT_ROLES}
     seen = set(session.execute(select(user_merchants.c.user_id).where(
-        user_merchants.c.merchant_id == case.merchant_id)).scalars())
+        user_merchants.c.merchant_id == merchant_id)).scalars())
     return [user for user in users if user.role not in merchant_roles or user.id in seen]
 
 
-def notify_by_email(session: Session, alert: CaseAlert, case: Case, now: datetime) -> int:
-    """E-mail the alert to each of its people who has an e-mail address (through the outbox)."""
+def notify_by_email(session: Session, alert: CaseAlert, case: Case | None, now: datetime) -> int:
+    """E-mail the alert to each of its people who has an e-mail address (through the outbox); a complaint's
+    alert before any case links to the complaint."""
     queued = 0
-    for user in recipients(session, alert, case):
+    merchant_id = case.merchant_id if case is not None else alert.merchant_id or ""
+    for user in recipients(session, alert, merchant_id):
         if not user.email:
             continue
         try:
@@ -110,12 +115,14 @@ def notify_by_email(session: Session, alert: CaseAlert, case: Case, now: datetim
             continue
         settings = get_settings()
         wording = ALERT_MAIL["en" if user.locale == "en" else "zh_CN"]
-        facts = {"case_number": case.number, "message": alert.message,
-                 "link": f"{settings.public_url.rstrip('/')}/cases/{case.number}"}
+        where = f"cases/{case.number}" if case is not None else f"complaints/{alert.complaint_id}"
+        facts = {"case_number": case.number if case is not None else f"#{alert.complaint_id}",
+                 "message": alert.message, "link": f"{settings.public_url.rstrip('/')}/{where}"}
         try:
-            enqueue(session, tenant_id=case.tenant_id, channel="email", to=address,
+            enqueue(session, tenant_id=alert.tenant_id, channel="email", to=address,
                     subject=wording.subject.format(**facts), body=wording.body.format(**facts), now=now,
-                    case_id=case.id, purpose="alert", dedupe_key=f"alert:{alert.id}:{user.id}",
+                    case_id=case.id if case is not None else None, complaint_id=alert.complaint_id,
+                    purpose="alert", dedupe_key=f"alert:{alert.id}:{user.id}",
                     keys=settings.keyring(), created_by="worker")
         except RecoupError as error:
             log.warning("alert %s not e-mailed to %s: %s", alert.id, user.username, error.message)
@@ -123,3 +130,15 @@ def notify_by_email(session: Session, alert: CaseAlert, case: Case, now: datetim
         queued += 1
     return queued
 
+
+
+def raise_complaint_alert(session: Session, *, tenant_id: int, complaint_id: int, merchant_id: str,
+                          owner_role: str, kind: str, message: str, now: datetime) -> CaseAlert:
+    """Tell the complaint's owner role (the merchant's staff, or the rung it escalated to) that it needs them:
+    in their alert list, with a badge, and by e-mail, like a case's alert."""
+    alert = CaseAlert(tenant_id=tenant_id, case_id=None, complaint_id=complaint_id, merchant_id=merchant_id,
+                      kind=kind, message=message, owner="", owner_role=owner_role, created_at=now)
+    session.add(alert)
+    session.flush()
+    notify_by_email(session, alert, None, now)
+    return alert

@@ -53,7 +53,8 @@ def put_template(key: str, locale: str, body: TemplateIn, principal: ApiUser, se
 @router.get("/alerts")
 def alerts(principal: ApiUser, session: SessionDep) -> dict[str, object]:
     """Your alerts (newest first) and how many are unread."""
-    rows = [{"id": a.id, "case": a.case_number, "kind": a.kind, "message": a.message, "at": a.at.isoformat(),
+    rows = [{"id": a.id, "case": a.case_number or None, "complaint": a.complaint_id, "kind": a.kind,
+             "message": a.message, "at": a.at.isoformat(),
              "read": a.read} for a in alerts_for(session, principal)]
     return {"unread": unread_count(session, principal), "alerts": rows}
 

@@ -102,7 +102,8 @@ def send_page(case_id: CaseReference, request: Request, principal: WebActor, set
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
     zone = ZoneInfo(get_settings().default_timezone)
-    rows = [{"id": a.id, "case": a.case_number, "kind": a.kind, "message": a.message, "at": _when(a.at, zone),
+    rows = [{"id": a.id, "case": a.case_number, "complaint": a.complaint_id, "kind": a.kind, "message": a.message,
+             "at": _when(a.at, zone),
              "read": a.read} for a in alerts_for(session, principal)]
     return render(request, "messaging/alerts.html", user=principal, alerts=rows)
 
