@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 from tests.cases.test_case_world import MERCHANT_A, admin, settle
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli_here as run_cli
 from tests.support.factories import World
 
 from recoup.ledger import rules

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli_here as run_cli
 from tests.support.samples import RECON
 
 from recoup.config import Settings

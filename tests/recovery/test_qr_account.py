@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.cases.test_case_world import MERCHANT_A, MERCHANT_B, TERMINAL_B, Finding, add_sale, admin, save
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli_here as run_cli
 from tests.support.factories import World, token_for
 
 from recoup.audit.models import AuditEntry

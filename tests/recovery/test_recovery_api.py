@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.cases.test_case_world import MERCHANT_A, Finding, add_sale, overcharge_case, save
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli_here as run_cli
 from tests.support.factories import PASSWORD, World, token_for
 
 from recoup.ledger.service import verify_ledger

@@ -47,3 +47,35 @@ def run_in_process(args: list[str], database_url: str, monkeypatch: pytest.Monke
         get_settings.cache_clear()
     captured = capsys.readouterr()
     return Ran(code, captured.out, captured.err)
+
+
+def run_cli_here(args: list[str], database_url: str, *,
+                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`run_cli` without the new process: the same entry point, environment, exit code and output, in this
+    process (a Python start per call is most of a short command's time). For tests that need no isolation."""
+    import contextlib
+    import io
+
+    values = {"RECOUP_DATABASE_URL": database_url, "RECOUP_SECRET_KEY": "test-secret",
+              "RECOUP_CARD_TOKEN_KEY": "test-card-key", **(env or {})}
+    saved_env = {name: os.environ.get(name) for name in values}
+    saved_argv = sys.argv
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.update(values)
+    sys.argv = ["recoup", *args]
+    get_settings.cache_clear()
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+    except SystemExit as done:
+        code = int(done.code or 0)
+    finally:
+        sys.argv = saved_argv
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
