@@ -3,6 +3,7 @@ case facts a template is filled with. Services flush; the caller commits."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -95,8 +96,9 @@ def case_facts(session: Session, case: Case, locale: str, public_url: str, reply
         return Money(abs(minor), case.currency).format(money_locale)
 
     findings = findings_of(session, case.id)
-    charged, expected = (findings[0].charged_minor, findings[0].expected_minor) if findings else (None, None)
     lines = transactions_of(session, case)
+    charged, expected = (findings[0].charged_minor, findings[0].expected_minor) if findings \
+        else _from_the_sale(case, lines)
     zone = ZoneInfo(merchant.timezone if merchant is not None and merchant.timezone else "Asia/Shanghai")
     facts = {
         "case_number": case.number, "merchant_name": merchant.name if merchant is not None else case.merchant_id,
@@ -110,6 +112,17 @@ def case_facts(session: Session, case: Case, locale: str, public_url: str, reply
     if charged is not None and expected is not None:
         facts["difference"] = money(charged - expected)
     return facts
+
+
+def _from_the_sale(case: Case, lines: Sequence[object]) -> tuple[int | None, int | None]:
+    """A case without a finding (opened by hand or from a complaint): what the card was charged is its sale's
+    amount, and what was due follows from the amount at stake and which way the money is owed."""
+    amounts = [amount for line in lines if isinstance(amount := getattr(line, "amount_minor", None), int)]
+    if not amounts:
+        return None, None
+    charged = amounts[0]
+    due = charged + case.at_stake_minor if case.direction == "PAYER_OWES_MERCHANT" else charged - case.at_stake_minor
+    return charged, due
 
 
 def _payment_link(session: Session, case: Case, public_url: str) -> str:
