@@ -7,6 +7,7 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 from typer._click.exceptions import ClickException  # Typer ships its own Click
 
 from recoup.audit.cli import app as audit_app
@@ -137,7 +138,29 @@ def main() -> None:
     except RecoupError as error:
         typer.echo(f"error: {error.message}", err=True)
         sys.exit(1)
+    except SQLAlchemyError as error:  # the statement (and its values) stays in the debug log
+        logging.getLogger("recoup").debug("database error", exc_info=True)
+        typer.echo(f"error: {_database_problem(error)}", err=True)
+        sys.exit(1)
     except Exception as error:  # last line of defence: never a traceback for a user
         logging.getLogger("recoup").debug("unexpected", exc_info=True)
         typer.echo(f"error: unexpected failure ({type(error).__name__}: {error})", err=True)
         sys.exit(1)
+
+
+def _database_problem(error: SQLAlchemyError) -> str:
+    """What went wrong with the database, as its operator can act on it: most often a database that an
+    older version migrated (a new column missing), which `recoup db upgrade` mends."""
+    from recoup.migrations.runner import current_revision, head_revision
+
+    try:
+        engine = CliContext().database.engine
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    except Exception:  # the database does not answer at all
+        return f"the database does not answer ({type(error).__name__}); check RECOUP_DATABASE_URL"
+    if revision != head_revision():
+        return (f"the database is at revision {revision or 'none'} but this version of Recoup needs "
+                f"{head_revision()}: run `recoup db upgrade`")
+    cause = getattr(error, "orig", None) or error  # the driver's own message, without the statement
+    return f"the database refused the request ({type(error).__name__}: {str(cause).splitlines()[0]})"
