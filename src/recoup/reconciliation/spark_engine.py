@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from recoup.errors import RecoupError
 from recoup.reconciliation import detectors, steps
 from recoup.reconciliation.duplicates import SaleForDuplicates, find_duplicates
-from recoup.reconciliation.engine import StepListener, _finding
+from recoup.reconciliation.engine import WORKING_TABLES, WORKING_VIEWS, StepListener, _finding
 from recoup.reconciliation.findings import Finding
 from recoup.reconciliation.linking import LinkCandidate, best_first_links
 from recoup.reconciliation.relations import RELATION_COLUMNS
@@ -131,9 +131,7 @@ def load_relations(spark: SparkSession, parquet: dict[str, str]) -> None:
 
 
 def _drop_working(spark: SparkSession) -> None:
-    for name in ("rc_undoing", "rc_refs", "rc_journal_days", "rc_sale_orders", "rc_js", "rc_stan_pairs",
-                 "rc_unsettled", "rc_settled_days", "rc_ordered_days", "rc_free_orders", "rc_rule2", "rc_dups",
-                 "rc_order_gaps", "rc_debited_but_failed", "rc_payments", "rc_linked", "rc_sales"):
+    for name in (*WORKING_TABLES, *WORKING_VIEWS):  # the DuckDB engine's working relations, the same names
         spark.catalog.dropTempView(name)
 
 
