@@ -28,6 +28,7 @@ from recoup.disputes.submission import builder, manifest, manifest_sha256, submi
 from recoup.disputes.views import due_soon_day
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import Now, SessionDep, WebUser, database
+from recoup.web.formatting import format_when
 from recoup.web.params import CaseReference, State
 from recoup.web.templating import render
 
@@ -79,7 +80,7 @@ def dispute_page(dispute_id: str, request: Request, principal: WebUser, session:
 
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return format_when(moment, zone.key, labelled=False)
 
 
 def _number(session: Session, dispute: Dispute) -> str:

@@ -30,6 +30,7 @@ from recoup.messaging.service import MessageRequest, contact_for, preview_messag
 from recoup.messaging.web_router import router as router
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import Now, SessionDep, SettingsDep, WebUser, database
+from recoup.web.formatting import format_when
 from recoup.web.params import CaseReference
 from recoup.web.templating import render
 
@@ -44,7 +45,7 @@ def zone_of(session: Session, case: Case) -> ZoneInfo:
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+    return format_when(moment, zone.key, labelled=False)
 
 
 def _row(message: OutboxMessage, zone: ZoneInfo) -> dict[str, object]:
