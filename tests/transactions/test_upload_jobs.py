@@ -13,7 +13,7 @@ from recoup.auth.models import User
 from recoup.auth.roles import Role
 from recoup.transactions.import_jobs import ImportJob
 from recoup.transactions.models import JournalLine
-from recoup.transactions.web import import_board
+from recoup.transactions.web_imports import import_board
 
 
 def log_in(client: TestClient, username: str) -> str:

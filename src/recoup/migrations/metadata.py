@@ -21,7 +21,9 @@ def all_metadata() -> MetaData:
     import recoup.messaging.models
     import recoup.reconciliation.models
     import recoup.recovery.models
+    import recoup.reports.models
     import recoup.transactions.models
-    import recoup.webhooks.models  # noqa: F401
+    import recoup.webhooks.models
+    import recoup.workplace.models  # noqa: F401
 
     return Base.metadata

@@ -1,95 +1,20 @@
-"""Pages: upload an import and see its result, search transactions, one transaction with all it links to."""
+"""Pages: search transactions, one transaction with all it links to."""
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, UploadFile
-from fastapi import Path as Path_
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from recoup.auth.roles import Permission
 from recoup.errors import InvalidInput
-from recoup.transactions.import_jobs import ImportBoard, ImportJob
-from recoup.transactions.importer import KINDS, ImportRejected, import_file
-from recoup.transactions.repository import recent_imports
 from recoup.transactions.search import SOURCES, build_filters
 from recoup.transactions.search_options import SearchTexts
 from recoup.transactions.service import journal_detail, search_rows, settlement_detail
-from recoup.transactions.upload_options import (
-    KindForm,
-    SkipBadRowsForm,
-    YearForm,
-    claim_upload,
-    upload_file,
-    upload_options,
-)
-from recoup.web.csrf import check_csrf
-from recoup.web.deps import SessionDep, SettingsDep, WebUser, database
+from recoup.web.deps import SessionDep, SettingsDep, WebUser
 from recoup.web.params import DatabaseId
 from recoup.web.templating import render
-from recoup.web.upload_form import UploadRoute
 
-router = APIRouter(include_in_schema=False, route_class=UploadRoute)  # uploads stream into private files
-_BOARD_LOCK = threading.Lock()
+router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 100
-
-
-@router.get("/imports", response_class=HTMLResponse)
-def imports_page(request: Request, principal: WebUser, session: SessionDep) -> HTMLResponse:
-    from recoup.ingest.service import all_profiles
-
-    return render(request, "transactions/imports.html", user=principal, kinds=KINDS,
-                  batches=recent_imports(session, principal), profiles=list(all_profiles(session, principal).values()))
-
-
-@router.post("/imports", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
-def upload(request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep,
-           kind: KindForm, file: UploadFile, skip_bad_rows: SkipBadRowsForm = False, year: YearForm = None,
-           ) -> HTMLResponse:
-    options = upload_options(file, skip_bad_rows, year)
-    name = options.file_name
-    try:
-        with upload_file(file) as path:
-            report = import_file(session, principal, kind, path, settings, options)
-    except ImportRejected as rejected:
-        return render(request, "transactions/import_result.html", status_code=422, user=principal, report=None,
-                      file_name=name, kind=kind, rejects=rejected.rejects, rejected_rows=rejected.rejected_rows)
-    return render(request, "transactions/import_result.html", user=principal, report=report, file_name=name,
-                  kind=kind, rejects=report.rejects, rejected_rows=report.rejected_rows)
-
-
-def import_board(request: Request) -> ImportBoard:
-    """The app's board of background imports (made on first use)."""
-    with _BOARD_LOCK:
-        board: ImportBoard | None = getattr(request.app.state, "import_board", None)
-        if board is None:
-            board = request.app.state.import_board = ImportBoard()
-    return board
-
-
-def _job_fragment(request: Request, job: ImportJob) -> HTMLResponse:
-    return render(request, "transactions/_import_job.html", job=job, report=job.report, file_name=job.file_name,
-                  kind=job.kind, rejects=job.rejects, rejected_rows=job.rejected_rows)
-
-
-@router.post("/imports/jobs", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
-def start_upload(request: Request, principal: WebUser, settings: SettingsDep,
-                 kind: KindForm, file: UploadFile, skip_bad_rows: SkipBadRowsForm = False, year: YearForm = None,
-                 ) -> HTMLResponse:
-    """The page's upload: the import runs in the background and this answers at once with its progress."""
-    principal.require(Permission.IMPORT)  # before a job starts: a refusal must not look like an import under way
-    options = upload_options(file, skip_bad_rows, year)
-    upload = claim_upload(file)
-    job = import_board(request).start(database(request), principal, kind.strip().lower(), upload, settings, options)
-    return _job_fragment(request, job)
-
-
-@router.get("/imports/jobs/{job_id}", response_class=HTMLResponse)
-def upload_progress(job_id: Annotated[str, Path_(max_length=40)], request: Request, principal: WebUser,
-                    ) -> HTMLResponse:
-    return _job_fragment(request, import_board(request).get(job_id, principal))
 
 
 @router.get("/transactions", response_class=HTMLResponse)

@@ -34,12 +34,14 @@ from recoup.messaging.api import router as messaging_api
 from recoup.messaging.web import router as messaging_web
 from recoup.reconciliation.api import router as findings_api
 from recoup.reconciliation.web import router as findings_web
+from recoup.reconciliation.web_jobs import router as reconcile_jobs_web
 from recoup.recovery.api import router as recovery_api
 from recoup.recovery.web import router as recovery_web
 from recoup.reports.api import router as reports_api
 from recoup.reports.web import router as reports_web
 from recoup.transactions.api import router as transactions_api
 from recoup.transactions.web import router as transactions_web
+from recoup.transactions.web_imports import router as imports_web
 from recoup.web.errors import ERROR_RESPONSES, install_error_handlers
 from recoup.web.headers import SecurityHeaders
 from recoup.web.health import router as health
@@ -52,9 +54,10 @@ API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions_api, cases_api, recovery_api,
                                  findings_api, reports_api, evidence_api, incident_report_api, messaging_api,
                                  complaints_api, ingest_api, disputes_api]
-WEB_ROUTERS: list[APIRouter] = [health, auth_web, pages, merchants_web, transactions_web, cases_web, recovery_web,
-                                 findings_web, reports_web, evidence_web, incident_report_web, messaging_web,
-                                 complaints_web, ingest_web, disputes_web, admin_web, ledger_web]
+WEB_ROUTERS: list[APIRouter] = [health, auth_web, pages, merchants_web, imports_web, transactions_web, cases_web,
+                                 recovery_web, findings_web, reports_web, evidence_web, incident_report_web,
+                                 messaging_web, complaints_web, ingest_web, disputes_web, admin_web, ledger_web,
+                                 reconcile_jobs_web]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

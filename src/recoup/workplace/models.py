@@ -1,0 +1,3 @@
+"""Tables of the workplace."""
+
+from __future__ import annotations
