@@ -16,10 +16,12 @@ from tests.web.access import (
     incident_report,
     ingest,
     messaging,
+    reconcile_jobs,
     reconciliation,
     reports,
+    transactions_pages,
     workplace,
 )
 
 MODULES: tuple[ModuleType, ...] = (evidence, incident_report, messaging, complaints, ingest, disputes, reports,
-                                  workplace, admin, reconciliation)
+                                  workplace, admin, reconciliation, reconcile_jobs, transactions_pages)
