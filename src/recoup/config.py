@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from recoup.db import PoolSizes
+
 if TYPE_CHECKING:
     from recoup.keys.ring import KeyRing
 
@@ -61,6 +63,18 @@ class Settings(BaseSettings):
 
     # Signed checkpoints of the audit trail, kept outside the database (empty = var_dir/audit-checkpoints).
     audit_checkpoint_dir: Path | None = None
+
+    # PostgreSQL connections of ONE process (docs/deploy.md sizes them): each web process and each worker
+    # holds up to db_pool_size + db_max_overflow; keep processes x that under the server's max_connections.
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
+    db_pool_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
+
+    @property
+    def pool_sizes(self) -> PoolSizes:
+        return PoolSizes(self.db_pool_size, self.db_max_overflow, self.db_pool_timeout_seconds,
+                         self.db_pool_recycle_seconds)
 
     @property
     def audit_checkpoint_folder(self) -> Path:

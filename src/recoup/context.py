@@ -20,7 +20,8 @@ class CliContext:
 
     @cached_property
     def database(self) -> Database:
-        return Database(self.settings.resolved_database_url, audit=AuditSetup.from_settings(self.settings))
+        return Database(self.settings.resolved_database_url, audit=AuditSetup.from_settings(self.settings),
+                        pool=self.settings.pool_sizes)
 
     def principal(self, username: str | None) -> Principal:
         """The user a data command acts as: --user, else RECOUP_USER. Their role and scope apply."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -102,7 +103,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class PoolSizes:
+    """One process's PostgreSQL connection pool (Settings.db_pool_*); SQLite opens a file and needs none."""
+
+    size: int = 5
+    overflow: int = 10
+    timeout_seconds: float = 30.0
+    recycle_seconds: int = 1800
+
+
+def make_engine(url: str, pool: PoolSizes | None = None) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -112,15 +123,17 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    pool = pool or PoolSizes()
+    return create_engine(url, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.overflow,
+                         pool_timeout=pool.timeout_seconds, pool_recycle=pool.recycle_seconds)
 
 
 class Database:
     """Holds the engine and hands out units of work; the caller owns the transaction."""
 
-    def __init__(self, url: str, audit: AuditSetup | None = None) -> None:
+    def __init__(self, url: str, audit: AuditSetup | None = None, pool: PoolSizes | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool)
         # `audit` (the audit key and checkpoint folder) rides on every session: `recoup.audit.setup`.
         self.audit = audit
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"audit": audit})

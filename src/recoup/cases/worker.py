@@ -10,7 +10,9 @@ overdue thing is acted on exactly once, even with several workers.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -29,11 +31,12 @@ from recoup.db import Database, utcnow
 from recoup.disputes.deadlines import dispute_pass
 from recoup.errors import RecoupError
 from recoup.keys.ring import KeyRing
+from recoup.messaging.delivery import OutboxReport
 from recoup.messaging.delivery import deliver_due as deliver_messages
 from recoup.recovery.confirm import alert_unconfirmed
 from recoup.recovery.execution import fund_waiting, resume_stale
 from recoup.recovery.provider import PaymentProvider
-from recoup.webhooks.delivery import deliver_due
+from recoup.webhooks.delivery import DeliveryReport, deliver_due
 
 log = logging.getLogger("recoup.worker")
 
@@ -81,14 +84,19 @@ def handle_overdue(database: Database, case_id: int, now: datetime) -> OverdueAc
 
 
 def run_pass(database: Database, now: datetime | None = None, provider: PaymentProvider | None = None,
-             keys: KeyRing | None = None, settings: Settings | None = None) -> PassReport:
+             keys: KeyRing | None = None, settings: Settings | None = None,
+             stop: threading.Event | None = None) -> PassReport:
     """One pass of everything due at `now`; `keys` open the webhook secrets (default: the settings');
-    `settings` say how messages leave (SMTP, SMS gateway; default: the environment's)."""
+    `settings` say how messages leave (SMTP, SMS gateway; default: the environment's). Once `stop` is set
+    the pass ends after the item under way: nothing is left half done, and what is left stays due."""
     moment = now or utcnow()
     report = PassReport()
+    stopping = stop.is_set if stop is not None else (lambda: False)
     with database.unit_of_work() as session:
         due = due_case_ids(session, moment)
     for case_id in due:
+        if stopping():  # SIGTERM: the cases not reached stay due for the next worker
+            return report
         try:
             done = handle_overdue(database, case_id, moment)
         except RecoupError as error:
@@ -96,17 +104,29 @@ def run_pass(database: Database, now: datetime | None = None, provider: PaymentP
             continue
         report.escalated += done is OverdueAction.ESCALATE
         report.alerted += done is OverdueAction.ALERT
-    report.funded = fund_waiting(database, provider, now)
-    report.resumed = resume_stale(database, provider, now)
-    report.unconfirmed_alerts = alert_unconfirmed(database, now)
-    report.disputes_due = dispute_pass(database, moment)
-    report.complaints_escalated = complaint_pass(database, moment)
-    deliveries = deliver_due(database, now=now, keys=keys)
-    report.webhooks_delivered, report.webhooks_failed = deliveries.delivered, deliveries.failed
-    messages = deliver_messages(database, settings or get_settings(), now=now)
-    report.messages_sent, report.messages_failed = messages.sent, messages.failed + messages.dead
+    phases: list[Callable[[], None]] = [
+        lambda: setattr(report, "funded", fund_waiting(database, provider, now)),
+        lambda: setattr(report, "resumed", resume_stale(database, provider, now)),
+        lambda: setattr(report, "unconfirmed_alerts", alert_unconfirmed(database, now)),
+        lambda: setattr(report, "disputes_due", dispute_pass(database, moment)),
+        lambda: setattr(report, "complaints_escalated", complaint_pass(database, moment)),
+        lambda: _webhooks(report, deliver_due(database, now=now, keys=keys)),
+        lambda: _messages(report, deliver_messages(database, settings or get_settings(), now=now, stop=stopping)),
+    ]
+    for phase in phases:  # each phase commits what it did item by item; a stop waits for the phase under way
+        if stopping():
+            break
+        phase()
     checkpoint_after_pass(database, now)  # after every commit of the pass: recoup.audit.checkpoints
     return report
+
+
+def _webhooks(report: PassReport, deliveries: DeliveryReport) -> None:
+    report.webhooks_delivered, report.webhooks_failed = deliveries.delivered, deliveries.failed
+
+
+def _messages(report: PassReport, messages: OutboxReport) -> None:
+    report.messages_sent, report.messages_failed = messages.sent, messages.failed + messages.dead
 
 
 def run_forever(database: Database, interval_seconds: float, stop: threading.Event,
@@ -114,7 +134,7 @@ def run_forever(database: Database, interval_seconds: float, stop: threading.Eve
     """Pass after pass until `stop` is set; a failing pass is logged and the next one runs."""
     while not stop.is_set():
         try:
-            report = run_pass(database, keys=keys)
+            report = run_pass(database, keys=keys, stop=stop)
             if report != PassReport():
                 log.info("worker pass: %s", report.summary())
         except Exception:  # the worker must outlive one bad pass (e.g. the database restarting)
@@ -145,5 +165,10 @@ def register(app: typer.Typer) -> None:
         if once:  # the webhook secrets open with the settings' key ring, re-read after a rotation
             typer.echo(f"worker pass: {run_pass(ctx.database, settings=ctx.settings).summary()}")
             return
-        typer.echo(f"worker running, a pass every {interval:g} s (Ctrl-C stops it)")
-        run_forever(ctx.database, max(interval, 0.5), threading.Event())
+        typer.echo(f"worker running, a pass every {interval:g} s (Ctrl-C or SIGTERM stops it)")
+        stop = threading.Event()
+        for number in (signal.SIGTERM, signal.SIGINT):  # finish the item under way, then leave
+            signal.signal(number, lambda _signum, _frame: stop.set())
+        run_forever(ctx.database, max(interval, 0.5), stop)
+        ctx.database.dispose()
+        typer.echo("worker stopped")

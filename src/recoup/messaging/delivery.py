@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,12 +44,16 @@ class OutboxReport:
 
 
 def deliver_due(database: Database, settings: Settings, *, now: datetime | None = None,
-                senders: dict[str, Sender] | None = None, limit: int = 200) -> OutboxReport:
-    """Send every message due at `now` (at most `limit`), one at a time; returns what happened."""
+                senders: dict[str, Sender] | None = None, limit: int = 200,
+                stop: Callable[[], bool] | None = None) -> OutboxReport:
+    """Send every message due at `now` (at most `limit`), one at a time; returns what happened. Once
+    `stop()` answers true no further message is claimed (the worker's SIGTERM)."""
     report = OutboxReport()
     chosen = senders or senders_for(settings)
     pause = float(os.environ.get(PAUSE_VARIABLE, "0") or 0)
     for _ in range(limit):
+        if stop is not None and stop():
+            break
         moment = now or utcnow()
         with database.unit_of_work() as session:
             claimed = claim_next(session, moment)

@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url,
-                                              audit=AuditSetup.from_settings(settings))
+                                              audit=AuditSetup.from_settings(settings), pool=settings.pool_sizes)
     for router in API_ROUTERS:  # every API route documents the refusals it may answer, in the shape they have
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     for router in WEB_ROUTERS:
