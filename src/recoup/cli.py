@@ -66,6 +66,7 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="web processes (PostgreSQL; SQLite serves with one)")] = 1,
+    access_log: Annotated[bool, typer.Option(help="log every request (off when the proxy in front logs them)")] = True,
 ) -> None:
     """Start the web application and the REST API (migrating the database first, once)."""
     import uvicorn
@@ -82,7 +83,8 @@ def serve(
     if workers > 1 and ctx.database.is_sqlite:
         raise RecoupError("--workers needs PostgreSQL (RECOUP_DATABASE_URL): SQLite takes one writer at a time")
     upgrade(ctx.database.engine)  # under an advisory lock on PostgreSQL: many processes starting migrate once
-    bind = {"host": host or ctx.settings.host, "port": port or ctx.settings.port, "log_level": "info"}
+    bind = {"host": host or ctx.settings.host, "port": port or ctx.settings.port, "log_level": "info",
+            "access_log": access_log}
     if workers > 1:  # each process builds its app from the environment; `recoup worker` processes run the jobs
         uvicorn.run("recoup.web.asgi:application", factory=True, workers=workers, **bind)  # type: ignore[arg-type]
         return

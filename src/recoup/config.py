@@ -66,8 +66,8 @@ class Settings(BaseSettings):
 
     # PostgreSQL connections of ONE process (docs/deploy.md sizes them): each web process and each worker
     # holds up to db_pool_size + db_max_overflow; keep processes x that under the server's max_connections.
-    db_pool_size: int = Field(default=5, ge=1, le=200)
-    db_max_overflow: int = Field(default=10, ge=0, le=500)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=20, ge=0, le=500)
     db_pool_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
 

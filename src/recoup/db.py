@@ -107,8 +107,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class PoolSizes:
     """One process's PostgreSQL connection pool (Settings.db_pool_*); SQLite opens a file and needs none."""
 
-    size: int = 5
-    overflow: int = 10
+    size: int = 10
+    overflow: int = 20
     timeout_seconds: float = 30.0
     recycle_seconds: int = 1800
 
@@ -140,6 +140,9 @@ class Database:
         from recoup.free_text import install  # card numbers typed into free text are masked before a flush
 
         install(self.sessions)
+        from recoup.audit.lock_order import install as head_before_row_locks
+
+        head_before_row_locks(self.sessions)
 
     @property
     def is_sqlite(self) -> bool:

@@ -90,6 +90,11 @@ def _locked_head(session: Session) -> AuditHead:
     return head
 
 
+def lock_head(session: Session) -> None:
+    """Take the audit head's lock now (recoup.audit.lock_order: the head before any row lock)."""
+    _locked_head(session)
+
+
 def _chained(draft: AuditDraft, seq: int, prev_hash: str, moment: datetime, key: Key) -> AuditEntry:
     entry = AuditEntry(
         seq=seq, at=moment, tenant_id=draft.tenant_id if draft.tenant_id is not None else draft.actor.tenant_id,

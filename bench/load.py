@@ -1,0 +1,240 @@
+"""Load benchmark: Recoup on PostgreSQL with several web processes, driven over loopback by another process.
+
+    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--concurrency 16] [--access-log]
+
+Starts a PostgreSQL server of its own (tests/support/postgres.py), loads the demo data (`recoup demo`),
+starts `recoup serve --workers N` and drives it from a separate process for a bounded time with a 70/30 mix:
+reads (transaction search by RRN, a case by number, a page of findings, the case page in HTML) and writes
+(a note, a refund with an idempotency key, an assignment). Prints throughput, p50/p90/p99 latency per kind
+and overall, the errors, and the goal (300 requests a second, p99 under 50 ms, no errors). The driver's CPU
+time is printed too: on a 2-core machine it competes with the server for the same cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+KEYS = {"RECOUP_SECRET_KEY": "load-bench-secret-key-0123456789abcdef",
+        "RECOUP_CARD_TOKEN_KEY": "load-bench-card-key-0123456789abcdef",
+        "RECOUP_DATA_KEY": "load-bench-data-key-0123456789abcdef0",
+        "RECOUP_AUDIT_KEY": "load-bench-audit-key-0123456789abcdef"}
+PASSWORD = "recoup-demo-2026"
+READS = ("search", "case", "findings", "case_page")
+WRITES = ("note", "refund", "assign")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _recoup(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "recoup", *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"recoup {' '.join(args)} failed: {done.stderr[-2000:]}")
+
+
+def _wait_ready(url: str, server: subprocess.Popen[str]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("the server did not become ready")
+
+
+class Driver:
+    """The other process: logs in, learns some case numbers and RRNs, then sends the mix for `seconds`."""
+
+    def __init__(self, url: str, seconds: float, concurrency: int) -> None:
+        self.url, self.seconds, self.concurrency = url, seconds, concurrency
+        self.latencies: dict[str, list[float]] = {kind: [] for kind in (*READS, *WRITES)}
+        self.errors: dict[str, int] = {}
+
+    async def run(self) -> dict[str, object]:
+        import httpx
+
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        async with httpx.AsyncClient(base_url=self.url, limits=limits, timeout=10) as client:
+            await self._login(client)
+            started = time.monotonic()
+            cpu = time.process_time()
+            await asyncio.gather(*(self._loop(client, started + self.seconds, n) for n in range(self.concurrency)))
+            elapsed = time.monotonic() - started
+        return {"elapsed": elapsed, "driver_cpu": time.process_time() - cpu, "latencies": self.latencies,
+                "errors": self.errors}
+
+    async def _login(self, client: object) -> None:
+        """A bearer token for the API and a browser session (cookie) for the case page, as finance."""
+        import re
+
+        import httpx
+
+        assert isinstance(client, httpx.AsyncClient)
+        answer = await client.post("/api/v1/auth/login", json={"username": "finance", "password": PASSWORD})
+        answer.raise_for_status()
+        token = answer.json()["token"]
+        form = await client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        web = await client.post("/login", data={"username": "finance", "password": PASSWORD,
+                                                "csrf_token": csrf.group(1) if csrf else ""})
+        if web.status_code >= 400:
+            raise SystemExit(f"web login refused: {web.status_code}")
+        client.headers["Authorization"] = f"Bearer {token}"
+        cases = (await client.get("/api/v1/cases", params={"limit": 200})).json()
+        items = cases["items"] if isinstance(cases, dict) else cases
+        self.cases = [c["number"] for c in items if c.get("state") not in ("CLOSED", "REJECTED", "RESOLVED")]
+        self.rrns = [c["rrn"] for c in items if c.get("rrn")]
+
+    async def _loop(self, client: object, until: float, worker: int) -> None:
+        import httpx
+
+        rng = random.Random(worker)
+        while time.monotonic() < until:
+            kind = rng.choice(READS) if rng.random() < 0.7 else rng.choice(WRITES)
+            began = time.perf_counter()
+            try:
+                status = await self._one(client, kind, rng)
+            except httpx.TimeoutException:
+                status = 599  # counted as an error: no answer within the client's 10 s
+            took = time.perf_counter() - began
+            if status >= 400:
+                self.errors[f"{kind} {status}"] = self.errors.get(f"{kind} {status}", 0) + 1
+            else:
+                self.latencies[kind].append(took)
+
+    async def _one(self, client: object, kind: str, rng: random.Random) -> int:
+        import httpx
+
+        assert isinstance(client, httpx.AsyncClient)
+        number = rng.choice(self.cases)
+        if kind == "search":
+            answer = await client.get("/api/v1/transactions", params={"rrn": rng.choice(self.rrns), "limit": 20})
+        elif kind == "case":
+            answer = await client.get(f"/api/v1/cases/{number}")
+        elif kind == "findings":
+            answer = await client.get("/api/v1/findings", params={"limit": 50, "offset": rng.randrange(0, 200)})
+        elif kind == "case_page":
+            answer = await client.get(f"/cases/{number}")
+        elif kind == "note":
+            answer = await client.post(f"/api/v1/cases/{number}/notes", json={"text": "called the payer"})
+        elif kind == "refund":  # one key per case: the first creates the refund, the others replay it
+            answer = await client.post(f"/api/v1/cases/{number}/actions", json={"kind": "REFUND", "amount": "0.01"},
+                                       headers={"Idempotency-Key": f"load-{number}"})
+            return 200 if answer.status_code in (409, 422) else answer.status_code  # a refusal is an answer
+        else:
+            answer = await client.post(f"/api/v1/cases/{number}/assign", json={"username": "finance"})
+        return answer.status_code
+
+
+def drive(url: str, seconds: float, concurrency: int) -> None:
+    print(json.dumps(asyncio.run(Driver(url, seconds, concurrency).run())))
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def _print(result: dict[str, object], web: int, concurrency: int) -> None:
+    latencies: dict[str, list[float]] = result["latencies"]  # type: ignore[assignment]
+    errors: dict[str, int] = result["errors"]  # type: ignore[assignment]
+    elapsed = float(result["elapsed"])  # type: ignore[arg-type]
+    every = [value for values in latencies.values() for value in values]
+    total = len(every) + sum(errors.values())
+    print(f"{web} web processes, {concurrency} concurrent clients, {elapsed:.1f} s")
+    print(f"{'kind':<10} {'count':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
+    for kind, values in latencies.items():
+        print(f"{kind:<10} {len(values):>7} {_percentile(values, .5):>8.1f} {_percentile(values, .9):>8.1f} "
+              f"{_percentile(values, .99):>8.1f}")
+    rate = total / elapsed
+    p99 = _percentile(every, .99)
+    print(f"{'all':<10} {len(every):>7} {_percentile(every, .5):>8.1f} {_percentile(every, .9):>8.1f} {p99:>8.1f}")
+    print(f"throughput {rate:.0f} requests/s (goal 300: ratio {rate / 300:.2f}); p99 {p99:.1f} ms (goal 50: "
+          f"ratio {p99 / 50:.2f}); errors {sum(errors.values())} {errors or ''}")
+    print(f"driver CPU {float(result['driver_cpu']):.1f} s of {elapsed:.1f} s "  # type: ignore[arg-type]
+          f"(mean of the reads {statistics.mean(every) * 1000 if every else 0:.1f} ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--web", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--access-log", action="store_true")
+    parser.add_argument("--drive", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.drive:
+        drive(options.drive, options.seconds, options.concurrency)
+        return
+    from tests.support.postgres import start_postgres
+
+    server_pg = start_postgres()
+    folder = Path(tempfile.mkdtemp(prefix="recoup-load-"))
+    try:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(server_pg.url(), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("CREATE DATABASE recoup_load"))
+        engine.dispose()
+        env = {**os.environ, **KEYS, "RECOUP_DATABASE_URL": server_pg.url("recoup_load"),
+               "RECOUP_VAR_DIR": str(folder / "var")}
+        began = time.monotonic()
+        _recoup(["db", "upgrade"], env)
+        _recoup(["demo"], env)
+        print(f"demo data loaded into PostgreSQL in {time.monotonic() - began:.1f} s")
+        port = _free_port()
+        args = ["serve", "--workers", str(options.web), "--port", str(port)]
+        args += [] if options.access_log else ["--no-access-log"]
+        log = (folder / "server.log").open("w")
+        server = subprocess.Popen([sys.executable, "-m", "recoup", *args], env=env, text=True,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(url, server)
+            driver = subprocess.run([sys.executable, __file__, "--drive", url, "--seconds", str(options.seconds),
+                                     "--concurrency", str(options.concurrency)], capture_output=True, text=True)
+            if driver.returncode != 0:
+                raise SystemExit(driver.stderr[-3000:])
+            _print(json.loads(driver.stdout.strip().splitlines()[-1]), options.web, options.concurrency)
+            errors = [line for line in (folder / "server.log").read_text().splitlines() if "Error" in line]
+            print(f"server log {folder / 'server.log'}: {len(errors)} error lines", *errors[-5:], sep="\n  ")
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            print(f"CPU of the finished children (demo, driver): {usage.ru_utime + usage.ru_stime:.1f} s")
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    finally:
+        server_pg.stop()  # the data folder (and its server.log) stays for a look
+
+
+if __name__ == "__main__":
+    main()
