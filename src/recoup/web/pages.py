@@ -1,5 +1,6 @@
-"""The dashboard: what needs attention today, and the role's two or three most useful charts
-(recoup.reports.dashboard, the report's SVG charts)."""
+"""The dashboard: each role's work queue first (recoup.workplace.board: cases by deadline, new findings since
+the last visit, the week's money, unread alerts, terminals, disputes due soon), then the role's two or three
+most useful charts (recoup.reports.dashboard, the report's SVG charts)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from recoup.merchants.repository import list_merchants, list_terminals
 from recoup.reports.charts import to_svg
 from recoup.reports.dashboard import role_charts
-from recoup.web.deps import Now, SessionDep, WebUser
+from recoup.web.deps import Now, SessionDep, SettingsDep, WebUser
 from recoup.web.templating import render, request_locale
+from recoup.workplace.board import build_board
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, principal: WebUser, session: SessionDep, now: Now) -> HTMLResponse:
-    terminals = list_terminals(session, principal)
+def dashboard(request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep,
+              now: Now) -> HTMLResponse:
+    board = build_board(session, principal, now, settings.default_timezone)
     charts = role_charts(session, principal, now, request_locale(request))
     return render(
-        request, "dashboard.html", user=principal,
-        merchant_count=len(list_merchants(session, principal)),
-        terminal_count=len(terminals),
-        stopped=[t for t in terminals if t.stopped],
+        request, "dashboard.html", user=principal, board=board, now=now,
         charts=[Markup(to_svg(chart)) for chart in charts],  # to_svg escapes every text
     )
