@@ -17,7 +17,7 @@ from recoup.auth.roles import Permission
 from recoup.db import Database
 from recoup.merchants.repository import list_merchants
 from recoup.reconciliation.db_source import DbScope, fill_relations
-from recoup.reconciliation.engine import reconcile_relations
+from recoup.reconciliation.engine import EngineResult, StepListener, reconcile_relations
 from recoup.reconciliation.findings import Kind
 from recoup.reconciliation.findings_csv import write_findings
 from recoup.reconciliation.models import StoredFinding
@@ -66,14 +66,7 @@ def run_in_session(session: Session, principal: Principal, scope: DbScope, *, ou
     """`reconcile_database` in the caller's transaction (the caller commits): the API's request."""
     principal.require(Permission.RECONCILE)
     started = time.monotonic()
-    con = duckdb.connect()
-    try:
-        configure(con, memory_limit="3GB")
-        rows = fill_relations(con, session, principal, scope)
-        zones = {m.merchant_id: m.timezone or "" for m in list_merchants(session, principal)}
-        result = reconcile_relations(con, with_merchants=rows["merchants"] > 0)
-    finally:
-        con.close()
+    result, rows, zones = reconcile_scope(session, principal, scope)
     if out is not None:
         write_findings(result.findings, out)
     report: SaveReport | None = None
@@ -84,6 +77,20 @@ def run_in_session(session: Session, principal: Principal, scope: DbScope, *, ou
     return DbReconcileSummary({k.value: counted.get(k.value, 0) for k in Kind}, len(result.findings), rows,
                               result.warnings, report.summary() if report else None, time.monotonic() - started,
                               report.follow.as_dict() if report else None, report.run_id if report else None)
+
+
+def reconcile_scope(session: Session, principal: Principal, scope: DbScope, on_step: StepListener | None = None,
+                    ) -> tuple[EngineResult, dict[str, int], dict[str, str]]:
+    """The engine over the stored lines in `scope`: its result, the rows read by relation, and the merchants'
+    time zones (what `in_db_scope` needs to save the run)."""
+    con = duckdb.connect()
+    try:
+        configure(con, memory_limit="3GB")
+        rows = fill_relations(con, session, principal, scope)
+        zones = {m.merchant_id: m.timezone or "" for m in list_merchants(session, principal)}
+        return reconcile_relations(con, with_merchants=rows["merchants"] > 0, on_step=on_step), rows, zones
+    finally:
+        con.close()
 
 
 def in_db_scope(finding: StoredFinding, scope: DbScope, zones: dict[str, str]) -> bool:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import duckdb
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,15 +19,12 @@ from recoup.audit.service import record
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.cases.follow_rules import OUTCOMES_SHOWN
-from recoup.merchants.repository import list_merchants
-from recoup.reconciliation.db_run import in_db_scope
-from recoup.reconciliation.db_source import fill_relations
-from recoup.reconciliation.engine import reconcile_relations, step_count
+from recoup.reconciliation.db_run import in_db_scope, reconcile_scope
+from recoup.reconciliation.engine import step_count
 from recoup.reconciliation.jobs_scope import ImportDays
 from recoup.reconciliation.models import StoredFinding
 from recoup.reconciliation.records import finding_records
 from recoup.reconciliation.store import save_findings
-from recoup.transactions.duck import configure
 
 READING, CHECKING, SAVING = "reading", "checking", "saving"
 JOB_ACTION = "reconciliation.import_days"  # the audit entry that ties a run to the import it reconciled
@@ -59,15 +55,7 @@ def reconcile_import_days(session: Session, principal: Principal, days: ImportDa
     principal.require(Permission.RECONCILE)
     scope = days.scope()
     tell(READING, "")
-    con = duckdb.connect()
-    try:
-        configure(con, memory_limit="3GB")
-        rows = fill_relations(con, session, principal, scope)
-        zones = {m.merchant_id: m.timezone or "" for m in list_merchants(session, principal)}
-        result = reconcile_relations(con, with_merchants=rows["merchants"] > 0,
-                                     on_step=lambda label: tell(CHECKING, label))
-    finally:
-        con.close()
+    result, _rows, zones = reconcile_scope(session, principal, scope, on_step=lambda label: tell(CHECKING, label))
     tell(SAVING, "")
     report = save_findings(session, principal, finding_records(result.findings), now,
                            in_scope=lambda finding: in_db_scope(finding, scope, zones))
