@@ -189,7 +189,7 @@ def test_the_search_page_and_the_transaction_page(loaded: World, client: TestCli
     sale_link = sale_page.split('href="/transactions/')[1].split('"')[0]
     detail = client.get(f"/transactions/{sale_link}")
     assert detail.status_code == 200
-    assert "1275.14" in detail.text
+    assert "¥1,275.14" in detail.text
     assert "NO1" in detail.text
     assert "622848******1234" in detail.text
     assert client.get("/transactions", params={"last4": "12"}).status_code == 200  # error shown on the page

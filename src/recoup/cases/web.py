@@ -25,10 +25,11 @@ from recoup.cases.web_flash import done_message
 from recoup.cases.web_list import SORTS, CaseFilters, state_counts
 from recoup.cases.web_list import case_page as page_of_cases
 from recoup.db import utcnow
-from recoup.errors import NotFound, RecoupError
+from recoup.errors import Conflict, NotFound, RecoupError
 from recoup.merchants.models import Merchant
 from recoup.reconciliation.findings import Kind
 from recoup.recovery.models import PaymentRequest, RecoveryKind
+from recoup.transactions.web_detail import transaction_again
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, WebUser, database, settings, web_principal
 from recoup.web.errors import page_message
@@ -152,11 +153,34 @@ def _sections(session: Session, principal: Principal, case: Case) -> dict[str, d
 @router.post("/cases", dependencies=[Depends(check_csrf)])
 def open_page(request: Request, principal: WebActor, rrn: Annotated[Rrn, Form()] = "",
               terminal_id: Annotated[TerminalId, Form()] = "", merchant_id: Annotated[MerchantId, Form()] = "",
-              amount: Annotated[str, Form(max_length=32)] = "", summary: Text = "") -> Response:
-    amount = plain_amount(amount) if amount.strip() else ""  # "2,120元" as typed: a clear refusal if unclear
-    opening = OpenRequest(rrn=rrn, terminal_id=terminal_id, merchant_id=merchant_id, amount=amount, summary=summary)
-    return _change(request, principal, "case.open", rrn or merchant_id or "-", {"rrn": rrn, "amount": amount},
-                   lambda session: open_case(session, principal, opening), done="opened")
+              amount: Annotated[str, Form(max_length=32)] = "", summary: Text = "",
+              back: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Open a case by hand. Refused because the transaction already has a case (from any form), or for any
+    reason when sent from the transaction page (back=transaction): the transaction page again, the refusal
+    beside its form in the user's language, linking to the existing case."""
+    named = {"rrn": rrn, "terminal_id": terminal_id, "merchant_id": merchant_id}
+    try:
+        amount = plain_amount(amount) if amount.strip() else ""  # "2,120元" as typed: a clear refusal if unclear
+        opening = OpenRequest(rrn=rrn, terminal_id=terminal_id, merchant_id=merchant_id, amount=amount,
+                              summary=summary)
+        return _change(request, principal, "case.open", rrn or merchant_id or "-", {"rrn": rrn, "amount": amount},
+                       lambda session: open_case(session, principal, opening), done="opened")
+    except RecoupError as error:
+        existing = _existing_case(error)
+        if isinstance(error, NotFound) or not (existing or back == "transaction"):
+            raise
+        again = transaction_again(request, principal, named, page_message(request_locale(request), error.message),
+                                  error.status, case=existing, typed={"summary": summary})
+        if again is None:
+            raise
+        return again
+
+
+def _existing_case(error: RecoupError) -> str:
+    """The number of the case a refusal conflicts with (cases.opening names it in the detail), or ""."""
+    detail = error.detail
+    case = detail.get("case") if isinstance(error, Conflict) and isinstance(detail, dict) else None
+    return case if isinstance(case, str) else ""
 
 
 @router.post("/cases/{case_id}/move", dependencies=[Depends(check_csrf)])

@@ -2,6 +2,8 @@
 
 The same filters serve `recoup search`, `GET /api/v1/transactions` and the search page. A receipt
 or a memory ("about 1,200 yuan, Tuesday afternoon") is enough: every filter combines with the others.
+A bare date is the merchant's own day (each line's `local_date`); a merchant is named by its id or a
+part of its name; results sort by any column a page shows (SORTS).
 """
 
 from __future__ import annotations
@@ -9,15 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select
+from sqlalchemy import Select, or_, select
 
 from recoup.auth.principal import Principal
 from recoup.bounds import check_day, is_ascii_digits
 from recoup.errors import InvalidInput
+from recoup.merchants.models import Merchant
 from recoup.money import parse_minor
 from recoup.transactions.enums import parse_status, parse_txn_type
 from recoup.transactions.models import JournalLine, Order, SettlementLine
@@ -33,6 +36,7 @@ APPLIES: dict[str, frozenset[str]] = {
     "orders": frozenset({"order_no", "amount", "time", "terminal", "merchant", "cashier"}),
 }
 _CODE = re.compile(r"[0-9A-Za-z_\-]{1,64}")
+_NAME_PART = re.compile(r"[^\x00-\x1f\x7f%_\\]{1,64}")  # a part of a merchant's name: no control or LIKE characters
 # The search form's fields, as the page, the API's query parameters and the CLI's options name them, and the
 # longest text each may hold.
 FIELD_LIMITS: dict[str, int] = {
@@ -52,6 +56,8 @@ class SearchFilters:
     amount_max: int | None = None
     time_from: datetime | None = None  # inclusive
     time_until: datetime | None = None  # exclusive
+    day_from: date | None = None  # the merchant's local days, inclusive (a bare date as "from"/"to")
+    day_to: date | None = None
     last4: str | None = None
     terminal: str | None = None
     merchant: str | None = None
@@ -63,7 +69,8 @@ class SearchFilters:
 
     def asked(self) -> set[str]:
         names = {f.name for f in fields(self) if f.name != "source" and getattr(self, f.name) is not None}
-        renamed = {"amount_min": "amount", "amount_max": "amount", "time_from": "time", "time_until": "time"}
+        renamed = {"amount_min": "amount", "amount_max": "amount", "time_from": "time", "time_until": "time",
+                   "day_from": "time", "day_to": "time"}
         return {renamed.get(name, name) for name in names}
 
 
@@ -95,7 +102,28 @@ def parse_moment(text: str, zone: str, *, end: bool = False) -> datetime:
 
 
 def _moment(text: str | None, zone: str, *, end: bool) -> datetime | None:
-    return parse_moment(text, zone, end=end) if text else None
+    return parse_moment(text, zone, end=end) if text and not _is_day(text) else None
+
+
+def _is_day(text: str) -> bool:
+    return len(text.strip()) == 10
+
+
+def _day(text: str | None) -> date | None:
+    """A bare date: the merchant's own day (a date-time is a moment, read by _moment)."""
+    if not text or not _is_day(text):
+        return None
+    try:
+        return check_day("date", date.fromisoformat(text.strip()))
+    except ValueError:
+        raise InvalidInput(f"not an ISO 8601 date or date-time: {text!r}") from None
+
+
+def _merchant(value: str | None) -> str | None:
+    """A merchant's id, or a part of its name ("星巴克")."""
+    if value is not None and not (_CODE.fullmatch(value) or _NAME_PART.fullmatch(value)):
+        raise InvalidInput(f"merchant: its number or a part of its name, not {value[:20]!r}")
+    return value
 
 
 def _code(name: str, value: str | None) -> str | None:
@@ -179,8 +207,9 @@ def build_filters(values: Mapping[str, str | None], *, default_timezone: str, cu
         stan=_digits("stan", texts["stan"], 6), amount_min=low, amount_max=high,
         time_from=_moment(texts["from"], default_timezone, end=False),
         time_until=_moment(texts["to"], default_timezone, end=True),
+        day_from=_day(texts["from"]), day_to=_day(texts["to"]),
         last4=_last4(texts["last4"]), terminal=_code("terminal", texts["terminal"]),
-        merchant=_code("merchant", texts["merchant"]), cashier=_code("cashier", texts["cashier"]),
+        merchant=_merchant(texts["merchant"]), cashier=_code("cashier", texts["cashier"]),
         auth_code=_code("auth code", texts["auth_code"]), status=_status(texts["status"]),
         txn_type=_txn_type(texts["type"]), flagged=_flag(texts["flagged"]),
     )
@@ -192,16 +221,29 @@ def build_filters(values: Mapping[str, str | None], *, default_timezone: str, cu
 
 # Filter -> column compared for equality; APPLIES says which filters a source answers.
 _EQUALS = {"order_no": "order_no", "rrn": "rrn", "stan": "stan", "last4": "card_last4", "terminal": "terminal_id",
-           "merchant": "merchant_id", "cashier": "cashier_id", "auth_code": "auth_code", "status": "status",
-           "txn_type": "txn_type"}
+           "cashier": "cashier_id", "auth_code": "auth_code", "status": "status", "txn_type": "txn_type"}
 _MODELS: dict[str, Any] = {"journal": JournalLine, "settlement": SettlementLine, "orders": Order}
 _SCOPED = {"journal": scoped_journal, "settlement": scoped_settlement, "orders": scoped_orders}
 _TIME_COLUMN = {"journal": "txn_time", "settlement": "txn_time", "orders": "created_at"}
 _AMOUNT_COLUMN = {"journal": "amount_minor", "settlement": "amount_minor", "orders": "expected_minor"}
+# The columns a list may be sorted by (?sort=amount, ?sort=-amount the other way), per source.
+_COMMON_SORTS = {"merchant": "merchant_id", "terminal": "terminal_id", "order_no": "order_no"}
+SORTS: dict[str, dict[str, str]] = {
+    "journal": {**_COMMON_SORTS, "time": "txn_time", "amount": "amount_minor", "rrn": "rrn", "stan": "stan",
+                "type": "txn_type", "status": "status", "card": "card_last4", "cashier": "cashier_id"},
+    "settlement": {**_COMMON_SORTS, "time": "txn_time", "settled": "settle_date", "amount": "amount_minor",
+                   "rrn": "rrn", "type": "txn_type", "card": "card_last4", "mcc": "mcc"},
+    "orders": {**_COMMON_SORTS, "time": "created_at", "amount": "expected_minor", "cashier": "cashier_id"},
+}
+# A local day D lies, in any time zone, between D 00:00 at UTC+14 and D+1 00:00 at UTC-12: the time index
+# narrows to that window, the local date decides.
+_EARLIEST_OFFSET, _LATEST_OFFSET = timedelta(hours=14), timedelta(hours=12)
 
 
-def search_query(principal: Principal, filters: SearchFilters, *, newest_first: bool = False) -> Select[Any]:
-    """The scoped query of `filters.source`, ordered by time (then id)."""
+def search_query(principal: Principal, filters: SearchFilters, *, newest_first: bool = False,
+                 sort: str = "") -> Select[Any]:
+    """The scoped query of `filters.source`, ordered by time (then id), or by `sort` (a key of SORTS,
+    "-" first for descending) when it names a column of the source."""
     source = filters.source
     model = _MODELS[source]
     query: Select[Any] = _SCOPED[source](principal)
@@ -209,16 +251,41 @@ def search_query(principal: Principal, filters: SearchFilters, *, newest_first: 
         value = getattr(filters, name)
         if value is not None and name in APPLIES[source]:
             query = query.where(getattr(model, column) == value)
+    if filters.merchant is not None:
+        query = query.where(_merchant_named(model, principal, filters.merchant))
     moment, amount = getattr(model, _TIME_COLUMN[source]), getattr(model, _AMOUNT_COLUMN[source])
     if filters.amount_min is not None:
         query = query.where(amount >= filters.amount_min)
     if filters.amount_max is not None:
         query = query.where(amount <= filters.amount_max)
+    query = _within_time(query, model, moment, filters)
+    if filters.flagged is not None and source == "journal":
+        query = query.where(JournalLine.flagged_stopped.is_(filters.flagged))
+    column_name = SORTS[source].get(sort.lstrip("-"))
+    if column_name is not None:
+        descending = sort.startswith("-")
+        order = (getattr(model, column_name), model.id)
+        return query.order_by(*(column.desc() if descending else column.asc() for column in order))
+    order = (moment, model.id)
+    return query.order_by(*(column.desc() for column in order) if newest_first else order)
+
+
+def _merchant_named(model: Any, principal: Principal, text: str) -> Any:
+    """The merchant with this id, or those of the caller's tenant whose name holds the text."""
+    names = select(Merchant.merchant_id).where(Merchant.tenant_id == principal.tenant_id,
+                                               Merchant.name.contains(text, autoescape=True))
+    return or_(model.merchant_id == text, model.merchant_id.in_(names))
+
+
+def _within_time(query: Select[Any], model: Any, moment: Any, filters: SearchFilters) -> Select[Any]:
     if filters.time_from is not None:
         query = query.where(moment >= filters.time_from)
     if filters.time_until is not None:
         query = query.where(moment < filters.time_until)
-    if filters.flagged is not None and source == "journal":
-        query = query.where(JournalLine.flagged_stopped.is_(filters.flagged))
-    order = (moment, model.id)
-    return query.order_by(*(column.desc() for column in order) if newest_first else order)
+    if filters.day_from is not None:
+        start = datetime.combine(filters.day_from, time(), UTC) - _EARLIEST_OFFSET
+        query = query.where(model.local_date >= filters.day_from, moment >= start)
+    if filters.day_to is not None:
+        end = datetime.combine(filters.day_to + timedelta(days=1), time(), UTC) + _LATEST_OFFSET
+        query = query.where(model.local_date <= filters.day_to, moment < end)
+    return query
