@@ -129,14 +129,16 @@ def transactions_of(session: Session, case: Case) -> list[JournalLine | Settleme
                   | ({case.rrn} if case.rrn else set()))
     if not rrns:
         return []
-    found: list[JournalLine | SettlementLine] = []
-    found.extend(session.execute(select(JournalLine).where(
-        JournalLine.tenant_id == case.tenant_id, JournalLine.merchant_id == case.merchant_id,
-        JournalLine.rrn.in_(rrns)).order_by(JournalLine.txn_time, JournalLine.id)).scalars())
-    found.extend(session.execute(select(SettlementLine).where(
-        SettlementLine.tenant_id == case.tenant_id, SettlementLine.merchant_id == case.merchant_id,
-        SettlementLine.rrn.in_(rrns)).order_by(SettlementLine.settle_date, SettlementLine.id)).scalars())
-    return found
+    # Looked up by the (tenant, rrn) key alone, the merchant checked and the lines sorted here: with the merchant
+    # or an ORDER BY in the query SQLite's planner walks the merchant's whole time index instead.
+    journal = [line for line in session.execute(select(JournalLine).where(
+        JournalLine.tenant_id == case.tenant_id, JournalLine.rrn.in_(rrns))).scalars()
+        if line.merchant_id == case.merchant_id]
+    settled = [line for line in session.execute(select(SettlementLine).where(
+        SettlementLine.tenant_id == case.tenant_id, SettlementLine.rrn.in_(rrns))).scalars()
+        if line.merchant_id == case.merchant_id]
+    return [*sorted(journal, key=lambda line: (line.txn_time, line.id)),
+            *sorted(settled, key=lambda line: (line.settle_date, line.id))]
 
 
 def due_case_ids(session: Session, now: datetime) -> list[int]:
