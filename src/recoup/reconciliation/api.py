@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -15,11 +15,11 @@ from recoup.errors import InvalidInput
 from recoup.money import format_major, parse_minor
 from recoup.reconciliation.db_run import run_in_session
 from recoup.reconciliation.db_source import DbScope
-from recoup.reconciliation.inbox import FindingFilter, list_findings
+from recoup.reconciliation.inbox import SORTS, FindingFilter, list_findings
 from recoup.reconciliation.models import StoredFinding
 from recoup.reconciliation.runs import run_view
 from recoup.web.deps import ApiUser, Now, SessionDep
-from recoup.web.params import AmountText, Day, KindName, Limit, MerchantId, Offset
+from recoup.web.params import AmountText, Day, KindName, Limit, MerchantId, Offset, Rrn, TerminalId
 
 router = APIRouter(tags=["findings"])
 RunId = Annotated[str, Path(max_length=20)]  # not a number: 404, like a run of another tenant
@@ -62,15 +62,29 @@ class FindingPage(BaseModel):
 
 def finding_filter(kind: str | None, merchant_id: str | None, date_from: date | None, date_to: date | None,
                    min_amount: str | None, max_amount: str | None, limit: int = 100,
-                   offset: int = 0) -> FindingFilter:
-    """Filters from query values; amounts are decimal strings in major units (CNY)."""
+                   offset: int = 0, **more: str | None) -> FindingFilter:
+    """Filters from query values; amounts are decimal strings in major units (CNY). `more`: the optional
+    rrn, last4, terminal_id, merchant (id or part of its name), cause, min_charged, max_charged and sort."""
+    sort = more.get("sort") or ""
+    if sort and sort.lstrip("-") not in SORTS:
+        raise InvalidInput(f"sort: one of {', '.join(SORTS)} (with '-' first for descending)")
+    last4 = more.get("last4") or None
+    if last4 is not None and not (len(last4) == 4 and last4.isascii() and last4.isdigit()):
+        raise InvalidInput("last4: the card's last four digits, e.g. 0218")
     return FindingFilter(
         kind=kind or None, merchant_id=merchant_id or None,
         date_from=check_day("date_from", date_from) if date_from else None,
         date_to=check_day("date_to", date_to) if date_to else None,
-        min_minor=parse_minor(min_amount, "CNY") if min_amount else None,
-        max_minor=parse_minor(max_amount, "CNY") if max_amount else None, limit=limit, offset=offset,
+        min_minor=_minor(min_amount), max_minor=_minor(max_amount), limit=limit, offset=offset,
+        rrn=more.get("rrn") or None, last4=last4, terminal_id=more.get("terminal_id") or None,
+        merchant=more.get("merchant") or None, cause=more.get("cause") or None,
+        min_charged_minor=_minor(more.get("min_charged")), max_charged_minor=_minor(more.get("max_charged")),
+        sort=sort,
     )
+
+
+def _minor(amount: str | None) -> int | None:
+    return parse_minor(amount, "CNY") if amount else None
 
 
 @router.get("/findings", response_model=FindingPage)
@@ -80,8 +94,17 @@ def findings(
     date_from: Day | None = None, date_to: Day | None = None,
     min_amount: AmountText | None = None, max_amount: AmountText | None = None,
     limit: Limit = 100, offset: Offset = 0,
+    rrn: Rrn | None = None, last4: Annotated[str | None, Query(max_length=4)] = None,
+    terminal_id: TerminalId | None = None, merchant: Annotated[str | None, Query(max_length=200)] = None,
+    cause: KindName | None = None, min_charged: AmountText | None = None, max_charged: AmountText | None = None,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
 ) -> FindingPage:
-    wanted = finding_filter(kind, merchant_id, date_from, date_to, min_amount, max_amount, limit, offset)
+    """The caller's findings. min_amount/max_amount: the amount at stake (the absolute difference);
+    min_charged/max_charged: the amount charged. Without `sort`: kind, rrn, order_no (the CSV's order);
+    sort: day, kind, merchant, terminal, at_stake, charged or rrn, '-' first for descending."""
+    wanted = finding_filter(kind, merchant_id, date_from, date_to, min_amount, max_amount, limit, offset,
+                            rrn=rrn, last4=last4, terminal_id=terminal_id, merchant=merchant, cause=cause,
+                            min_charged=min_charged, max_charged=max_charged, sort=sort)
     total, rows = list_findings(session, principal, wanted)
     return FindingPage(total=total, items=[FindingOut.of(row) for row in rows])
 

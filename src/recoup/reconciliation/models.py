@@ -29,6 +29,11 @@ class StoredFinding(TenantRow, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "finding_id", name="uq_findings_tenant_finding"),
         Index("ix_findings_tenant_kind", "tenant_id", "kind"),
+        # The findings list (reconciliation/inbox.py, bench/findings_list.py): newest first and date ranges
+        # walk the time index (paging by OFFSET over it reads the index only); an RRN filter also looks at
+        # the related RRN.
+        Index("ix_findings_tenant_time", "tenant_id", "txn_time"),
+        Index("ix_findings_related_rrn", "related_rrn"),
     )
     tenant_indexed = False
 

@@ -2,54 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from recoup.errors import InvalidInput
-from recoup.reconciliation.api import finding_filter
-from recoup.reconciliation.findings import Kind
-from recoup.reconciliation.inbox import kind_counts, list_findings
-from recoup.reconciliation.models import StoredFinding
+from recoup.reconciliation.inbox import SORTS, finding_page
+from recoup.reconciliation.inbox_form import CAUSES, KINDS, read_form
 from recoup.reconciliation.runs import run_view
 from recoup.web.deps import SessionDep, SettingsDep, WebUser
-from recoup.web.params import AmountText, KindName, MerchantId
-from recoup.web.templating import render
+from recoup.web.errors import page_message
+from recoup.web.params import AmountText, MerchantId
+from recoup.web.templating import render, request_locale
 
 router = APIRouter(include_in_schema=False)
-FILTERS = ("kind", "merchant_id", "date_from", "date_to", "min_amount", "max_amount")
-DayText = Annotated[str, Query(max_length=10)]  # YYYY-MM-DD or empty (the form sends empty fields)
-
-
-def _date(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"not a date (YYYY-MM-DD): {text!r}") from None
+Short = Annotated[str, Query(max_length=40)]  # a code, a number, a date or an amount as typed
+Long = Annotated[str, Query(max_length=200)]  # part of a merchant's name
 
 
 @router.get("/findings", response_class=HTMLResponse)
-def inbox(request: Request, principal: WebUser, session: SessionDep, kind: KindName = "", merchant_id: MerchantId = "",
-          date_from: DayText = "", date_to: DayText = "", min_amount: AmountText = "", max_amount: AmountText = "",
-          ) -> HTMLResponse:
-    typed = (kind, merchant_id, date_from, date_to, min_amount, max_amount)
-    values = {name: value.strip() or None for name, value in zip(FILTERS, typed, strict=True)}
-    rows: list[StoredFinding] = []
-    total, error = 0, None
-    try:
-        wanted = finding_filter(values["kind"], values["merchant_id"], _date(values["date_from"]),
-                                _date(values["date_to"]), values["min_amount"], values["max_amount"], limit=200)
-        total, rows = list_findings(session, principal, wanted)
-    except InvalidInput as problem:
-        error = problem.message
-    return render(request, "reconciliation/findings.html", user=principal,
-                  values=values, rows=rows, total=total, error=error, kinds=[k.value for k in Kind],
-                  counts=kind_counts(session, principal))
+def inbox(request: Request, principal: WebUser, session: SessionDep, kind: Short = "", cause: Short = "",
+          rrn: Short = "", last4: Short = "", terminal: Short = "", merchant: Long = "", date_from: Short = "",
+          date_to: Short = "", min_charged: Short = "", max_charged: Short = "", min_at_stake: Short = "",
+          max_at_stake: Short = "", sort: Short = "", page: Short = "",
+          merchant_id: MerchantId = "", min_amount: AmountText = "", max_amount: AmountText = "") -> HTMLResponse:
+    """The findings list: filters by what a person knows, sorting by any shown column, 50 a page, counts by kind.
+    A refused filter is shown next to its field, with what was typed; the others still apply."""
+    typed = {"kind": kind, "cause": cause, "rrn": rrn, "last4": last4, "terminal": terminal,
+             "merchant": merchant or merchant_id, "date_from": date_from, "date_to": date_to,
+             "min_charged": min_charged, "max_charged": max_charged,
+             "min_at_stake": min_at_stake or min_amount, "max_at_stake": max_at_stake or max_amount}
+    form = read_form(typed, sort, page)
+    found = finding_page(session, principal, form.wanted, form.page)
+    form.page = found.page
+    locale = request_locale(request)
+    errors = {name: page_message(locale, message) for name, message in form.errors.items()}
+    return render(request, "reconciliation/findings.html", user=principal, form=form, found=found, errors=errors,
+                  kinds=KINDS, causes=CAUSES, sorts=SORTS)
 
 
 OUTCOME_WORDS = {"opened": "Cases opened", "updated": "Amount at stake updated", "resolved": "Resolved by later files",
