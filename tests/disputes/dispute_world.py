@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
-from tests.cases.test_case_world import MERCHANT_A, WHEN, add_sale, principal
+from tests.cases.test_case_world import MERCHANT_A, TERMINAL_A, WHEN, add_sale, principal
 from tests.support.factories import World
+from tests.support.files import write_lines
 
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Role
 from recoup.cases.models import Case, CaseEvent
 from recoup.cases.opening import OpenRequest as CaseRequest
 from recoup.cases.opening import open_case
+from recoup.config import Settings
 from recoup.evidence.models import EvidenceItem
 from recoup.ledger.service import merchant_accounts, verify_ledger
+from recoup.transactions.importer import ImportOptions, ImportReport, import_file
 
 SALE_RRN = "610000000001"
 SALE_MINOR = 128000
@@ -48,6 +52,22 @@ def add_evidence(world: World, number: str, kind: str, name: str) -> int:
         session.add(item)
         session.flush()
         return item.id
+
+
+SETTLEMENT_HEADER = ("settle_date,merchant_id,merchant_name,mcc,terminal_id,txn_time,txn_type,rrn,card,amount,fee,"
+                     "net_amount,currency,order_no")
+
+
+def settlement_file(path: Path, *lines: tuple[str, str, str]) -> Path:
+    """A settlement file (SPEC section 3) of (txn_type, rrn, amount) lines of merchant A's terminal."""
+    rows = [f"2026-10-20,{MERCHANT_A},Shop,5411,{TERMINAL_A},2026-10-12T10:30:00,{txn_type},{rrn},"
+            f"622848******1234,{amount},0.00,{amount},CNY," for txn_type, rrn, amount in lines]
+    return write_lines(path, SETTLEMENT_HEADER, *rows)
+
+
+def import_settlement(world: World, settings: Settings, path: Path) -> ImportReport:
+    with world.database.unit_of_work() as session:
+        return import_file(session, ops(world), "settlement", path, settings, ImportOptions())
 
 
 def available(world: World) -> int:

@@ -56,6 +56,8 @@ def test_the_list_filters_due_soon_and_accepting_needs_a_confirmation(client: Te
     again = client.post(f"/disputes/{soon}/accept", data={"csrf_token": csrf, "idempotency_key": key.group(1)},
                         follow_redirects=True)
     assert again.status_code == 200  # the same form sent twice: answered once
+    assert f'href="/disputes/{soon}"' in client.get("/disputes?outcome=ACCEPTED").text
+    assert f'href="/disputes/{soon}"' not in client.get("/disputes?outcome=EXPIRED").text
     refused = client.post(f"/disputes/{soon}/outcome", data={"csrf_token": csrf, "outcome": "WON"})
     assert refused.status_code == 409
     assert "has ended" in refused.text

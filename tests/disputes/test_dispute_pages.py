@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.cases.test_case_world import settle
-from tests.disputes.dispute_world import SALE_MINOR, SALE_RRN, add_evidence, available, ledger_ok, ops, sale_case
+from tests.disputes.dispute_world import (
+    SALE_MINOR,
+    SALE_RRN,
+    add_evidence,
+    available,
+    import_settlement,
+    ledger_ok,
+    ops,
+    sale_case,
+    settlement_file,
+)
 from tests.support.factories import PASSWORD, World
 from tests.web.conftest import browser, live_url  # noqa: F401 (fixtures)
 
+from recoup.config import Settings
 from recoup.db import utcnow
-from recoup.disputes.confirm import confirm_from_settlement
 from recoup.disputes.models import Dispute, DisputeSubmissionItem
 from recoup.disputes.service import OpenRequest, open_dispute
 from recoup.evidence.incident_facts import gather_facts
@@ -25,7 +35,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_acquirer_builds_the_response_in_the_browser_and_wins_in_arbitration(
-        live_url: str, browser: object, world: World) -> None:  # noqa: F811
+        live_url: str, browser: object, world: World, settings: Settings, tmp_path: Path) -> None:  # noqa: F811
     number = sale_case(world, when=utcnow() - timedelta(days=3))
     receipt = add_evidence(world, number, "receipt", "receipt.png")
     before = available(world)
@@ -60,15 +70,20 @@ def test_the_acquirer_builds_the_response_in_the_browser_and_wins_in_arbitration
     page.select_option("[data-testid=outcome-choice]", "WON")
     page.click("[data-testid=record-outcome]")
     assert "胜诉" in page.inner_text("[data-testid=dispute-state]")
-    page.close()
     assert available(world) == before
+    ledger_ok(world)
+    settled = settlement_file(tmp_path / "settlement.csv", ("CHARGEBACK", SALE_RRN, "1280.00"),
+                              ("CHARGEBACK_REVERSAL", SALE_RRN, "1280.00"))
+    assert import_settlement(world, settings, settled).disputes_confirmed == 2  # the later settlement file
+    page.reload()
+    assert "已由清算文件确认" in page.inner_text("[data-testid=debit-confirmed]")
+    assert "已由清算文件确认" in page.inner_text("[data-testid=credit-confirmed]")
+    page.close()
+    assert available(world) == before  # confirming moved no money
     ledger_ok(world)
     with world.database.unit_of_work() as session:
         frozen = {(i.evidence_id, i.sha256) for i in session.execute(select(DisputeSubmissionItem)).scalars()}
         assert frozen == {(i.id, i.sha256) for i in session.execute(select(EvidenceItem)).scalars()}
-        lines = [settle(session, world.tenants["A"].id, "CHARGEBACK", SALE_RRN, -SALE_MINOR, post=False),
-                 settle(session, world.tenants["A"].id, "CHARGEBACK_REVERSAL", SALE_RRN, SALE_MINOR, post=False)]
-        assert confirm_from_settlement(session, lines, utcnow()) == 2
         dispute = session.execute(select(Dispute)).scalar_one()
         assert dispute.debit_confirmed_at is not None
         assert dispute.credit_confirmed_at is not None

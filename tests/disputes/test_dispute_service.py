@@ -26,7 +26,7 @@ from recoup.disputes.confirm import confirm_from_settlement
 from recoup.disputes.deadlines import dispute_pass
 from recoup.disputes.keyed import keyed
 from recoup.disputes.models import Dispute, DisputeSubmissionItem
-from recoup.disputes.repository import scheme_rule
+from recoup.disputes.repository import list_disputes, scheme_rule
 from recoup.disputes.schemas import dispute_row
 from recoup.disputes.service import OpenRequest, accept, advance, open_dispute, record_outcome, respond
 from recoup.errors import NotFound, RecoupError
@@ -150,11 +150,19 @@ def test_the_daily_pass_alerts_disputes_due_soon_once_a_day_and_expires_the_late
     two_days_before = NOW + timedelta(days=(due - date(2026, 10, 17)).days - 2)
     assert dispute_pass(world.database, two_days_before) == 1
     assert dispute_pass(world.database, two_days_before + timedelta(hours=1)) == 0  # once a day
+    assert dispute_pass(world.database, two_days_before + timedelta(days=1)) == 1  # and again the next day
+    assert dispute_pass(world.database, two_days_before + timedelta(days=2)) == 1  # the due day itself
+    assert dispute_pass(world.database, two_days_before + timedelta(days=2, hours=2)) == 0
     assert dispute_pass(world.database, two_days_before + timedelta(days=3)) == 1  # past due: expired
     assert _dispute(world, dispute_id).outcome == "EXPIRED"
+    assert dispute_pass(world.database, two_days_before + timedelta(days=4)) == 0  # reported once
     with world.database.unit_of_work() as session:
-        kinds = list(session.execute(select(CaseAlert.kind).order_by(CaseAlert.id)).scalars())
-    assert kinds == ["dispute_due", "dispute_expired"]
+        alerts = list(session.execute(select(CaseAlert).order_by(CaseAlert.id)).scalars())
+        expired = list_disputes(session, ops(world), outcome="expired")
+    assert [a.kind for a in alerts] == ["dispute_due"] * 3 + ["dispute_expired"]
+    assert {a.owner_role for a in alerts} == {"acquirer_ops"}  # the owner of a case on the SCHEME_DISPUTE rung
+    assert "1 day(s) left" in alerts[1].message
+    assert [d.id for d in expired] == [dispute_id]
 
 
 def test_the_same_key_acts_once_and_another_request_with_it_is_refused(world: World) -> None:

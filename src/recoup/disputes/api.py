@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
@@ -23,9 +24,10 @@ from recoup.disputes.models import Dispute
 from recoup.disputes.repository import get_dispute, list_disputes, merchant_day, reason_codes
 from recoup.disputes.schemas import AcceptIn, AdvanceIn, OpenDisputeIn, OutcomeIn, RespondIn, dispute_row
 from recoup.disputes.service import OpenRequest, accept, advance, open_dispute, record_outcome, respond
+from recoup.disputes.submission_zip import submission_response
 from recoup.disputes.views import detail_of, due_soon_day
 from recoup.recovery.api import REPLAYED_HEADER, IdempotencyHeader
-from recoup.web.deps import ApiUser, Now, SessionDep, database
+from recoup.web.deps import ApiUser, Now, SessionDep, SettingsDep, database
 from recoup.web.params import CaseReference, State
 
 router = APIRouter(tags=["disputes"])
@@ -68,10 +70,11 @@ def open_(case_id: CaseReference, body: OpenDisputeIn, request: Request, respons
 
 @router.get("/disputes")
 def disputes(principal: ApiUser, session: SessionDep, now: Now, state: State | None = None,
-             scheme: SchemeName | None = None, due_soon: bool = False,
+             scheme: SchemeName | None = None, due_soon: bool = False, outcome: State | None = None,
              limit: Annotated[int, Query(ge=1, le=10000)] = 1000) -> list[dict[str, object]]:
-    """The caller's disputes, soonest due first; `due_soon`: awaiting an answer within 3 days."""
-    found = list_disputes(session, principal, state=state, scheme=scheme,
+    """The caller's disputes, soonest due first; `due_soon`: awaiting an answer within 3 days;
+    `outcome`: ended so (e.g. EXPIRED)."""
+    found = list_disputes(session, principal, state=state, scheme=scheme, outcome=outcome,
                           due_by=due_soon_day(now) if due_soon else None, limit=limit)
     return [_row(session, dispute) for dispute in found]
 
@@ -88,6 +91,13 @@ def reasons(principal: ApiUser, session: SessionDep, scheme: SchemeName | None =
 def dispute(dispute_id: DisputeRef, principal: ApiUser, session: SessionDep, now: Now) -> dict[str, object]:
     found = get_dispute(session, principal, dispute_id)
     return {**_row(session, found), **detail_of(session, found, merchant_day(session, found.merchant_id, now))}
+
+
+@router.get("/disputes/{dispute_id}/submission.zip", response_class=StreamingResponse)
+def submission_zip(dispute_id: DisputeRef, request: Request, principal: ApiActor, settings_: SettingsDep, now: Now,
+                   submission: Annotated[int | None, Query(ge=1, le=10000)] = None) -> StreamingResponse:
+    """The frozen submission (the latest, or number `submission`) as a ZIP: documents and manifest (audited)."""
+    return submission_response(database(request), settings_, principal, dispute_id, now, submission)
 
 
 @router.post("/disputes/{dispute_id}/respond")

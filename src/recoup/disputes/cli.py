@@ -1,7 +1,8 @@
-"""`recoup dispute open|respond|accept|outcome|advance|list|show|import|deadlines|reasons|scheme|reason`."""
+"""`recoup dispute open|respond|accept|outcome|advance|list|show|download|import|deadlines|reasons|scheme|reason`."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +24,10 @@ from recoup.disputes.notices import import_notices
 from recoup.disputes.repository import get_dispute, list_disputes, merchant_day, reason_codes
 from recoup.disputes.schemas import dispute_row
 from recoup.disputes.settings import set_reason, set_scheme
+from recoup.disputes.submission_zip import plan_submission
 from recoup.disputes.views import detail_of, due_soon_day
 from recoup.errors import InvalidInput
+from recoup.evidence.bundle import stream_bundle
 from recoup.output import Format, emit, emit_one
 
 app = typer.Typer(help="Scheme disputes: retrieval requests, chargebacks, re-presentments, arbitration.",
@@ -130,12 +133,13 @@ def advance_(dispute: str, stage: Annotated[str, typer.Option(help="chargeback, 
 def list_(state: Annotated[str | None, typer.Option(help="AWAITING_RESPONSE, RESPONDED or ENDED")] = None,
           scheme: Annotated[str | None, typer.Option()] = None,
           due_soon: Annotated[bool, typer.Option("--due-soon", help="awaiting an answer within 3 days")] = False,
+          outcome: Annotated[str | None, typer.Option(help="WON, LOST, ACCEPTED, WITHDRAWN or EXPIRED")] = None,
           user: UserOpt = None, fmt: FormatOpt = Format.table) -> None:
     """The disputes you can see, soonest due first."""
     ctx = CliContext()
     principal = ctx.principal(user)
     with ctx.database.unit_of_work() as session:
-        found = list_disputes(session, principal, state=state, scheme=scheme,
+        found = list_disputes(session, principal, state=state, scheme=scheme, outcome=outcome,
                               due_by=due_soon_day(utcnow()) if due_soon else None)
         rows = [_row(session, dispute) for dispute in found]
     emit(rows, fmt, columns=LIST_COLUMNS if fmt is not Format.json else None, title="disputes")
@@ -169,6 +173,28 @@ def import_(file: Annotated[Path, typer.Argument(help="the notice CSV (docs/disp
                    f"unchanged; cases opened: {', '.join(report.cases_opened) or 'none'}")
     else:
         emit_one(report.as_dict(), fmt)
+
+
+@app.command()
+def download(dispute: str, out: Annotated[Path, typer.Option("--out", help="the ZIP to write (never overwritten)")],
+             submission: Annotated[int | None, typer.Option(help="which submission, from 1 (default: the latest)")]
+             = None, user: UserOpt = None) -> None:
+    """Write a frozen submission as a ZIP: the documents sent and manifest.json (docs/disputes.md)."""
+    ctx = CliContext()
+    principal = ctx.principal(user)
+    if out.exists():
+        raise InvalidInput(f"{out} exists already: name another file (a download never replaces one)")
+    with ctx.database.unit_of_work() as session:
+        name, plan = plan_submission(session, principal, dispute, utcnow(), submission)
+    partial = out.with_name(f".{out.name}.part")
+    try:
+        with partial.open("xb") as target:
+            for part in stream_bundle(plan, ctx.settings):
+                target.write(part)
+        os.link(partial, out)  # fails rather than replace a file made meanwhile
+    finally:
+        partial.unlink(missing_ok=True)
+    typer.echo(f"{name} written to {out} ({len(plan.files) - 1} document(s) and manifest.json)")
 
 
 @app.command()

@@ -43,11 +43,15 @@ def get_dispute(session: Session, principal: Principal, reference: str | int, *,
 
 
 def list_disputes(session: Session, principal: Principal, *, state: str | None = None, scheme: str | None = None,
-                  due_by: date | None = None, case_id: int | None = None, limit: int = 1000) -> list[Dispute]:
-    """The caller's disputes, soonest due first; `due_by`: those still open and due on or before it."""
+                  due_by: date | None = None, case_id: int | None = None, limit: int = 1000,
+                  outcome: str | None = None) -> list[Dispute]:
+    """The caller's disputes, soonest due first; `due_by`: those still open and due on or before it;
+    `outcome`: those that ended so (EXPIRED: the ones the daily pass found unanswered past due)."""
     query = scoped_disputes(principal)
     if state:
         query = query.where(Dispute.state == state.strip().upper())
+    if outcome:
+        query = query.where(Dispute.outcome == outcome.strip().upper())
     if scheme:
         query = query.where(Dispute.scheme == scheme.strip().upper())
     if due_by is not None:

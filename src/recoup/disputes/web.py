@@ -11,7 +11,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -25,9 +25,10 @@ from recoup.disputes.models import Dispute
 from recoup.disputes.repository import get_dispute, list_disputes, merchant_day, merchant_zone, schemes_of
 from recoup.disputes.schemas import dispute_row
 from recoup.disputes.submission import builder, manifest, manifest_sha256, submissions_of
+from recoup.disputes.submission_zip import submission_response
 from recoup.disputes.views import due_soon_day
 from recoup.web.csrf import check_csrf
-from recoup.web.deps import Now, SessionDep, WebUser, database
+from recoup.web.deps import Now, SessionDep, SettingsDep, WebUser, database
 from recoup.web.formatting import format_when
 from recoup.web.params import CaseReference, State
 from recoup.web.templating import render
@@ -44,13 +45,13 @@ AmountField = Annotated[str, Form(max_length=32)]
 @router.get("/disputes", response_class=HTMLResponse)
 def disputes_page(request: Request, principal: WebUser, session: SessionDep, now: Now, state: State = "",
                   scheme: Annotated[str, Query(max_length=20)] = "",
-                  due_soon: Annotated[str, Query(max_length=8)] = "") -> HTMLResponse:
-    found = list_disputes(session, principal, state=state or None, scheme=scheme or None,
+                  due_soon: Annotated[str, Query(max_length=8)] = "", outcome: State = "") -> HTMLResponse:
+    found = list_disputes(session, principal, state=state or None, scheme=scheme or None, outcome=outcome or None,
                           due_by=due_soon_day(now) if due_soon else None, limit=500)
     rows = [(d, _number(session, d), (d.due_on - merchant_day(session, d.merchant_id, now)).days) for d in found]
     return render(request, "disputes/list.html", user=principal, rows=rows,
-                  filters={"state": state, "scheme": scheme, "due_soon": bool(due_soon)},
-                  states=[s.value for s in R.DisputeState],
+                  filters={"state": state, "scheme": scheme, "due_soon": bool(due_soon), "outcome": outcome},
+                  states=[s.value for s in R.DisputeState], outcomes=[o.value for o in R.Outcome],
                   schemes=[rule.scheme for rule in schemes_of(session, principal.tenant_id)])
 
 
@@ -77,6 +78,13 @@ def dispute_page(dispute_id: str, request: Request, principal: WebUser, session:
         acceptable=dispute.stage in {s.value for s in R.ACCEPTABLE},
         next_stages=sorted(s.value for s in R.NEXT_STAGES[R.Stage(dispute.stage)]),
         idempotency_key=secrets.token_urlsafe(16), when=lambda moment: _when(moment, zone))
+
+
+@router.get("/disputes/{dispute_id}/submission.zip", response_class=StreamingResponse)
+def submission_zip_page(dispute_id: str, request: Request, principal: WebActor, settings_: SettingsDep, now: Now,
+                        submission: Annotated[int | None, Query(ge=1, le=10000)] = None) -> StreamingResponse:
+    """The frozen submission (the latest, or number `submission`) as a ZIP: documents and manifest (audited)."""
+    return submission_response(database(request), settings_, principal, dispute_id[:20], now, submission)
 
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:

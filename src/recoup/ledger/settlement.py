@@ -52,6 +52,9 @@ from recoup.transactions.models import SettlementLine
 
 SALE_TYPES = frozenset({"SALE", "PREAUTH_COMPLETE"})
 MONEY_OUT_TYPES = frozenset({"REFUND", "VOID", "REVERSAL"})
+# A CHARGEBACK or CHARGEBACK_REVERSAL line (transactions.enums.DISPUTE_TYPES) is neither a sale nor money
+# going out here: it is never booked, only confirms the postings of its dispute (recoup.disputes.confirm),
+# which already moved that money (their txn_key names the chargeback: txn_booked(..., by_settlement=False)).
 SETTLEMENT_KIND_PREFIX = "settlement."
 REFERENCE_PREFIX = "settlement:"
 IDS_PER_QUERY = 5000

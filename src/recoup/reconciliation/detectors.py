@@ -6,6 +6,8 @@ added in Python. Standard SQL only.
 
 from __future__ import annotations
 
+from recoup.reconciliation.steps import CLEARED
+
 FINDING_COLUMNS = (
     "kind", "merchant_id", "terminal_id", "rrn", "related_rrn", "order_no", "charged_minor",
     "expected_minor", "currency", "event_time", "other_time", "note", "payment_count",
@@ -46,10 +48,10 @@ LEFT JOIN orders o ON o.line_no = l.order_line
 
 # Sales the settlement shows cleared, with the amount cleared (by RRN, or by STAN for lines without)
 # and, for a line without RRN, the RRN the settlement cleared it under.
-_CLEARED = """
+_CLEARED = f"""
 cleared_amounts AS (
   SELECT c.line_no, max(s.amount_minor) AS cleared_minor, CAST(NULL AS VARCHAR) AS cleared_rrn
-  FROM candidates c JOIN settlement s ON s.terminal_id = c.terminal_id AND s.rrn = c.rrn
+  FROM candidates c JOIN {CLEARED} s ON s.terminal_id = c.terminal_id AND s.rrn = c.rrn
   GROUP BY c.line_no
   UNION ALL
   SELECT p.j_line, max(p.s_amount), min(p.s_rrn) FROM rc_stan_pairs p
@@ -161,10 +163,10 @@ FROM past p JOIN journal s ON s.line_no = p.target_line
 WHERE p.k = 1
 """
 
-_MCC_MISMATCH = """
+_MCC_MISMATCH = f"""
 SELECT 'MCC_MISMATCH', s.merchant_id, s.terminal_id, s.rrn, CAST(NULL AS VARCHAR), s.order_no, s.amount_minor,
        s.amount_minor, s.currency, s.txn_time, CAST(NULL AS TIMESTAMP), s.mcc || '/' || m.mcc, 0
-FROM settlement s JOIN merchants m ON m.merchant_id = s.merchant_id
+FROM {CLEARED} s JOIN merchants m ON m.merchant_id = s.merchant_id
 WHERE s.mcc IS NOT NULL AND m.mcc IS NOT NULL AND s.mcc <> m.mcc
 """
 

@@ -18,6 +18,7 @@ from recoup.cases.follow_rules import Explanation
 from recoup.ledger.models import LedgerEntry, LedgerPosting
 from recoup.ledger.service import txn_key
 from recoup.reconciliation.models import StoredFinding
+from recoup.transactions.enums import DISPUTE_TYPES
 from recoup.transactions.models import JournalLine, SettlementLine
 
 MONEY_BACK = ("REFUND", "VOID", "REVERSAL")
@@ -110,6 +111,8 @@ def _settlement_line(session: Session, tenant_id: int, merchant_id: str, termina
         SettlementLine.terminal_id == terminal_id, SettlementLine.rrn == rrn)
     if txn_type is not None:
         query = query.where(SettlementLine.txn_type == txn_type)
+    else:  # a chargeback line clears nothing (docs/disputes.md)
+        query = query.where(SettlementLine.txn_type.not_in(DISPUTE_TYPES))
     return session.execute(query.order_by(SettlementLine.id.desc()).limit(1)).scalar()
 
 

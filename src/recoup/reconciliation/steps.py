@@ -9,7 +9,12 @@ steps need, the rest hold the few interesting rows.
 
 from __future__ import annotations
 
+from recoup.transactions.enums import DISPUTE_TYPES
+
 SALE_TYPES = "('SALE', 'PREAUTH_COMPLETE')"
+# A chargeback or its reversal in the settlement confirms a scheme dispute (docs/disputes.md); it clears
+# no transaction of a terminal, so no rule reads it: the rules read CLEARED, not the settlement itself.
+CLEARED = f"(SELECT * FROM settlement WHERE txn_type NOT IN ({', '.join(repr(t) for t in DISPUTE_TYPES)}))"
 
 
 def _half_hour(time: str) -> str:
@@ -86,12 +91,12 @@ FROM rc_sale_orders WHERE line_no IS NOT NULL
 
 # Journal and settlement side by side on terminal + RRN, keeping only the rows that matter:
 # a side without the other, or amounts or currencies that differ.
-JOURNAL_SETTLEMENT = """
+JOURNAL_SETTLEMENT = f"""
 CREATE TABLE rc_js AS
 WITH pairs AS (  -- keys and amounts only: a small hash table; the other columns for the few rows after
   SELECT j.line_no AS j_line, s.line_no AS s_line
   FROM journal j
-  FULL OUTER JOIN settlement s ON s.terminal_id = j.terminal_id AND s.rrn = j.rrn
+  FULL OUTER JOIN {CLEARED} s ON s.terminal_id = j.terminal_id AND s.rrn = j.rrn
   WHERE j.line_no IS NULL OR s.line_no IS NULL
      OR j.amount_minor <> s.amount_minor OR j.currency <> s.currency
 )
@@ -149,9 +154,9 @@ JOURNAL_DAYS = """
 CREATE TABLE rc_journal_days AS
 SELECT merchant_id, local_date, currency, count(*) AS lines FROM journal GROUP BY merchant_id, local_date, currency
 """
-SETTLED_DAYS = """
+SETTLED_DAYS = f"""
 CREATE TABLE rc_settled_days AS
-SELECT merchant_id, local_date, currency, count(*) AS lines FROM settlement
+SELECT merchant_id, local_date, currency, count(*) AS lines FROM {CLEARED} s
 GROUP BY merchant_id, local_date, currency
 """
 ORDERED_DAYS = """

@@ -12,6 +12,15 @@ class TxnType(StrEnum):
     REVERSAL = "REVERSAL"
     PREAUTH = "PREAUTH"
     PREAUTH_COMPLETE = "PREAUTH_COMPLETE"
+    # Settlement only (docs/disputes.md): the scheme took a disputed amount back, or returned it.
+    CHARGEBACK = "CHARGEBACK"
+    CHARGEBACK_REVERSAL = "CHARGEBACK_REVERSAL"
+
+
+# Chargebacks and their reversals: lines of the settlement that confirm a scheme dispute's money
+# (recoup.disputes.confirm). They clear no transaction of a terminal: reconciliation and the settlement
+# booking leave them alone (the dispute's own postings moved the money).
+DISPUTE_TYPES: tuple[str, ...] = (TxnType.CHARGEBACK.value, TxnType.CHARGEBACK_REVERSAL.value)
 
 
 class Status(StrEnum):
@@ -28,6 +37,7 @@ TXN_TYPE_ALIASES: dict[str, str] = {
     "预授权": TxnType.PREAUTH, "预授权完成": TxnType.PREAUTH_COMPLETE,
     "PREAUTHCOMPLETE": TxnType.PREAUTH_COMPLETE, "PRE_AUTH": TxnType.PREAUTH,
     "PRE_AUTH_COMPLETE": TxnType.PREAUTH_COMPLETE,
+    "退单": TxnType.CHARGEBACK, "退单冲回": TxnType.CHARGEBACK_REVERSAL,
 }
 STATUS_ALIASES: dict[str, str] = {
     **{member.value: member.value for member in Status},

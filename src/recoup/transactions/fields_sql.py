@@ -306,7 +306,8 @@ def parse_field(field: Field, card_key: bytes | None, zones: Zones, *, run_token
     if kind is FieldKind.DATE:
         return _date(field, t)
     if kind is FieldKind.TXN_TYPE:
-        return _enum(field, t, TXN_TYPE_ALIASES, "transaction type", strict)
+        aliases = {alias: value for alias, value in TXN_TYPE_ALIASES.items() if value not in field.refused}
+        return _enum(field, t, aliases, "transaction type", strict)
     if kind is FieldKind.STATUS:
         return _enum(field, t, STATUS_ALIASES, "status", strict)
     if kind is FieldKind.CARD:

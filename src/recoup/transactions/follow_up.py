@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from recoup.disputes.confirm import confirm_from_settlement as confirm_disputes
 from recoup.ledger.service import SALE_TYPES
 from recoup.ledger.settlement import Lines, book_settlement
 from recoup.recovery.confirm import CONFIRMABLE, confirm_from_journal, confirm_from_settlement
 from recoup.recovery.models import RecoveryAction, RecoveryKind
+from recoup.transactions.enums import DISPUTE_TYPES
 from recoup.transactions.models import JournalLine, SettlementLine
 
 CHUNK = 2000
@@ -49,6 +52,14 @@ def follow_settlement(session: Session, new: NewLines) -> tuple[int, int]:
                     for lines in _matching(session, new.tenant_id, query, SettlementLine))
     posted = book_settlement(session, Lines(import_id=new.import_id, after_id=new.after_id))
     return posted, confirmed
+
+
+def follow_disputes(session: Session, new: NewLines, now: datetime) -> int:
+    """Confirm the scheme disputes whose chargeback (or its reversal) the new settlement lines show."""
+    query = select(SettlementLine).where(SettlementLine.id > new.after_id, SettlementLine.import_id == new.import_id,
+                                         SettlementLine.txn_type.in_(DISPUTE_TYPES))
+    lines = session.execute(query.order_by(SettlementLine.id)).scalars().all()
+    return confirm_disputes(session, lines, now) if lines else 0
 
 
 def follow_journal(session: Session, new: NewLines) -> int:

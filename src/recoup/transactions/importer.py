@@ -75,6 +75,7 @@ class ImportReport:
     reject_file: str | None = None
     ledger_posted: int = 0  # settlement lines booked in the ledger
     recoveries_confirmed: int = 0  # refunds, reversals, collections the new lines confirmed
+    disputes_confirmed: int = 0  # scheme disputes whose chargeback or reversal the new lines confirmed
     cards_masked: int = 0  # free-text values in which a full card number was masked (pan_guard)
 
     def summary(self) -> str:
@@ -92,6 +93,8 @@ class ImportReport:
             parts.append(f"{self.cards_masked} value(s) holding a full card number masked")
         if self.recoveries_confirmed:
             parts.append(f"{self.recoveries_confirmed} recovery action(s) confirmed")
+        if self.disputes_confirmed:
+            parts.append(f"{self.disputes_confirmed} scheme dispute(s) confirmed")
         if self.flagged_stopped:
             parts.append(f"{sum(self.flagged_stopped.values())} flagged: terminal stopped")
         return f"{self.file_name} ({self.kind}, import #{self.batch_id}): " + ", ".join(parts)
@@ -274,6 +277,7 @@ def _store_transactions(job: _Job, staged: Staged, import_id: int) -> None:
     report.imported, report.already_present = stored.imported, staged.good_rows - stored.imported
     report.flagged_stopped, report.warnings = stored.flagged_stopped, report.warnings + stored.warnings
     report.ledger_posted, report.recoveries_confirmed = stored.ledger_posted, stored.recoveries_confirmed
+    report.disputes_confirmed = stored.disputes_confirmed
 
 
 def _write_rejects(job: _Job, staged: Staged, registry_rejects: list[Reject], target: Path) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from recoup.transactions.enums import DISPUTE_TYPES
+
 
 class FieldKind(StrEnum):
     TEXT = "text"  # free text up to max_length
@@ -36,6 +38,7 @@ class Field:
     max_length: int = 64
     mandatory_when: str | None = None  # SQL condition on canonical columns making the value mandatory
     personal: bool = False  # personal data: loaded only when asked
+    refused: tuple[str, ...] = ()  # canonical values of an enumeration this kind never holds
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ JOURNAL = CsvKind("journal", (
     _merchant_id(),
     _terminal_id(),
     Field("txn_time", FieldKind.TIME),
-    Field("txn_type", FieldKind.TXN_TYPE),
+    Field("txn_type", FieldKind.TXN_TYPE, refused=DISPUTE_TYPES),  # chargebacks: settlement only
     Field("status", FieldKind.STATUS),
     Field("amount", FieldKind.AMOUNT),
     Field("currency", FieldKind.CURRENCY),

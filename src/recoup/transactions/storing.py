@@ -14,11 +14,12 @@ import duckdb
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from recoup.db import utcnow
 from recoup.keys.ring import KeyRing
 from recoup.merchants.models import Terminal
 from recoup.transactions.contacts import ContactSealer
 from recoup.transactions.csv_input import LoadResult
-from recoup.transactions.follow_up import NewLines, follow_journal, follow_settlement
+from recoup.transactions.follow_up import NewLines, follow_disputes, follow_journal, follow_settlement
 from recoup.transactions.loading import Rows, RowTransform, bulk_insert, dialect_of
 from recoup.transactions.models import JournalLine, Order, SettlementLine
 from recoup.transactions.store_sql import (
@@ -51,6 +52,7 @@ class Stored:
     imported: int = 0
     ledger_posted: int = 0  # settlement lines booked in the ledger
     recoveries_confirmed: int = 0
+    disputes_confirmed: int = 0  # chargebacks and reversals of scheme disputes the settlement confirmed
     flagged_stopped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -71,6 +73,7 @@ def store_transactions(session: Session, con: duckdb.DuckDBPyConnection, batch: 
         stored.recoveries_confirmed = follow_journal(session, new)
     elif batch.kind == "settlement":
         stored.ledger_posted, stored.recoveries_confirmed = follow_settlement(session, new)
+        stored.disputes_confirmed = follow_disputes(session, new, utcnow())
     return stored
 
 
