@@ -12,7 +12,7 @@ from recoup.auth.principal import Principal
 from recoup.bounds import is_ascii_digits
 from recoup.cases.models import Case
 from recoup.cases.repository import ladder_config
-from recoup.db import exclusive
+from recoup.db import exclusive, upsert_for
 from recoup.disputes.catalogue import SEED_REASONS
 from recoup.disputes.models import Dispute, ReasonCode, SchemeRule
 from recoup.disputes.rules import SCHEMES, Rules, Stage
@@ -77,11 +77,14 @@ def seed_tenant(session: Session, tenant_id: int) -> None:
     """Fill a tenant's reason codes and schemes from the seeds, once (on first use)."""
     if session.execute(select(SchemeRule.id).where(SchemeRule.tenant_id == tenant_id).limit(1)).first():
         return
-    session.add_all(SchemeRule(tenant_id=tenant_id, scheme=scheme, chargeback_fee_minor=0) for scheme in SCHEMES)
-    session.add_all(ReasonCode(tenant_id=tenant_id, scheme=seed.scheme, code=seed.code, label_zh=seed.label_zh,
-                               label_en=seed.label_en, evidence_kinds=list(seed.evidence_kinds))
-                    for seed in SEED_REASONS)
-    session.flush()
+    # Two first pages of a tenant at once both seed: ON CONFLICT DO NOTHING lets the second find the first's rows.
+    insert = upsert_for(session)
+    session.execute(insert(SchemeRule).values([{"tenant_id": tenant_id, "scheme": scheme, "chargeback_fee_minor": 0}
+                                               for scheme in SCHEMES]).on_conflict_do_nothing())
+    session.execute(insert(ReasonCode).values([
+        {"tenant_id": tenant_id, "scheme": seed.scheme, "code": seed.code, "label_zh": seed.label_zh,
+         "label_en": seed.label_en, "evidence_kinds": list(seed.evidence_kinds)} for seed in SEED_REASONS
+    ]).on_conflict_do_nothing())
 
 
 def schemes_of(session: Session, tenant_id: int) -> list[SchemeRule]:
