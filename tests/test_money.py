@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recoup.errors import InvalidInput
-from recoup.money import CURRENCY_EXPONENTS, MAX_MINOR, Money, format_major, parse_minor
+from recoup.money import CURRENCY_EXPONENTS, MAX_MINOR, Money, format_amount, format_major, parse_minor
 
 
 @given(st.integers(min_value=0, max_value=10**15))
@@ -43,6 +43,7 @@ def test_unknown_currency_and_mixing_refused() -> None:
 
 def test_locale_format() -> None:
     assert Money(128000, "CNY").format("zh_CN") == "¥1,280.00"
+    assert Money(128000, "CNY").format("en_US") == "¥1,280.00"  # never Babel's "CN¥"
     assert format_major(-5, "CNY") == "-0.05"
     assert format_major(7, "JPY") == "7"
 
@@ -85,3 +86,27 @@ def test_amounts_too_large_for_a_64_bit_column_are_refused(minor: int, currency:
 def test_a_400_digit_amount_is_refused_without_parsing_it() -> None:
     with pytest.raises(InvalidInput, match="amount too long"):
         parse_minor("9" * 400, "CNY")
+
+
+# --- money written one way (issue 12): ¥2,120.00 on every page, message and report, in both languages ------------
+
+@pytest.mark.parametrize(("minor", "currency", "text"), [
+    (212000, "CNY", "¥2,120.00"), (-1250, "CNY", "-¥12.50"), (0, "CNY", "¥0.00"), (2120, "JPY", "¥2,120"),
+    (300, "HKD", "HK$3.00"), (5, "USD", "$0.05"), (100, "EUR", "€1.00"), (212000, "THB", "THB 2,120.00"),
+    (123456789012, "CNY", "¥1,234,567,890.12"),
+])
+def test_money_is_written_with_the_currencys_own_symbol_and_decimals(minor: int, currency: str, text: str) -> None:
+    assert format_amount(minor, currency) == text
+    for locale in (None, "zh_CN", "en", "en_US"):
+        assert Money(minor, currency).format(locale) == text
+
+
+@given(st.integers(min_value=-MAX_MINOR, max_value=MAX_MINOR), st.sampled_from(sorted(CURRENCY_EXPONENTS)))
+def test_pages_and_money_format_agree_and_read_back(minor: int, currency: str) -> None:
+    from recoup.web.formatting import format_money, parse_amount
+
+    text = Money(minor, currency).format("en")
+    assert format_money(minor, currency) == text
+    assert "CN¥" not in text
+    if minor >= 0 and currency in ("CNY", "JPY", "HKD", "USD"):
+        assert parse_amount(text.removeprefix("HK"), currency) == minor

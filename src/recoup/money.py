@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from recoup.errors import InvalidInput
 
@@ -17,6 +18,8 @@ NUMERIC_CODES: dict[str, str] = {
     "826": "GBP", "702": "SGD", "036": "AUD", "124": "CAD", "756": "CHF", "764": "THB",
     "458": "MYR", "410": "KRW", "392": "JPY", "704": "VND",
 }
+# The symbol an amount is written with, the same in every language (see format_amount); a currency not
+# listed is written with its code: "THB 2,120.00".
 CURRENCY_SYMBOLS: dict[str, str] = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
 
 # ASCII digits only: Python's \d, int() and Decimal() also take "１２" (full-width) and "٣" (Arabic-Indic).
@@ -73,6 +76,20 @@ def format_major(minor: int, currency: str) -> str:
     return f"{sign}{digits[:-exponent]}.{digits[-exponent:]}"
 
 
+def format_amount(minor: int, currency: str) -> str:
+    """The one way Recoup writes an amount for people, on pages, messages, reports and PDFs, in every
+    language: the currency's own symbol, thousands grouped with commas, the currency's own decimals.
+
+    ¥2,120.00 (CNY: never Babel's "CN¥"), -¥12.50, ¥2,120 (JPY: no decimals), HK$3.00, $0.05 (USD),
+    €1.00, £1.00; a currency without a symbol here is written with its code: "THB 2,120.00".
+    """
+    exponent = exponent_of(currency)
+    digits = f"{Decimal(abs(minor)).scaleb(-exponent):,.{exponent}f}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    text = f"{symbol}{digits}" if symbol else f"{currency} {digits}"
+    return f"-{text}" if minor < 0 else text
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     minor: int
@@ -106,15 +123,9 @@ class Money:
     def major(self) -> str:
         return format_major(self.minor, self.currency)
 
-    def format(self, locale: str = "zh_CN") -> str:
-        """Locale-formatted with symbol and grouping, e.g. ¥1,280.00."""
-        from babel.numbers import format_currency
-
-        exponent = exponent_of(self.currency)
-        from decimal import Decimal
-
-        value = Decimal(self.minor).scaleb(-exponent)
-        return str(format_currency(value, self.currency, locale=locale))
+    def format(self, locale: str | None = None) -> str:  # noqa: ARG002 - the same in every language
+        """For people: ¥1,280.00, whatever the locale (see format_amount; `locale` is kept for callers)."""
+        return format_amount(self.minor, self.currency)
 
     def __str__(self) -> str:
         return f"{self.major} {self.currency}"

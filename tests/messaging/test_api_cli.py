@@ -70,7 +70,7 @@ def test_admin_edits_a_template_and_an_unknown_placeholder_is_refused_by_name(
     sent = client.post(f"/api/v1/cases/{number}/messages", json={"template": "apology", "language": "en"},
                        headers=_headers(world)).json()
     assert sent["subject"] == f"Sorry ({number})"
-    assert sent["body"].startswith("We owe you CN¥1,280.00. http")
+    assert sent["body"].startswith("We owe you ¥1,280.00. http")
     assert client.put("/api/v1/message-templates/nosuch/en", json={"body": "x"}, headers=_headers(world)) \
         .status_code == 404
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from recoup.db import utcnow
 from recoup.errors import RecoupError
 from recoup.web.deps import SESSION_ID, LoginRequired, database, settings, web_principal
-from recoup.web.i18n import translate
+from recoup.web.i18n import normalise_locale, translate
 from recoup.web.templating import render, request_locale
 
 log = logging.getLogger("recoup.web")
@@ -78,38 +78,46 @@ def _related(detail: object) -> dict[str, str]:
     return links
 
 
-def error_response(request: Request, status: int, message: str, detail: object = None) -> Response:
+def _back(request: Request) -> str:
+    """Where "back" leads: the page the person came from when it is one of ours, else the dashboard."""
+    referer = request.headers.get("referer", "")
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    if referer.startswith(origin + "/") and referer != str(request.url):
+        return referer[len(origin):] or "/"
+    return "/"
+
+
+def error_response(request: Request, status: int, message: str, detail: object = None, *,
+                   translated: bool = False) -> Response:
+    """JSON for the API (English), else the error page in the user's language (`translated`: the message
+    is already in it)."""
     if _is_api(request):
         return JSONResponse({"error": message, "detail": detail}, status_code=status)
     locale = request_locale(request)
+    shown = message if translated else page_message(locale, message)
     return render(request, "error.html", status_code=status, status=status, user=page_user(request),
-                  title=STATUS_MESSAGES.get(status, "Error"), message=page_message(locale, message),
-                  links=_related(detail))
+                  title=STATUS_MESSAGES.get(status, "Error"), message=shown,
+                  untranslated=not translated and untranslated(locale, message, shown), links=_related(detail),
+                  back=_back(request))
 
 
 def page_message(locale: str, message: str) -> str:
-    """An error's message in the user's language: its catalogue entry, or a known pattern's."""
+    """An error's message in the user's language (the API and the CLI keep the English): its msgid's
+    translation, its values in words (recoup.web.i18n.translate); messages joined by "; " one by one.
+    A message no catalogue knows is returned as it is (see untranslated())."""
     translated = translate(locale, message)
-    if translated != message:
-        return translated
-    for pattern, msgid in MESSAGE_PATTERNS:
-        found = pattern.match(message)
-        if found:
-            values = {name: translate(locale, value) for name, value in found.groupdict().items()}
-            return translate(locale, msgid).format(**values)
-    return message
+    if translated == message and "; " in message:
+        joint = "; " if normalise_locale(locale) == "en" else "；"
+        return joint.join(translate(locale, part) for part in message.split("; "))
+    return translated
 
 
-# Refusals whose message carries a value: the pattern, and the msgid (with the same names in braces).
-MESSAGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^transaction (?P<rrn>\S+) already has case (?P<case>RC-\S+)$"),
-     "transaction {rrn} already has case {case}"),
-    (re.compile(r"^no case (?P<case>\S+)$"), "no case {case}"),
-    (re.compile(r"^no such page or resource: (?P<path>\S+)$"), "no such page or resource: {path}"),
-    (re.compile(r"^no terminal (?P<terminal>\S+)$"), "no terminal {terminal}"),
-    (re.compile(r"^your role \((?P<role>[a-z_]+)\) may not (?P<action>[a-z ]+)$"),
-     "your role ({role}) may not {action}"),
-]
+def untranslated(locale: str, message: str, shown: str) -> bool:
+    """True when a Chinese page would show an English message no catalogue translates."""
+    return normalise_locale(locale) != "en" and shown == message and bool(_ENGLISH_WORDS.search(message))
+
+
+_ENGLISH_WORDS = re.compile(r"[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}[ ,']+[A-Za-z]{2,}")
 
 
 def _describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, object]]]:
@@ -192,7 +200,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         if not _is_api(request):  # a person: the page names each field and what is wrong, in their language
-            return error_response(request, 422, page_validation_message(exc, request_locale(request)))
+            return error_response(request, 422, page_validation_message(exc, request_locale(request)),
+                                  translated=True)
         message, problems = _describe_validation(exc)
         return error_response(request, 422, message, problems)
 

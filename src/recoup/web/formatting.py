@@ -21,7 +21,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from recoup.errors import InvalidInput
-from recoup.money import AMOUNT_MAX_LENGTH, CURRENCY_SYMBOLS, exponent_of, parse_minor
+from recoup.money import AMOUNT_MAX_LENGTH, exponent_of, format_amount, parse_minor
 
 FALLBACK_ZONE = "Asia/Shanghai"
 # What a person writes before or after an amount; the currency comes from the case, not from these.
@@ -98,13 +98,9 @@ def format_day(value: date | datetime | str | None, zone_name: str | None = None
 
 
 def format_money(minor: int, currency: str = "CNY") -> str:
-    """¥2,120.00, -¥12.50, HK$3.00, ¥2,120 (JPY); a currency without a symbol: "THB 2,120.00"."""
-    exponent = exponent_of(currency)
-    value = Decimal(abs(minor)).scaleb(-exponent)
-    digits = f"{value:,.{exponent}f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    text = f"{symbol}{digits}" if symbol else f"{currency} {digits}"
-    return f"-{text}" if minor < 0 else text
+    """¥2,120.00, -¥12.50, HK$3.00, ¥2,120 (JPY); a currency without a symbol: "THB 2,120.00".
+    The same text as Money.format: both are recoup.money.format_amount."""
+    return format_amount(minor, currency)
 
 
 def minor_of(amount: int | str, currency: str) -> int:

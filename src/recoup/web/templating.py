@@ -2,14 +2,14 @@
 
 Every template gets: `_("English msgid", **values)`, `label(code)` (an enum's code — kind, cause, state, rung,
 role, direction, account, action kind/state, timeline event — as words of the user's language, never the
-code), `when(moment, merchant_zone)` ("2026-11-20 16:40 (UTC+8)", in the merchant's zone or
-Settings.default_timezone), `day(value, merchant_zone)` and `money(minor, currency)` ("¥2,120.00"), all from
-recoup.web.formatting: the one way pages show codes, times and money.
+code), `explained(text)` (a finding's bilingual explanation: `.mine` in the user's language, `.other` for a
+click away, `.codes` the reason codes in words), `when(moment, merchant_zone)` ("2026-11-20 16:40 (UTC+8)",
+in the merchant's zone or Settings.default_timezone), `day(value, merchant_zone)` and `money(minor, currency)`
+("¥2,120.00"), all from recoup.web.formatting: the one way pages show codes, times and money.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -21,9 +21,9 @@ from fastapi.templating import Jinja2Templates
 
 from recoup.web import formatting
 from recoup.web.csrf import csrf_token
-from recoup.web.i18n import LOCALE_NAMES, normalise_locale, translate
+from recoup.web.i18n import LOCALE_NAMES, code_label, explained, normalise_locale, translate
 
-_CODE = re.compile(r"^[A-Za-z]+([_.][A-Za-z0-9]+)+$|^[A-Z]{2,}$")
+__all__ = ["code_label", "render", "request_locale", "templates"]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -48,19 +48,6 @@ def _unread_alerts(request: Request, user: object) -> Callable[[], int]:
             return unread_count(session, user)
 
     return count
-
-
-def code_label(locale: str, code: object) -> str:
-    """An enum's code as words: its catalogue entry, else (a code nobody translated yet) "Action pending"
-    made from ACTION_PENDING, so a page never shows the raw code."""
-    text = "" if code is None else str(code)
-    if not text:
-        return ""
-    translated = translate(locale, text)
-    if translated != text or not _CODE.match(text):
-        return translated
-    words = text.replace(".", " ").replace("_", " ").strip().lower()
-    return words[:1].upper() + words[1:]
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -89,6 +76,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "when": when,
         "day": day,
         "label": lambda code: code_label(locale, code),
+        "explained": lambda text: explained(text if isinstance(text, str) else None, locale),
         "locale": locale,
         "locales": LOCALE_NAMES,
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
