@@ -72,6 +72,7 @@ def write(content: bytes, out: Path | None) -> None:
 
 
 def report(
+    ctx: typer.Context,
     date_from: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD (default: 30 days ago)")]
     = None,
     date_to: Annotated[str | None, typer.Option("--to", help="last day, included (default: today)")] = None,
@@ -83,7 +84,10 @@ def report(
                                              dir_okay=False)] = None,
     user: Annotated[str | None, typer.Option("--user", help="act as this user ($RECOUP_USER)")] = None,
 ) -> None:
-    """Findings, cases, money recovered, error rates and ageing of a date range (SPEC section 8)."""
+    """Findings, cases, money recovered, error rates and ageing of a date range (SPEC section 8).
+    `recoup report schedule ...` lists and changes the daily and weekly summaries e-mailed by the worker."""
+    if ctx.invoked_subcommand is not None:
+        return
     from recoup.context import CliContext
     from recoup.reports.service import summary
 
@@ -91,10 +95,10 @@ def report(
     picked, language = choice("--format", fmt, FORMATS), choice("--lang", lang, LANGUAGES)
     if picked in BINARY and out is None:
         raise InvalidInput(f"--format {picked} writes a file: give --out FILE")
-    ctx = CliContext()
-    principal = ctx.principal(user)
+    cli = CliContext()
+    principal = cli.principal(user)
     typer.echo(f"report {first or 'last 30 days'}..{last or 'today'}: counting", err=True)
-    with ctx.database.unit_of_work() as session, counting(first, last) as on_step:
+    with cli.database.unit_of_work() as session, counting(first, last) as on_step:
         found = summary(session, principal, first, last, merchant_id=merchant or None, currency=currency,
                         on_step=on_step)
     typer.echo(f"report {found.date_from}..{found.date_to}: {found.totals.findings} findings, "
@@ -123,5 +127,12 @@ def counting(first: date | None, last: date | None) -> Iterator[Callable[[str], 
 
 
 def register(root: typer.Typer) -> None:
-    """Add `report` to the root command."""
-    root.command("report")(report)
+    """Add `report` to the root command: a group whose own options make the report (so `recoup report --from
+    D1 --to D2 --format json` works as before: the callback runs when no subcommand is named) and whose
+    subcommand `schedule` manages the e-mailed summaries."""
+    from recoup.reports.schedule_cli import app as schedule_app
+
+    group = typer.Typer(help="The periodic report of a date range; `schedule` for the e-mailed summaries.")
+    group.callback(invoke_without_command=True)(report)
+    group.add_typer(schedule_app, name="schedule")
+    root.add_typer(group, name="report")

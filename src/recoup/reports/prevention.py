@@ -1,7 +1,8 @@
 """The prevention lists of a period (issue 14) and their acknowledgements: `prevention_lists` reads (the
-caller's unit of work is left untouched); `acknowledge` appends an audit entry (services flush, the caller
-commits). An acknowledgement IS that audit entry (action `prevention.acknowledge`, the entry's key as
-object id, the note): the lists mark an entry acknowledged by the latest one found.
+caller's unit of work is left untouched); `acknowledge` stores a row of prevention_acknowledgements and its
+audit entry (action `prevention.acknowledge`, the entry's key as object id, the note; services flush, the
+caller commits). The lists mark an entry acknowledged by its latest acknowledgement. (Before migration
+0012 the audit entry was the only record: the migration copied those into the table.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from recoup.errors import NotFound
 from recoup.merchants.repository import get_merchant
 from recoup.reports import prevention_repository as sql
 from recoup.reports import prevention_rules as rules
+from recoup.reports.models import PreventionAcknowledgement
 from recoup.reports.repository import Scope
 from recoup.reports.rules import Period
 from recoup.reports.summary import PreventionRow
@@ -60,7 +62,8 @@ def listed(session: Session, tenant_id: int, found: list[rules.Entry]) -> list[r
     out = []
     for entry in found:
         ack = acks.get(entry.key)
-        out.append(rules.Listed(entry, rules.Acknowledgement(ack.actor, ack.at, ack.note) if ack else None))
+        out.append(rules.Listed(entry, rules.Acknowledgement(ack.acknowledged_by, ack.acknowledged_at, ack.note)
+                                if ack else None))
     return out
 
 
@@ -81,4 +84,9 @@ def acknowledge(session: Session, principal: Principal, key: str, note: str, now
         raise NotFound(f"no prevention entry {key[:60]}")
     entry = record(session, principal.actor(), rules.ACK_ACTION, "prevention_entry", key.strip(), note=text,
                    after={"list": list_key, "merchant_id": merchant_id, "subject": subject}, at=now)
-    return rules.Acknowledgement(entry.actor, entry.at, entry.note)
+    ack = PreventionAcknowledgement(tenant_id=principal.tenant_id, list_key=list_key, merchant_id=merchant_id,
+                                    entry_key=key.strip(), note=entry.note, acknowledged_by=entry.actor,
+                                    acknowledged_at=entry.at, audit_seq=entry.seq)
+    session.add(ack)
+    session.flush()
+    return rules.Acknowledgement(ack.acknowledged_by, ack.acknowledged_at, ack.note)

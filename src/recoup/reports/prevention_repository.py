@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, and_, cast, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from recoup.audit.models import AuditEntry
 from recoup.cases.models import Case
 from recoup.merchants.models import Terminal
 from recoup.reconciliation.models import StoredFinding
-from recoup.reports.prevention_rules import ACK_ACTION, KEYING_CAUSES, Flag, TerminalFacts
+from recoup.reports import rollup
+from recoup.reports.models import PreventionAcknowledgement
+from recoup.reports.prevention_rules import KEYING_CAUSES, Flag, TerminalFacts
 from recoup.reports.repository import FINDING_MOMENT, Scope
 from recoup.reports.rules import Period
 from recoup.transactions.models import JournalLine
@@ -40,8 +41,9 @@ def _journal(line: Any, scope: Scope, period: Period) -> list[Any]:
 
 def terminal_facts(session: Session, scope: Scope, period: Period) -> list[TerminalFacts]:
     """Every terminal in scope with its maintenance dates and the period's transactions and findings."""
-    txns = (select(J.terminal_id.label("terminal_id"), func.count().label("n"))
-            .where(*_journal(J, scope, period)).group_by(J.terminal_id).subquery())
+    sums = rollup.terminal_sums(session, scope, period)
+    txns = (select(sums.c.terminal_id.label("terminal_id"), func.sum(sums.c.lines).label("n"))
+            .group_by(sums.c.terminal_id).subquery())
     found = (select(F.terminal_id.label("terminal_id"), func.count().label("n"))
              .where(*_findings(scope, period), F.terminal_id != "").group_by(F.terminal_id).subquery())
     query = (select(Terminal, func.coalesce(txns.c.n, 0), func.coalesce(found.c.n, 0))
@@ -99,8 +101,8 @@ def refunds_to_other_cards(session: Session, scope: Scope, period: Period) -> li
 
 def refunds(session: Session, scope: Scope, period: Period, min_refunds: int) -> list[Flag]:
     """Approved refunds of terminals that made at least `min_refunds` in the period, with their moments."""
-    busy = (select(J.terminal_id).where(*_journal(J, scope, period), J.txn_type == "REFUND", J.status == APPROVED)
-            .group_by(J.terminal_id).having(func.count() >= min_refunds))
+    sums = rollup.terminal_sums(session, scope, period)
+    busy = select(sums.c.terminal_id).group_by(sums.c.terminal_id).having(func.sum(sums.c.refunds) >= min_refunds)
     query = select(J.merchant_id, J.terminal_id, J.rrn, J.txn_time).where(
         *_journal(J, scope, period), J.txn_type == "REFUND", J.status == APPROVED, J.terminal_id.in_(busy))
     return [Flag(str(merchant), str(terminal), str(rrn), moment)
@@ -111,10 +113,10 @@ def large_refunds(session: Session, scope: Scope, period: Period, factor: float,
     """Approved refunds above `factor` times their merchant's average approved sale of the period (merchants
     with at least `min_sales` sales). Two scans: the averages per merchant, then only the refunds above the
     smallest threshold, each checked against its merchant's."""
-    averages = {str(merchant): float(average) for merchant, average in session.execute(
-        select(J.merchant_id, func.avg(cast(J.amount_minor, Float)))
-        .where(*_journal(J, scope, period), J.txn_type == "SALE", J.status == APPROVED)
-        .group_by(J.merchant_id).having(func.count() >= min_sales))}
+    sums = rollup.terminal_sums(session, scope, period)  # the averages from the daily rollups
+    averages = {str(merchant): int(total) / int(count) for merchant, total, count in session.execute(
+        select(sums.c.merchant_id, func.sum(sums.c.sales_minor), func.sum(sums.c.sales))
+        .group_by(sums.c.merchant_id).having(func.sum(sums.c.sales) >= min_sales))}
     if not averages:
         return []
     query = select(J.merchant_id, J.terminal_id, J.rrn, J.amount_minor).where(
@@ -148,10 +150,11 @@ def voids_of_own_sales(session: Session, scope: Scope, period: Period) -> list[t
             for merchant, cashier, rrn, voided, sold in session.execute(query)]
 
 
-def acknowledgements(session: Session, tenant_id: int, keys: list[str]) -> dict[str, AuditEntry]:
-    """The latest acknowledgement (an audit entry) of each of `keys`, by key."""
+def acknowledgements(session: Session, tenant_id: int, keys: list[str]) -> dict[str, PreventionAcknowledgement]:
+    """The latest acknowledgement of each of `keys`, by key (table prevention_acknowledgements)."""
     if not keys:
         return {}
-    query = (select(AuditEntry).where(AuditEntry.tenant_id == tenant_id, AuditEntry.action == ACK_ACTION,
-                                      AuditEntry.object_id.in_(keys)).order_by(AuditEntry.seq))
-    return {entry.object_id: entry for entry in session.execute(query).scalars()}
+    query = (select(PreventionAcknowledgement)
+             .where(PreventionAcknowledgement.tenant_id == tenant_id, PreventionAcknowledgement.entry_key.in_(keys))
+             .order_by(PreventionAcknowledgement.acknowledged_at, PreventionAcknowledgement.id))
+    return {ack.entry_key: ack for ack in session.execute(query).scalars()}

@@ -6,7 +6,8 @@ What is counted in a period (merchant-local days [first, last], see recoup.repor
   (as the findings inbox filters them);
 - a case by the moment of the transaction it claims (`txn_time`), or when it was opened if it names none:
   a report of March tells what went wrong in March and what has come of it so far;
-- a journal line (the base of the error rates) by its stored merchant-local day (`local_date`).
+- a journal line (the base of the error rates) by its stored merchant-local day (`local_date`), read from
+  the daily rollups up to their watermark and directly past it (recoup.reports.rollup: the same numbers).
 Findings, cases, journal and settlement lines in another currency are left out.
 """
 
@@ -25,6 +26,7 @@ from recoup.cases.models import Case
 from recoup.cases.repository import STOPPED_CLOCK
 from recoup.reconciliation.models import StoredFinding
 from recoup.recovery.models import RecoveryAction, RecoveryStatus
+from recoup.reports import rollup
 from recoup.reports.rules import TOP_RATES, Period, age_cutoffs
 from recoup.transactions.models import JournalLine, SettlementLine
 from recoup.transactions.zones import fixed_offset_minutes
@@ -99,7 +101,7 @@ def period_totals(session: Session, scope: Scope, period: Period, as_of: datetim
         func.sum(case((FULLY_RECOVERED, 1), else_=0)),
         func.sum(case((and_(STILL_OPEN, C.deadline_at < as_of), 1), else_=0)),
     ).where(*_cases(scope, period))).one()
-    transactions = session.execute(select(func.count()).select_from(J).where(*_journal(scope, period))).scalar_one()
+    transactions = rollup.transactions(session, scope, period)
     return PeriodTotals(
         findings=_int(found), cases=_int(cases[0]), at_stake_minor=_int(cases[1]), recovered_minor=_int(cases[2]),
         cases_recovered=_int(cases[3]), open_past_deadline=_int(cases[4]),
@@ -216,9 +218,7 @@ def _worst(session: Session, errors: Select[str, str, int], base: Select[str, st
 def worst_terminals(session: Session, scope: Scope, period: Period) -> list[RateNumbers]:
     errors = (select(F.merchant_id, F.terminal_id.label("key"), func.count().label("findings"))
               .where(*_findings(scope, period), F.terminal_id != "").group_by(F.merchant_id, F.terminal_id))
-    base = (select(J.merchant_id, J.terminal_id.label("key"), func.count().label("transactions"))
-            .where(*_journal(scope, period)).group_by(J.merchant_id, J.terminal_id))
-    return _worst(session, errors, base)
+    return _worst(session, errors, rollup.journal_counts(session, scope, period, "terminal"))
 
 
 def worst_cashiers(session: Session, scope: Scope, period: Period) -> list[RateNumbers]:
@@ -231,9 +231,7 @@ def worst_cashiers(session: Session, scope: Scope, period: Period) -> list[RateN
     named = select(F.merchant_id, cashier.label("key")).where(*_findings(scope, period), F.rrn != "").subquery()
     errors = (select(named.c.merchant_id, named.c.key, func.count().label("findings"))
               .where(named.c.key.is_not(None)).group_by(named.c.merchant_id, named.c.key))
-    base = (select(J.merchant_id, J.cashier_id.label("key"), func.count().label("transactions"))
-            .where(*_journal(scope, period), J.cashier_id != "").group_by(J.merchant_id, J.cashier_id))
-    return _worst(session, errors, base)
+    return _worst(session, errors, rollup.journal_counts(session, scope, period, "cashier"))
 
 
 def funnel(session: Session, scope: Scope, period: Period) -> tuple[int, int, int, int]:
@@ -274,6 +272,4 @@ def worst_merchants(session: Session, scope: Scope, period: Period) -> list[Rate
     """Merchants by findings per 1,000 of their transactions, worst first."""
     errors = (select(F.merchant_id, F.merchant_id.label("key"), func.count().label("findings"))
               .where(*_findings(scope, period)).group_by(F.merchant_id))
-    base = (select(J.merchant_id, J.merchant_id.label("key"), func.count().label("transactions"))
-            .where(*_journal(scope, period)).group_by(J.merchant_id))
-    return _worst(session, errors, base)
+    return _worst(session, errors, rollup.journal_counts(session, scope, period, "merchant"))

@@ -1,0 +1,239 @@
+"""Scheduled reports leave (issue 14): `report_pass(database, now)` is the worker's job.
+
+1. Queue: for each enabled schedule whose latest due period (schedule_rules.due_period) is not sent yet,
+   one transaction counts the summary, renders its PDF once per language, puts one outbox e-mail per
+   recipient (the PDF attached: messaging.attachments) and records the period in report_periods_sent,
+   whose UNIQUE (schedule, period) key (and each message's dedupe key) make a period queued exactly once,
+   even when two workers race or one is killed mid-way (then nothing of that period was committed).
+2. Deliver: the outbox's own sender (messaging.delivery) sends text only, so a report mail's outbox row is
+   parked out of its reach (next attempt and lease far ahead) and delivered here, with the same states,
+   backoff, lease and audit entries (message.sent / message.failed / message.dead); the real due time and
+   lease live in report_mails. A sender killed after the claim leaves a lease that expires: the next pass
+   sends the message again, with the same Message-ID (at least once, duplicates recognisable).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from recoup.audit.service import Actor, record
+from recoup.auth.principal import Principal
+from recoup.auth.roles import Role
+from recoup.config import Settings, get_settings
+from recoup.db import Database, exclusive
+from recoup.errors import RecoupError
+from recoup.keys.ring import KeyRing
+from recoup.keys.sealing import SealedUnreadable
+from recoup.merchants.models import Merchant
+from recoup.messaging.attachments import AttachingSmtpSender, Attachment, attach, attachments_of
+from recoup.messaging.models import OutboxMessage
+from recoup.messaging.outbox import LEASE, enqueue, mark_failed, mark_sent, open_address
+from recoup.messaging.rules import MessageState
+from recoup.messaging.transports import DeliveryFailed, Outgoing
+from recoup.reports.models import ReportMail, ReportSchedule, ReportSent
+from recoup.reports.rollup import refresh as refresh_rollups
+from recoup.reports.rules import DEFAULT_ZONE
+from recoup.reports.schedule_rules import DuePeriod, Frequency, due_period, language_of
+from recoup.reports.schedules import Recipient, recipients
+from recoup.reports.service import summary
+from recoup.reports.summary import Summary
+from recoup.reports.tables import money_formatter, translator
+
+log = logging.getLogger("recoup.reports")
+WORKER = Actor("worker", None, "worker")
+PARKED = datetime(2999, 1, 1, tzinfo=UTC)  # the generic sender never reaches this next attempt or lease
+
+
+@dataclass
+class ReportPassResult:
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+class ReportSender(Protocol):
+    """What sends one report e-mail with its files (AttachingSmtpSender; tests hand their own)."""
+
+    def send(self, message: Outgoing, files: tuple[Attachment, ...]) -> str: ...
+
+
+def report_pass(database: Database, now: datetime, settings: Settings | None = None,
+                sender: ReportSender | None = None) -> ReportPassResult:
+    """Count the new journal lines into the report rollups, queue every due scheduled report, then deliver
+    the report mails due at `now`."""
+    result = ReportPassResult()
+    chosen = settings or get_settings()
+    refresh_rollups(database)
+    with database.unit_of_work() as session:
+        ids = list(session.execute(select(ReportSchedule.id).where(ReportSchedule.enabled.is_(True))
+                                   .order_by(ReportSchedule.id)).scalars())
+    for schedule_id in ids:
+        try:
+            result.queued += queue_due(database, schedule_id, now, chosen.keyring())
+        except IntegrityError:
+            log.info("report schedule %s: another worker queued this period", schedule_id)
+        except RecoupError as error:
+            log.warning("report schedule %s: %s", schedule_id, error.message)
+    result.sent, result.failed = deliver_report_mails(database, chosen, now, sender)
+    return result
+
+
+def queue_due(database: Database, schedule_id: int, now: datetime, keys: KeyRing | None = None) -> int:
+    """Queue the schedule's latest due period, if not queued yet; returns the number of messages queued."""
+    with database.unit_of_work() as session:
+        schedule = session.get(ReportSchedule, schedule_id)
+        if schedule is None or not schedule.enabled:
+            return 0
+        due = due_period(Frequency(schedule.frequency), schedule.hour, schedule.minute, schedule.weekday,
+                         _zone(session, schedule), now)
+        if schedule.last_period == due.key or _already_sent(session, schedule.id, due.key):
+            return 0
+        people = recipients(session, schedule)
+        found = summary(session, _reader(schedule), due.first, due.last, merchant_id=schedule.merchant_id, now=now)
+        exclusive(session)
+        sent = ReportSent(schedule_id=schedule.id, period=due.key, first_day=due.first, last_day=due.last,
+                          recipients=len(people), queued_at=now)
+        session.add(sent)
+        session.flush()
+        pdfs: dict[str, bytes] = {}
+        for person in people:
+            _queue_one(session, schedule, sent, found, due, person, pdfs, now, keys)
+        schedule.last_period = due.key
+        record(session, WORKER, "report.queued", "report_schedule", str(schedule.id), tenant_id=schedule.tenant_id,
+               after={"period": due.key, "recipients": [person.username for person in people]}, at=now)
+        return len(people)
+
+
+def _queue_one(session: Session, schedule: ReportSchedule, sent: ReportSent, found: Summary, due: DuePeriod,
+               person: Recipient, pdfs: dict[str, bytes], now: datetime, keys: KeyRing | None) -> None:
+    from recoup.reports.pdf import render_pdf
+
+    lang = language_of(person.locale)
+    if lang not in pdfs:
+        pdfs[lang] = render_pdf(found, lang)
+    subject, body = mail_text(found, schedule.frequency, lang)
+    message = enqueue(session, tenant_id=schedule.tenant_id, channel="email", to=person.email, subject=subject,
+                      body=body, now=now, purpose="report", created_by=WORKER.name, keys=keys,
+                      dedupe_key=f"report:{schedule.id}:{due.key}:{person.username}")
+    attach(session, message, f"recoup-report-{due.first.isoformat()}-{due.last.isoformat()}.pdf",
+           "application/pdf", pdfs[lang], now)
+    message.next_attempt_at = PARKED
+    session.add(ReportMail(message_id=message.id, sent_id=sent.id, due_at=now))
+    session.flush()
+
+
+def mail_text(found: Summary, frequency: str, lang: str) -> tuple[str, str]:
+    """The e-mail's subject and body in `lang`: the period, the scope and the totals (the PDF has the rest)."""
+    t = translator(lang)
+    money = money_formatter(lang, found.currency)
+    title = t("Daily report") if frequency == Frequency.DAILY.value else t("Weekly report")
+    period = found.date_from.isoformat() if found.date_from == found.date_to else \
+        f"{found.date_from.isoformat()} – {found.date_to.isoformat()}"
+    scope = ", ".join(found.merchant_ids) if found.merchant_ids else t("All merchants")
+    totals = found.totals
+    lines = [f"{title} · {period} · {scope}", "",
+             f"{t('Findings')}: {totals.findings}", f"{t('Cases')}: {totals.cases}",
+             f"{t('Amount at stake')}: {money(totals.amount_at_stake_minor)}",
+             f"{t('Recovered')}: {money(totals.amount_recovered_minor)}",
+             f"{t('Recovery rate')}: {totals.recovery_rate * 100:.1f}%",
+             f"{t('Open past deadline')}: {totals.open_past_deadline}", "",
+             t("The full report is attached as a PDF.")]
+    return f"Recoup · {title} · {period} · {scope}", "\n".join(lines) + "\n"
+
+
+def _zone(session: Session, schedule: ReportSchedule) -> str:
+    merchant = session.get(Merchant, schedule.merchant_id) if schedule.merchant_id else None
+    return (merchant.timezone if merchant is not None else "") or DEFAULT_ZONE
+
+
+def _reader(schedule: ReportSchedule) -> Principal:
+    """Who counts the report: the worker, tenant-wide (the schedule's merchant narrows it)."""
+    return Principal(user_id=0, username=WORKER.name, tenant_id=schedule.tenant_id, role=Role.ACQUIRER_OPS,
+                     merchant_ids=frozenset(), origin="worker")
+
+
+def _already_sent(session: Session, schedule_id: int, period: str) -> bool:
+    return session.execute(select(ReportSent.id).where(ReportSent.schedule_id == schedule_id,
+                                                       ReportSent.period == period)).first() is not None
+
+
+# --- delivery -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    attempts: int
+    outgoing: Outgoing | None
+    files: tuple[Attachment, ...]
+    error: str
+
+
+def deliver_report_mails(database: Database, settings: Settings, now: datetime,
+                         sender: ReportSender | None = None, limit: int = 200) -> tuple[int, int]:
+    """Send the due report mails one at a time; returns (sent, failed or given up)."""
+    chosen = sender or AttachingSmtpSender(settings)
+    sent = failed = 0
+    for _ in range(limit):
+        with database.unit_of_work() as session:
+            claimed = _claim(session, settings, now)
+        if claimed is None:
+            break
+        error, provider_id = claimed.error, ""
+        if claimed.outgoing is not None:
+            try:
+                provider_id = chosen.send(claimed.outgoing, claimed.files)
+            except DeliveryFailed as failure:
+                error = str(failure)
+        with database.unit_of_work() as session:
+            state = _record_outcome(session, claimed, error, provider_id, now)
+        sent += state == MessageState.SENT.value
+        failed += state in (MessageState.FAILED.value, MessageState.DEAD.value)
+    return sent, failed
+
+
+def _claim(session: Session, settings: Settings, now: datetime) -> _Claimed | None:
+    exclusive(session)
+    waiting = (MessageState.QUEUED.value, MessageState.FAILED.value)
+    due = or_(OutboxMessage.state.in_(waiting) & (ReportMail.due_at <= now),
+              (OutboxMessage.state == MessageState.SENDING.value) & (ReportMail.claimed_until < now))
+    row = session.execute(select(OutboxMessage, ReportMail).join(ReportMail, ReportMail.message_id == OutboxMessage.id)
+                          .where(due).order_by(OutboxMessage.id).limit(1).with_for_update(skip_locked=True)).first()
+    if row is None:
+        return None
+    message, mail = row
+    message.state, message.claimed_until = MessageState.SENDING.value, PARKED
+    mail.claimed_until = now + LEASE
+    session.flush()
+    try:
+        address = open_address(message, settings.keyring())
+    except SealedUnreadable as unreadable:
+        return _Claimed(message.id, message.attempts, None, (), f"the address does not open: {unreadable.message}")
+    outgoing = Outgoing(message.id, message.uid, address, message.subject, message.body)
+    return _Claimed(message.id, message.attempts, outgoing, attachments_of(session, message.id), "")
+
+
+def _record_outcome(session: Session, claimed: _Claimed, error: str, provider_id: str, now: datetime) -> str:
+    message = session.get(OutboxMessage, claimed.id, with_for_update=True)
+    mail = session.get(ReportMail, claimed.id)
+    if message is None or mail is None or message.state != MessageState.SENDING.value \
+            or message.attempts != claimed.attempts:
+        return ""  # another sender took it over after our lease ran out: its outcome stands
+    if error:
+        mark_failed(message, now, error)
+        if message.state == MessageState.FAILED.value:
+            mail.due_at, message.next_attempt_at = message.next_attempt_at, PARKED
+    else:
+        mark_sent(message, now, provider_id)
+    mail.claimed_until = None
+    record(session, WORKER, f"message.{message.state.lower()}", "message", str(message.id),
+           tenant_id=message.tenant_id, note=message.last_error, at=now,
+           after={"id": message.id, "channel": message.channel, "to": message.to_masked, "state": message.state,
+                  "attempts": message.attempts, "purpose": message.purpose})
+    return message.state
