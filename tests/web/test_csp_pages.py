@@ -81,7 +81,8 @@ def test_the_pages_keep_their_look_and_behaviour(live_url: str, watched: Watched
     page = watched.page
     watched.log_in(live_url, World.username("A", Role.ADMIN))
     page.goto(f"{live_url}/transactions")
-    assert page.eval_on_selector("[data-testid=search-form]", "form => getComputedStyle(form).display") == "grid"
+    assert page.eval_on_selector("[data-testid=search-form] .search-fields",
+                                 "fields => getComputedStyle(fields).display") == "grid"
     page.goto(f"{live_url}/imports")
     assert page.eval_on_selector("input[name=skip_bad_rows]", "box => box.getBoundingClientRect().width") < 40
     page.goto(f"{live_url}/pay/{token}")

@@ -17,8 +17,9 @@ from recoup.money import parse_minor
 from recoup.transactions.enums import Status, TxnType
 from recoup.transactions.search import APPLIES, FIELD_LIMITS, SORTS, SOURCES, SearchFilters, build_filters, form_texts
 from recoup.web import formatting
+from recoup.web.errors import page_message
 from recoup.web.formatting import plain_amount
-from recoup.web.i18n import translate
+from recoup.web.i18n import normalise_locale, translate
 
 DEFAULT_SORT = "-time"
 AMOUNT_FIELDS = ("amount", "min", "max")
@@ -104,8 +105,9 @@ def read_search(values: Mapping[str, str | None], *, sort: str, page: str, defau
         if plain[name] is not None and name not in form.errors:
             problem = _field_problem(name, plain[name], form.source, default_timezone)
             if problem:
-                form.errors[name] = translate(locale, problem).format(
-                    source=translate(locale, SOURCE_WORDS[form.source]))
+                hint, detail = problem
+                said = translate(locale, hint).format(source=translate(locale, SOURCE_WORDS[form.source]))
+                form.errors[name] = _with_detail(said, detail, locale)
     if not form.errors:
         _combined(form, plain, default_timezone, locale)
     return form
@@ -122,19 +124,30 @@ def _plain_amounts(form: SearchForm, locale: str) -> dict[str, str | None]:
             plain[name] = plain_amount(text)
             parse_minor(plain[name] or "", "CNY")
         except InvalidInput as problem:
-            reason = problem.message if problem.message in AMOUNT_REASONS else HINTS[name]
-            form.errors[name] = translate(locale, reason)
+            if problem.message in AMOUNT_REASONS:
+                form.errors[name] = translate(locale, problem.message)
+            else:
+                form.errors[name] = _with_detail(translate(locale, HINTS[name]), problem.message, locale)
     return plain
 
 
-def _field_problem(name: str, text: str | None, source: str, default_timezone: str) -> str | None:
-    """Why this field alone is refused (a msgid), or None."""
+def _with_detail(hint: str, detail: str, locale: str) -> str:
+    """What to type instead, and the refusal's precise reason after it where the catalogue knows it (a range,
+    a limit: what the hint alone does not say)."""
+    if not detail or page_message("zh_CN", detail) == detail:
+        return hint
+    said = page_message(locale, detail)
+    return f"{hint} ({said})" if normalise_locale(locale) == "en" else f"{hint}（{said}）"
+
+
+def _field_problem(name: str, text: str | None, source: str, default_timezone: str) -> tuple[str, str] | None:
+    """Why this field alone is refused: what to type instead (a msgid) and the refusal's own message, or None."""
     if FILTER_OF.get(name, name) not in APPLIES[source]:
-        return NOT_IN_SOURCE
+        return NOT_IN_SOURCE, ""
     try:
         build_filters({name: text, "in": source}, default_timezone=default_timezone)
-    except InvalidInput:
-        return HINTS[name]
+    except InvalidInput as refused:
+        return HINTS[name], refused.message
     return None
 
 
