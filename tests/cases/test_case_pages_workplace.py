@@ -192,3 +192,16 @@ def test_the_auditor_sees_no_terminal_form(world: World, client: TestClient) -> 
     log_in(client, "a-auditor", "en")
     page = client.get(f"/terminals/{TERMINAL_A}").text
     assert "<form method=\"post\" action=\"/terminals" not in page
+
+
+def test_a_form_the_auditor_is_not_shown_says_why_it_was_refused(world: World, client: TestClient) -> None:
+    number = overcharge_case(world)
+    csrf = log_in(client, "a-auditor", "zh_CN")
+    refused = client.post(f"/cases/{number}/notes", data={"csrf_token": csrf, "text": "试一下"})
+    assert refused.status_code == 403
+    said = refused.text.split('data-testid="refused-message">')[1].split("<")[0]
+    assert "审计" in said  # the role's refusal, in the user's language, at the top of the page
+    assert 'action="/cases/' not in refused.text  # still no form the auditor cannot use
+    with world.database.unit_of_work() as session:
+        assert session.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.event == "note")
+                               ).scalar_one() == 0
