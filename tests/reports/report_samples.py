@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from recoup.reports.summary import AgeRow, CauseRow, DayRow, Funnel, KindRow, RateRow, Summary, Totals
 
+MERCHANT_NAME = "湖滨便利店"
 HOSTILE = '<script>alert("x")</script> & =HYPERLINK("http://evil.example")'
 
 
@@ -26,8 +27,8 @@ def sample_summary(*, days: int = 10, currency: str = "CNY", terminal: str = "61
         by_kind=[KindRow("OVERCHARGE", 15, 8, 900_000, 500_000), KindRow("DUPLICATE_CHARGE", 10, 4, 334_567, 117_283)],
         by_cause=[CauseRow("EXTRA_DIGIT", 9, 700_000), CauseRow("", 6, 200_000)],
         by_day=by_day,
-        worst_terminals=[RateRow(terminal, "898301054110001", 240, 3, 12.5)],
-        worst_cashiers=[RateRow("C007", "898301054110001", 500, 4, 8.0)],
+        worst_terminals=[RateRow(terminal, "898301054110001", 240, 3, 12.5, merchant_name=MERCHANT_NAME)],
+        worst_cashiers=[RateRow("C007", "898301054110002", 500, 4, 8.0)],  # a merchant with no name on file
         funnel=Funnel(found=25, cased=12, acted=9, recovered=6),
         ageing=[AgeRow("0-2d", 3), AgeRow("3-7d", 2), AgeRow("8-30d", 1), AgeRow(">30d", 0)],
     )

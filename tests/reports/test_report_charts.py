@@ -8,11 +8,11 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.reports.report_samples import HOSTILE, sample_summary
+from tests.reports.report_samples import HOSTILE, MERCHANT_NAME, sample_summary
 
-from recoup.reports.charts import Bar, Rect, Text, bar_chart, day_chart, report_charts, to_svg
+from recoup.reports.charts import Bar, Rect, Text, bar_chart, day_chart, rate_label, report_charts, to_svg
 from recoup.reports.pdf import chart_drawing, report_fonts
-from recoup.reports.summary import DayRow
+from recoup.reports.summary import DayRow, RateRow
 from recoup.reports.tables import money_formatter, translator
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -39,6 +39,19 @@ def test_a_hostile_label_is_shown_as_text_never_as_markup() -> None:
     terminals = next(svg for svg in _charts("en", terminal=HOSTILE) if 'data-chart="worst-terminals"' in svg)
     assert "<script>" not in terminals
     assert HOSTILE in _texts(terminals)  # read back exactly as it was, as a text
+
+
+def test_merchants_are_named_on_the_bars_with_the_id_as_fallback() -> None:
+    named, unnamed = RateRow("C007", "898301054110001", 500, 4, 8.0, MERCHANT_NAME), RateRow("C007", "898301054110002",
+                                                                                           500, 4, 8.0)
+    assert rate_label(named, by_merchant=True) == MERCHANT_NAME
+    assert rate_label(unnamed, by_merchant=True) == "898301054110002"
+    assert rate_label(named, with_merchant=True) == f"{MERCHANT_NAME} · C007"
+    assert rate_label(unnamed, with_merchant=True) == "…0002 · C007"
+    long = RateRow("T1", "898301054110001", 1, 1, 1000.0, "上海市浦东新区世纪大道一百号湖滨便利店有限公司")
+    assert rate_label(long, by_merchant=True) == "上海市浦东新区世纪大道一百号湖滨便…"  # fits left of the bars
+    cashiers = next(svg for svg in _charts("en") if 'data-chart="worst-cashiers"' in svg)
+    assert "…0002 · C007" in _texts(cashiers)
 
 
 def test_kinds_and_causes_are_words_in_chinese_and_in_english() -> None:

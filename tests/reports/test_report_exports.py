@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from tests.reports.report_samples import HOSTILE, sample_summary
+from tests.reports.report_samples import HOSTILE, MERCHANT_NAME, sample_summary
 
 from recoup.reports.exports import render_pdf, render_xlsx
 from recoup.reports.summary import Summary, Totals, to_json
@@ -93,6 +93,15 @@ def test_a_formula_like_label_stays_text_in_the_workbook() -> None:
     assert cell.data_type == "s"
 
 
+def test_the_worst_lists_name_their_merchants_and_the_json_keeps_ids() -> None:
+    book = _workbook(sample_summary())
+    assert [cell.value for cell in book["Worst terminals"][2]][:2] == ["61020001", MERCHANT_NAME]
+    assert book["Worst cashiers"]["B2"].value == "898301054110002"  # no name on file: the id
+    report = to_json(sample_summary())
+    assert report["worst_terminals"] == [{"key": "61020001", "merchant_id": "898301054110001", "transactions": 240,
+                                          "findings": 3, "per_thousand": 12.5}]
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.integers(min_value=0, max_value=10**13), st.integers(min_value=0, max_value=10**13),
        st.sampled_from(["CNY", "JPY", "USD"]))
@@ -124,7 +133,8 @@ def test_the_pdf_reads_back_in_chinese_and_renders(tmp_path: Path) -> None:
     assert "重复扣款" in text
     assert "多输一位" in text
     assert "2026-03-01" in text
-    assert "898301054110001" in text
+    assert "898301054110001" in text  # the report's scope
+    assert MERCHANT_NAME in text  # the worst terminal's merchant, by name
     assert "¥12,345.67" in text  # the totals table
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(tmp_path / "report.pdf"),
                     str(tmp_path / "page")], check=True, timeout=30)

@@ -3,6 +3,7 @@ world with known content, on SQLite and PostgreSQL; scope, bad input and the API
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -30,8 +31,11 @@ from recoup.auth.roles import Role
 from recoup.auth.service import principal_for
 from recoup.errors import InvalidInput, NotFound
 from recoup.reports import rules
+from recoup.reports.charts import Text
+from recoup.reports.dashboard import role_charts
 from recoup.reports.service import summary
 from recoup.reports.summary import to_json
+from recoup.reports.tables import report_tables, translator
 from recoup.web.deps import current_time
 
 MA, MB = OBJECTS["A"][0], OBJECTS["B"][0]
@@ -87,6 +91,22 @@ def test_another_tenant_is_never_counted_and_a_cashier_sees_only_its_merchant(wo
     assert {row["merchant_id"] for row in cashier["worst_terminals"]} == {A2_MERCHANT}  # type: ignore[attr-defined]
     everything = report_of(world, World.username("A", Role.ADMIN))
     assert cashier["totals"]["findings"] < everything["totals"]["findings"]  # type: ignore[index]
+
+
+def test_the_worst_lists_name_their_merchants(world: World, records: Records) -> None:
+    with world.database.unit_of_work() as session:
+        ops = session.execute(select(User).where(User.username == World.username("A", Role.ACQUIRER_OPS))).scalar_one()
+        charts = role_charts(session, principal_for(session, ops, "test"), NOW, "en")
+        admin = session.execute(select(User).where(User.username == World.username("A", Role.ADMIN))).scalar_one()
+        found = summary(session, principal_for(session, admin, "test"), FIRST, LAST, now=NOW)
+    worst = next(chart for chart in charts if chart.key == "worst-merchants")
+    labels = [shape.text for shape in worst.shapes if isinstance(shape, Text)]
+    assert {"商户A", "商户A2"} & set(labels)  # by name, never a bare 15-digit id, never tenant B's
+    assert not [label for label in labels if re.fullmatch(r"\d{15}", label)]
+    assert "商户B" not in labels
+    tables = {table.key: table for table in report_tables(found, translator("en"))}
+    assert {row[1] for row in tables["worst_terminals"].rows} <= {"商户A", "商户A2"}
+    assert {row[1] for row in tables["worst_cashiers"].rows} <= {"商户A", "商户A2"}
 
 
 def test_a_merchant_out_of_sight_is_not_found(world: World, records: Records) -> None:

@@ -1,5 +1,6 @@
 """Scheduled reports (issue 14): the schedule rules, `recoup report schedule`, and a daily summary that
-reaches a real SMTP server on loopback with its PDF exactly once, though the worker died mid-way."""
+reaches a real SMTP server on loopback with its PDF exactly once through the outbox's one sender, though
+the worker died mid-way; "retry now" of a report sends its PDF too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
-from tests.messaging.conftest import Received, smtp_server, with_smtp  # noqa: F401 (smtp_server: a fixture)
+from tests.messaging.conftest import Received, free_port, smtp_server, with_smtp  # noqa: F401 (smtp_server: a fixture)
 from tests.support.cli import run_in_process
 from tests.support.factories import OBJECTS, World
 from tests.support.report_world import add_second_merchant, generate, store
@@ -21,12 +22,13 @@ from recoup.audit.models import AuditEntry
 from recoup.auth.models import User
 from recoup.auth.roles import Role
 from recoup.auth.service import principal_for
+from recoup.cases.worker import run_pass
 from recoup.config import Settings
 from recoup.errors import Forbidden, InvalidInput, NotFound
-from recoup.messaging.attachments import AttachingSmtpSender, Attachment
 from recoup.messaging.delivery import deliver_due
 from recoup.messaging.models import OutboxMessage
-from recoup.messaging.transports import Outgoing
+from recoup.messaging.outbox import retry_now
+from recoup.messaging.transports import Outgoing, SmtpSender
 from recoup.reports.mailing import report_pass
 from recoup.reports.models import ReportSent
 from recoup.reports.schedule_rules import Frequency, due_period, parse_at, parse_weekday
@@ -129,16 +131,16 @@ def test_the_schedule_command(world: World, database_url: str, monkeypatch: pyte
 # --- the mail -------------------------------------------------------------------------------------------
 
 class _DiesOnce:
-    """The transport of a worker killed in the middle of sending: the first send never returns."""
+    """The e-mail transport of a worker killed in the middle of sending: the first send never returns."""
 
     def __init__(self, settings: Settings) -> None:
-        self.real, self.died = AttachingSmtpSender(settings), False
+        self.real, self.died = SmtpSender(settings), False
 
-    def send(self, message: Outgoing, files: tuple[Attachment, ...]) -> str:
+    def send(self, message: Outgoing) -> str:
         if not self.died:
             self.died = True
             raise SystemExit("killed")
-        return self.real.send(message, files)
+        return self.real.send(message)
 
 
 def _subject(mail: email.message.Message) -> str:
@@ -155,9 +157,23 @@ def _text_of(mail: email.message.Message) -> str:
 def _pdf_of(mail: email.message.Message) -> bytes:
     parts = [part for part in mail.walk() if part.get_content_type() == "application/pdf"]
     assert len(parts) == 1
+    assert str(parts[0].get_filename()).endswith(".pdf")
     payload = parts[0].get_payload(decode=True)
     assert isinstance(payload, bytes)
     return payload
+
+
+def _daily_for_finance(world: World) -> None:
+    with world.database.unit_of_work() as session:
+        session.execute(update(User).where(User.username == "a-merchant_finance")
+                        .values(email="finance@shop.test", locale="en"))
+        session.execute(update(User).where(User.username == "a-acquirer_ops").values(email="ops@bank.test"))
+        set_schedule(session, _principal(world, "A", Role.ADMIN), MERCHANT_A, Frequency.DAILY, (8, 0), None, NOW)
+
+
+def _report_message(world: World) -> OutboxMessage:
+    with world.database.unit_of_work() as session:
+        return session.execute(select(OutboxMessage)).scalar_one()
 
 
 def test_the_daily_summary_arrives_once_with_its_pdf_after_a_restart(
@@ -166,20 +182,17 @@ def test_the_daily_summary_arrives_once_with_its_pdf_after_a_restart(
     mailing = with_smtp(settings, port)
     add_second_merchant(world)
     store(world, generate(seed=14))
-    with world.database.unit_of_work() as session:
-        session.execute(update(User).where(User.username == "a-merchant_finance")
-                        .values(email="finance@shop.test", locale="en"))
-        session.execute(update(User).where(User.username == "a-acquirer_ops").values(email="ops@bank.test"))
-        set_schedule(session, _principal(world, "A", Role.ADMIN), MERCHANT_A, Frequency.DAILY, (8, 0), None, NOW)
-    dying = _DiesOnce(mailing)
-    with pytest.raises(SystemExit):
-        report_pass(world.database, NOW, mailing, sender=dying)  # queued and claimed, then the worker died
+    _daily_for_finance(world)
+    assert report_pass(world.database, NOW, mailing).queued == 1  # queued due now, sent by the outbox's sender
+    assert _report_message(world).next_attempt_at == NOW
+    with pytest.raises(SystemExit):  # the worker claimed it, then died before the server took it
+        deliver_due(world.database, mailing, now=NOW, senders={"email": _DiesOnce(mailing)})
     assert received.messages == []
-    later = NOW + timedelta(minutes=5)
-    assert deliver_due(world.database, mailing, now=later).sent == 0  # the generic sender leaves it alone
-    again = report_pass(world.database, later, mailing, sender=dying)  # the restarted worker
-    assert (again.queued, again.sent) == (0, 1)
-    assert report_pass(world.database, later + timedelta(hours=3), mailing).queued == 0  # same period: nothing
+    later = NOW + timedelta(minutes=5)  # the lease ran out: the restarted worker's pass sends it
+    restarted = run_pass(world.database, now=later, settings=mailing)
+    assert (restarted.reports_queued, restarted.messages_sent) == (0, 1)
+    again = run_pass(world.database, now=later + timedelta(hours=3), settings=mailing)
+    assert (again.reports_queued, again.messages_sent) == (0, 0)  # same period: nothing more
     assert len(received.messages) == 1
     mail = received.messages[0]
     assert mail["To"] == "finance@shop.test"  # the merchant's finance user only, in English
@@ -190,11 +203,33 @@ def test_the_daily_summary_arrives_once_with_its_pdf_after_a_restart(
     assert counted.totals.findings > 0
     assert f"Findings: {counted.totals.findings}\nCases: {counted.totals.cases}\n" in _text_of(mail)
     assert _pdf_of(mail).startswith(b"%PDF")
+    message = _report_message(world)
+    assert (message.state, message.attempts, message.purpose) == ("SENT", 1, "report")
     with world.database.unit_of_work() as session:
-        message = session.execute(select(OutboxMessage)).scalar_one()
-        assert (message.state, message.attempts, message.purpose) == ("SENT", 1, "report")
         assert session.execute(select(ReportSent.period)).scalars().all() == ["daily:2026-03-10"]
         assert session.execute(select(AuditEntry).where(AuditEntry.action == "message.sent")).scalar_one()
+
+
+def test_retry_now_sends_a_report_with_its_pdf(world: World, settings: Settings,
+                                               smtp_server: tuple[int, Received]) -> None:  # noqa: F811
+    port, received = smtp_server
+    _daily_for_finance(world)
+    assert report_pass(world.database, NOW, settings).queued == 1
+    nowhere = with_smtp(settings, free_port())  # no server listens there: the attempt fails
+    assert deliver_due(world.database, nowhere, now=NOW).failed == 1
+    failed = _report_message(world)
+    assert (failed.state, failed.attempts) == ("FAILED", 1)
+    later = NOW + timedelta(seconds=30)  # before the backoff ends: only "retry now" sends it
+    mailing = with_smtp(settings, port)
+    assert deliver_due(world.database, mailing, now=later).sent == 0
+    with world.database.unit_of_work() as session:
+        message = session.get(OutboxMessage, failed.id)
+        assert message is not None
+        retry_now(message, later)
+    assert deliver_due(world.database, mailing, now=later).sent == 1
+    assert len(received.messages) == 1
+    assert _pdf_of(received.messages[0]).startswith(b"%PDF")
+    assert _report_message(world).state == "SENT"
 
 
 def test_the_tenant_summary_goes_to_operations_users_in_their_language(
@@ -206,8 +241,9 @@ def test_the_tenant_summary_goes_to_operations_users_in_their_language(
         session.execute(update(User).where(User.username == "a-provider_support").values(email="support@psp.test",
                                                                                           locale="en"))
         set_schedule(session, _principal(world, "A", Role.ADMIN), None, Frequency.WEEKLY, (7, 0), 2, NOW)
-    done = report_pass(world.database, NOW, with_smtp(settings, port))
-    assert (done.queued, done.sent) == (2, 2)  # A's operations and support users; not finance, not tenant B
+    mailing = with_smtp(settings, port)
+    assert report_pass(world.database, NOW, mailing).queued == 2  # A's operations and support users only
+    assert deliver_due(world.database, mailing, now=NOW).sent == 2
     subjects = sorted(_subject(mail) for mail in received.messages)
     assert "Weekly report" in subjects[0]
     assert "周报" in subjects[1]

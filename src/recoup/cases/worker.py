@@ -36,6 +36,7 @@ from recoup.messaging.delivery import deliver_due as deliver_messages
 from recoup.recovery.confirm import alert_unconfirmed
 from recoup.recovery.execution import fund_waiting, resume_stale
 from recoup.recovery.provider import PaymentProvider
+from recoup.reports.mailing import report_pass
 from recoup.webhooks.delivery import DeliveryReport, deliver_due
 
 log = logging.getLogger("recoup.worker")
@@ -54,13 +55,14 @@ class PassReport:
     messages_failed: int = 0
     disputes_due: int = 0
     complaints_escalated: int = 0
+    reports_queued: int = 0
 
     def summary(self) -> str:
         return (f"{self.escalated} escalated, {self.alerted} alerted, {self.funded} funded, {self.resumed} resumed, "
                 f"{self.unconfirmed_alerts} unconfirmed recoveries alerted, {self.webhooks_delivered} webhooks "
                 f"delivered ({self.webhooks_failed} to retry), {self.messages_sent} messages sent "
                 f"({self.messages_failed} failed), {self.disputes_due} scheme disputes expired or due soon, "
-                f"{self.complaints_escalated} complaints escalated")
+                f"{self.complaints_escalated} complaints escalated, {self.reports_queued} report mails queued")
 
 
 def handle_overdue(database: Database, case_id: int, now: datetime) -> OverdueAction:
@@ -111,6 +113,7 @@ def run_pass(database: Database, now: datetime | None = None, provider: PaymentP
         lambda: setattr(report, "disputes_due", dispute_pass(database, moment)),
         lambda: setattr(report, "complaints_escalated", complaint_pass(database, moment)),
         lambda: _webhooks(report, deliver_due(database, now=now, keys=keys)),
+        lambda: setattr(report, "reports_queued", report_pass(database, moment, settings or get_settings()).queued),
         lambda: _messages(report, deliver_messages(database, settings or get_settings(), now=now, stop=stopping)),
     ]
     for phase in phases:  # each phase commits what it did item by item; a stop waits for the phase under way

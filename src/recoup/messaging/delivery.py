@@ -2,8 +2,10 @@
 
 Each message goes through three short transactions: the claim (SENDING under a lease), the send (no
 transaction held while the server is talked to), the outcome (SENT, or FAILED/DEAD with the reason),
-recorded right after the server answered. A killed sender leaves at most the one message it held
-claimed; its lease expires and it is sent again, with the same Message-ID (see messaging.transports).
+recorded right after the server answered. The message's files (messaging.attachments) are read in the
+claim's transaction and go out with it, on every attempt and after a "retry now" alike. A killed sender
+leaves at most the one message it held claimed; its lease expires and it is sent again, with the same
+Message-ID (see messaging.transports).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -24,10 +26,11 @@ from recoup.config import Settings
 from recoup.db import Database, utcnow
 from recoup.errors import RecoupError
 from recoup.keys.sealing import SealedUnreadable, Sealer
+from recoup.messaging.attachments import attachments_of
 from recoup.messaging.models import OutboxMessage
 from recoup.messaging.outbox import Claimed, claim_next, mark_failed, mark_sent
 from recoup.messaging.rules import MessageState
-from recoup.messaging.transports import DeliveryFailed, Outgoing, Sender, email_of, senders_for
+from recoup.messaging.transports import Attachment, DeliveryFailed, Outgoing, Sender, email_of, senders_for
 from recoup.messaging.vault import keep
 
 log = logging.getLogger("recoup.messaging")
@@ -57,9 +60,10 @@ def deliver_due(database: Database, settings: Settings, *, now: datetime | None 
         moment = now or utcnow()
         with database.unit_of_work() as session:
             claimed = claim_next(session, moment)
+            files = attachments_of(session, claimed.id) if claimed is not None else ()
         if claimed is None:
             break
-        outgoing, error = _prepare(claimed, settings)
+        outgoing, error = _prepare(claimed, settings, files)
         provider_id = ""
         if outgoing is not None:
             try:
@@ -78,12 +82,13 @@ def deliver_due(database: Database, settings: Settings, *, now: datetime | None 
     return report
 
 
-def _prepare(claimed: Claimed, settings: Settings) -> tuple[Outgoing | None, str]:
+def _prepare(claimed: Claimed, settings: Settings,
+             files: tuple[Attachment, ...] = ()) -> tuple[Outgoing | None, str]:
     try:
         address = Sealer(settings.keyring()).open(claimed.to_sealed, f"outbox:{claimed.uid}") or ""
     except SealedUnreadable as error:
         return None, f"the address does not open: {error.message}"
-    return Outgoing(claimed.id, claimed.uid, address, claimed.subject, claimed.body), ""
+    return Outgoing(claimed.id, claimed.uid, address, claimed.subject, claimed.body, files), ""
 
 
 def _record_outcome(session: Session, claimed: Claimed, error: str, provider_id: str, now: datetime) -> str:
@@ -116,11 +121,15 @@ def _on_record(session: Session, message: OutboxMessage, now: datetime) -> None:
 
 def _keep_as_evidence(database: Database, settings: Settings, claimed: Claimed, outgoing: Outgoing,
                       now: datetime) -> None:
-    """What went out, in the case's evidence (kind "message"); a failure here never unsends a message."""
+    """What went out, in the case's evidence (kind "message"); a failure here never unsends a message. The
+    names of its files are kept (header X-Recoup-Attachments), not their bytes."""
     if claimed.case_id is None:
         return
     if claimed.channel == "email":
-        name, content = f"message-{claimed.id}.eml", bytes(email_of(outgoing, settings.mail_from))
+        mail = email_of(replace(outgoing, attachments=()), settings.mail_from)
+        if outgoing.attachments:
+            mail["X-Recoup-Attachments"] = ", ".join(item.name for item in outgoing.attachments)
+        name, content = f"message-{claimed.id}.eml", bytes(mail)
     else:
         name, content = f"message-{claimed.id}.txt", f"SMS to {claimed.to_masked}\n\n{outgoing.body}".encode()
     try:

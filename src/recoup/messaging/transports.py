@@ -3,8 +3,10 @@
 E-mail: each message has a stable Message-ID derived from its outbox id and uid, so a message sent
 again after a crash (the window between "the server accepted" and "SENT recorded") carries the same
 Message-ID and the receiving side deduplicates by it: delivery is at least once, duplicates are
-recognisable. SMS: POST JSON {to, text, message_id} with `X-Recoup-Signature: <hex HMAC-SHA256 of the
-body under RECOUP_SMS_GATEWAY_SECRET>`; anything but a 2xx with {"accepted": true} is a failure.
+recognisable. An e-mail carries the message's files (messaging.attachments: a scheduled report's PDF) as
+MIME attachments; an SMS has none (attach() refuses them). SMS: POST JSON {to, text, message_id} with
+`X-Recoup-Signature: <hex HMAC-SHA256 of the body under RECOUP_SMS_GATEWAY_SECRET>`; anything but a 2xx
+with {"accepted": true} is a failure.
 """
 
 from __future__ import annotations
@@ -32,12 +34,22 @@ class DeliveryFailed(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (stored in messaging.attachments, loaded by messaging.delivery)."""
+
+    name: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Outgoing:
     outbox_id: int
     uid: str
     to: str
     subject: str
     body: str
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def message_id(self) -> str:
@@ -58,6 +70,9 @@ def email_of(message: Outgoing, sender: str) -> EmailMessage:
     mail["Message-ID"] = message.message_id
     mail["Date"] = formatdate(localtime=False)
     mail.set_content(message.body)
+    for item in message.attachments:
+        main, _, sub = item.content_type.partition("/")
+        mail.add_attachment(item.content, maintype=main, subtype=sub, filename=item.name)
     return mail
 
 
@@ -108,6 +123,8 @@ class SmsGatewaySender:
         url = self.settings.sms_gateway_url
         if not url:
             raise DeliveryFailed("no SMS gateway is configured (RECOUP_SMS_GATEWAY_URL)")
+        if message.attachments:  # attach() refuses them; a row written around it is not sent without its files
+            raise DeliveryFailed("an SMS cannot carry attachments")
         body = sms_body(message)
         headers = {"content-type": "application/json",
                    SIGNATURE_HEADER: sign(self.settings.sms_gateway_secret, body)}

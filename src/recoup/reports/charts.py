@@ -162,12 +162,25 @@ def funnel_chart(funnel: Funnel, translate: Translate) -> Chart:
 
 
 def worst_chart(key: str, title: str, rows: Sequence[RateRow], translate: Translate, *,
-                with_merchant: bool = False) -> Chart:
-    """Worst first; a cashier id only means something within its merchant, so cashiers are labelled
-    with the merchant's last four digits ("…1439 · 003")."""
-    bars = [Bar(f"…{row.merchant_id[-4:]} · {row.key}" if with_merchant else row.key, row.per_thousand,
+                with_merchant: bool = False, by_merchant: bool = False) -> Chart:
+    """Worst first. Merchants (`by_merchant`) are labelled by name (the id when none is on file); a cashier
+    id only means something within its merchant, so cashiers are labelled with the merchant's name, or its
+    id's last four digits ("Shop · 003", "…1439 · 003")."""
+    bars = [Bar(rate_label(row, with_merchant=with_merchant, by_merchant=by_merchant), row.per_thousand,
                 f"{row.per_thousand:.1f}‰ ({row.findings}/{row.transactions})") for row in rows]
     return bar_chart(key, title, bars, translate("Nothing in this period"))
+
+
+def rate_label(row: RateRow, *, with_merchant: bool = False, by_merchant: bool = False) -> str:
+    if by_merchant:
+        return _shortened(row.merchant, 18)
+    if with_merchant:
+        return f"{_shortened(row.merchant_name, 12) or '…' + row.merchant_id[-4:]} · {row.key}"
+    return row.key
+
+
+def _shortened(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def ageing_chart(rows: Sequence[AgeRow], translate: Translate) -> Chart:

@@ -11,6 +11,7 @@ from typing import cast
 from recoup.output import csv_writer
 from recoup.reports.summary import (
     MONEY_FIELDS,
+    NOT_IN_JSON,
     AgeRow,
     CauseRow,
     DayRow,
@@ -33,7 +34,7 @@ def header_of(section: str) -> list[str]:
     """The columns of a table with no rows (the JSON's names: money without its `_minor`)."""
     row_type = ROW_TYPES[section]
     return [item.name.removesuffix("_minor") if item.name in MONEY_FIELDS else item.name
-            for item in fields(row_type)]
+            for item in fields(row_type) if item.name not in NOT_IN_JSON]
 
 
 def summary_csv(summary: Summary) -> str:

@@ -71,7 +71,8 @@ def role_charts(session: Session, principal: Principal, now: datetime, locale: s
         "funnel": lambda: funnel_chart(Funnel(*sql.funnel(session, scope, month)), t),
         "worst_merchants": lambda: worst_chart("worst-merchants", t("Worst merchants (findings per 1,000 "
                                                                     "transactions)"),
-                                               rates(sql.worst_merchants(session, scope, month))[:5], t),
+                                               rates(sql.worst_merchants(session, scope, month))[:5], t,
+                                               by_merchant=True),
         "worst_terminals": lambda: worst_chart("worst-terminals", t("Worst terminals (findings per 1,000 "
                                                                     "transactions)"),
                                                rates(sql.worst_terminals(session, scope, month))[:5], t),

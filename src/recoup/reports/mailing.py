@@ -1,25 +1,23 @@
-"""Scheduled reports leave (issue 14): `report_pass(database, now)` is the worker's job.
+"""Scheduled reports leave (issue 14): `report_pass(database, now)` is the worker's job, run before its
+messages phase.
 
-1. Queue: for each enabled schedule whose latest due period (schedule_rules.due_period) is not sent yet,
-   one transaction counts the summary, renders its PDF once per language, puts one outbox e-mail per
-   recipient (the PDF attached: messaging.attachments) and records the period in report_periods_sent,
-   whose UNIQUE (schedule, period) key (and each message's dedupe key) make a period queued exactly once,
-   even when two workers race or one is killed mid-way (then nothing of that period was committed).
-2. Deliver: the outbox's own sender (messaging.delivery) sends text only, so a report mail's outbox row is
-   parked out of its reach (next attempt and lease far ahead) and delivered here, with the same states,
-   backoff, lease and audit entries (message.sent / message.failed / message.dead); the real due time and
-   lease live in report_mails. A sender killed after the claim leaves a lease that expires: the next pass
-   sends the message again, with the same Message-ID (at least once, duplicates recognisable).
+For each enabled schedule whose latest due period (schedule_rules.due_period) is not sent yet, one
+transaction counts the summary, renders its PDF once per language, puts one outbox e-mail per recipient
+(due at once, the PDF attached: messaging.attachments) and records the period in report_periods_sent,
+whose UNIQUE (schedule, period) key (and each message's dedupe key) make a period queued exactly once,
+even when two workers race or one is killed mid-way (then nothing of that period was committed).
+
+Nothing is sent here: the outbox's one sender (messaging.delivery.deliver_due) delivers report mails like
+any other message, with their files, leases, retries, "retry now" and audit entries.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,14 +28,10 @@ from recoup.config import Settings, get_settings
 from recoup.db import Database, exclusive
 from recoup.errors import RecoupError
 from recoup.keys.ring import KeyRing
-from recoup.keys.sealing import SealedUnreadable
 from recoup.merchants.models import Merchant
-from recoup.messaging.attachments import AttachingSmtpSender, Attachment, attach, attachments_of
-from recoup.messaging.models import OutboxMessage
-from recoup.messaging.outbox import LEASE, enqueue, mark_failed, mark_sent, open_address
-from recoup.messaging.rules import MessageState
-from recoup.messaging.transports import DeliveryFailed, Outgoing
-from recoup.reports.models import ReportMail, ReportSchedule, ReportSent
+from recoup.messaging.attachments import attach
+from recoup.messaging.outbox import enqueue
+from recoup.reports.models import ReportSchedule, ReportSent
 from recoup.reports.rollup import refresh as refresh_rollups
 from recoup.reports.rules import DEFAULT_ZONE
 from recoup.reports.schedule_rules import DuePeriod, Frequency, due_period, language_of
@@ -48,26 +42,16 @@ from recoup.reports.tables import money_formatter, translator
 
 log = logging.getLogger("recoup.reports")
 WORKER = Actor("worker", None, "worker")
-PARKED = datetime(2999, 1, 1, tzinfo=UTC)  # the generic sender never reaches this next attempt or lease
 
 
 @dataclass
 class ReportPassResult:
-    queued: int = 0
-    sent: int = 0
-    failed: int = 0
+    queued: int = 0  # messages put in the outbox by this pass
 
 
-class ReportSender(Protocol):
-    """What sends one report e-mail with its files (AttachingSmtpSender; tests hand their own)."""
-
-    def send(self, message: Outgoing, files: tuple[Attachment, ...]) -> str: ...
-
-
-def report_pass(database: Database, now: datetime, settings: Settings | None = None,
-                sender: ReportSender | None = None) -> ReportPassResult:
-    """Count the new journal lines into the report rollups, queue every due scheduled report, then deliver
-    the report mails due at `now`."""
+def report_pass(database: Database, now: datetime, settings: Settings | None = None) -> ReportPassResult:
+    """Count the new journal lines into the report rollups and queue every due scheduled report; the
+    worker's messages phase sends them."""
     result = ReportPassResult()
     chosen = settings or get_settings()
     refresh_rollups(database)
@@ -81,7 +65,6 @@ def report_pass(database: Database, now: datetime, settings: Settings | None = N
             log.info("report schedule %s: another worker queued this period", schedule_id)
         except RecoupError as error:
             log.warning("report schedule %s: %s", schedule_id, error.message)
-    result.sent, result.failed = deliver_report_mails(database, chosen, now, sender)
     return result
 
 
@@ -104,15 +87,15 @@ def queue_due(database: Database, schedule_id: int, now: datetime, keys: KeyRing
         session.flush()
         pdfs: dict[str, bytes] = {}
         for person in people:
-            _queue_one(session, schedule, sent, found, due, person, pdfs, now, keys)
+            _queue_one(session, schedule, found, due, person, pdfs, now, keys)
         schedule.last_period = due.key
         record(session, WORKER, "report.queued", "report_schedule", str(schedule.id), tenant_id=schedule.tenant_id,
                after={"period": due.key, "recipients": [person.username for person in people]}, at=now)
         return len(people)
 
 
-def _queue_one(session: Session, schedule: ReportSchedule, sent: ReportSent, found: Summary, due: DuePeriod,
-               person: Recipient, pdfs: dict[str, bytes], now: datetime, keys: KeyRing | None) -> None:
+def _queue_one(session: Session, schedule: ReportSchedule, found: Summary, due: DuePeriod, person: Recipient,
+               pdfs: dict[str, bytes], now: datetime, keys: KeyRing | None) -> None:
     from recoup.reports.pdf import render_pdf
 
     lang = language_of(person.locale)
@@ -124,9 +107,6 @@ def _queue_one(session: Session, schedule: ReportSchedule, sent: ReportSent, fou
                       dedupe_key=f"report:{schedule.id}:{due.key}:{person.username}")
     attach(session, message, f"recoup-report-{due.first.isoformat()}-{due.last.isoformat()}.pdf",
            "application/pdf", pdfs[lang], now)
-    message.next_attempt_at = PARKED
-    session.add(ReportMail(message_id=message.id, sent_id=sent.id, due_at=now))
-    session.flush()
 
 
 def mail_text(found: Summary, frequency: str, lang: str) -> tuple[str, str]:
@@ -162,78 +142,3 @@ def _reader(schedule: ReportSchedule) -> Principal:
 def _already_sent(session: Session, schedule_id: int, period: str) -> bool:
     return session.execute(select(ReportSent.id).where(ReportSent.schedule_id == schedule_id,
                                                        ReportSent.period == period)).first() is not None
-
-
-# --- delivery -------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    attempts: int
-    outgoing: Outgoing | None
-    files: tuple[Attachment, ...]
-    error: str
-
-
-def deliver_report_mails(database: Database, settings: Settings, now: datetime,
-                         sender: ReportSender | None = None, limit: int = 200) -> tuple[int, int]:
-    """Send the due report mails one at a time; returns (sent, failed or given up)."""
-    chosen = sender or AttachingSmtpSender(settings)
-    sent = failed = 0
-    for _ in range(limit):
-        with database.unit_of_work() as session:
-            claimed = _claim(session, settings, now)
-        if claimed is None:
-            break
-        error, provider_id = claimed.error, ""
-        if claimed.outgoing is not None:
-            try:
-                provider_id = chosen.send(claimed.outgoing, claimed.files)
-            except DeliveryFailed as failure:
-                error = str(failure)
-        with database.unit_of_work() as session:
-            state = _record_outcome(session, claimed, error, provider_id, now)
-        sent += state == MessageState.SENT.value
-        failed += state in (MessageState.FAILED.value, MessageState.DEAD.value)
-    return sent, failed
-
-
-def _claim(session: Session, settings: Settings, now: datetime) -> _Claimed | None:
-    exclusive(session)
-    waiting = (MessageState.QUEUED.value, MessageState.FAILED.value)
-    due = or_(OutboxMessage.state.in_(waiting) & (ReportMail.due_at <= now),
-              (OutboxMessage.state == MessageState.SENDING.value) & (ReportMail.claimed_until < now))
-    row = session.execute(select(OutboxMessage, ReportMail).join(ReportMail, ReportMail.message_id == OutboxMessage.id)
-                          .where(due).order_by(OutboxMessage.id).limit(1).with_for_update(skip_locked=True)).first()
-    if row is None:
-        return None
-    message, mail = row
-    message.state, message.claimed_until = MessageState.SENDING.value, PARKED
-    mail.claimed_until = now + LEASE
-    session.flush()
-    try:
-        address = open_address(message, settings.keyring())
-    except SealedUnreadable as unreadable:
-        return _Claimed(message.id, message.attempts, None, (), f"the address does not open: {unreadable.message}")
-    outgoing = Outgoing(message.id, message.uid, address, message.subject, message.body)
-    return _Claimed(message.id, message.attempts, outgoing, attachments_of(session, message.id), "")
-
-
-def _record_outcome(session: Session, claimed: _Claimed, error: str, provider_id: str, now: datetime) -> str:
-    message = session.get(OutboxMessage, claimed.id, with_for_update=True)
-    mail = session.get(ReportMail, claimed.id)
-    if message is None or mail is None or message.state != MessageState.SENDING.value \
-            or message.attempts != claimed.attempts:
-        return ""  # another sender took it over after our lease ran out: its outcome stands
-    if error:
-        mark_failed(message, now, error)
-        if message.state == MessageState.FAILED.value:
-            mail.due_at, message.next_attempt_at = message.next_attempt_at, PARKED
-    else:
-        mark_sent(message, now, provider_id)
-    mail.claimed_until = None
-    record(session, WORKER, f"message.{message.state.lower()}", "message", str(message.id),
-           tenant_id=message.tenant_id, note=message.last_error, at=now,
-           after={"id": message.id, "channel": message.channel, "to": message.to_masked, "state": message.state,
-                  "attempts": message.attempts, "purpose": message.purpose})
-    return message.state

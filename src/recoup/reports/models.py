@@ -1,5 +1,5 @@
-"""Tables of the reports domain: report schedules and the periods they sent, the report mails waiting in
-the outbox, and prevention acknowledgements. (messaging.attachments is imported so that its table, the
+"""Tables of the reports domain: report schedules and the periods they queued, prevention
+acknowledgements and the daily rollups. (messaging.attachments is imported so that its table, the
 files of an outbox message, is part of the metadata; it is created by this domain's migration, 0012.)"""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from recoup.db import Base, utcnow
 from recoup.messaging.attachments import OutboxAttachment
 from recoup.transactions.models import code_type
 
-__all__ = ["JournalCashierDay", "JournalTerminalDay", "OutboxAttachment", "PreventionAcknowledgement", "ReportMail",
+__all__ = ["JournalCashierDay", "JournalTerminalDay", "OutboxAttachment", "PreventionAcknowledgement",
            "ReportSchedule", "ReportSent", "RollupWatermark"]
 
 
@@ -51,21 +51,6 @@ class ReportSent(Base):
     last_day: Mapped[date]
     recipients: Mapped[int] = mapped_column(default=0)
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ReportMail(Base):
-    """An outbox message carrying a report PDF, sent by recoup.reports.mailing: the outbox row stays out of
-    the generic sender's reach (its next attempt and lease are parked far ahead); `due_at` and
-    `claimed_until` here are the real ones."""
-
-    __tablename__ = "report_mails"
-    __table_args__ = (Index("ix_report_mails_due_at", "due_at"),)
-
-    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), primary_key=True,
-                                            autoincrement=False)
-    sent_id: Mapped[int] = mapped_column(ForeignKey("report_periods_sent.id", ondelete="CASCADE"), index=True)
-    due_at: Mapped[datetime]
-    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class PreventionAcknowledgement(Base):

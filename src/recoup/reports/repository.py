@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from recoup.auth.principal import Principal
 from recoup.cases.models import Case
 from recoup.cases.repository import STOPPED_CLOCK
+from recoup.merchants.models import Merchant
 from recoup.reconciliation.models import StoredFinding
 from recoup.recovery.models import RecoveryAction, RecoveryStatus
 from recoup.reports import rollup
@@ -201,24 +202,30 @@ class RateNumbers:
     merchant_id: str
     transactions: int
     findings: int
+    merchant_name: str = ""  # the merchant's name ("" when the tenant has no such merchant on file)
 
 
-def _worst(session: Session, errors: Select[str, str, int], base: Select[str, str, int]) -> list[RateNumbers]:
-    """Rows of `errors` (merchant_id, key, findings) with their `base` (merchant_id, key, transactions),
-    worst rate first; a key with findings but no transactions has a rate of 0 and ranks by its findings."""
+def _worst(session: Session, scope: Scope, errors: Select[str, str, int],
+           base: Select[str, str, int]) -> list[RateNumbers]:
+    """Rows of `errors` (merchant_id, key, findings) with their `base` (merchant_id, key, transactions) and
+    the merchant's name, worst rate first; a key with findings but no transactions has a rate of 0 and ranks
+    by its findings."""
     wrong, total = errors.subquery(), base.subquery()
     ratio = func.coalesce(cast(wrong.c.findings, Float) * 1000 / func.nullif(total.c.transactions, 0), 0.0)
-    query = (select(wrong.c.key, wrong.c.merchant_id, func.coalesce(total.c.transactions, 0), wrong.c.findings)
+    query = (select(wrong.c.key, wrong.c.merchant_id, func.coalesce(total.c.transactions, 0), wrong.c.findings,
+                    Merchant.name)
              .outerjoin(total, and_(total.c.merchant_id == wrong.c.merchant_id, total.c.key == wrong.c.key))
+             .outerjoin(Merchant, and_(Merchant.tenant_id == scope.tenant_id,
+                                       Merchant.merchant_id == wrong.c.merchant_id))
              .order_by(ratio.desc(), wrong.c.findings.desc(), wrong.c.merchant_id, wrong.c.key).limit(TOP_RATES))
-    return [RateNumbers(str(key), str(merchant), int(txns), int(count))
-            for key, merchant, txns, count in session.execute(query)]
+    return [RateNumbers(str(key), str(merchant), int(txns), int(count), str(name or ""))
+            for key, merchant, txns, count, name in session.execute(query)]
 
 
 def worst_terminals(session: Session, scope: Scope, period: Period) -> list[RateNumbers]:
     errors = (select(F.merchant_id, F.terminal_id.label("key"), func.count().label("findings"))
               .where(*_findings(scope, period), F.terminal_id != "").group_by(F.merchant_id, F.terminal_id))
-    return _worst(session, errors, rollup.journal_counts(session, scope, period, "terminal"))
+    return _worst(session, scope, errors, rollup.journal_counts(session, scope, period, "terminal"))
 
 
 def worst_cashiers(session: Session, scope: Scope, period: Period) -> list[RateNumbers]:
@@ -231,7 +238,7 @@ def worst_cashiers(session: Session, scope: Scope, period: Period) -> list[RateN
     named = select(F.merchant_id, cashier.label("key")).where(*_findings(scope, period), F.rrn != "").subquery()
     errors = (select(named.c.merchant_id, named.c.key, func.count().label("findings"))
               .where(named.c.key.is_not(None)).group_by(named.c.merchant_id, named.c.key))
-    return _worst(session, errors, rollup.journal_counts(session, scope, period, "cashier"))
+    return _worst(session, scope, errors, rollup.journal_counts(session, scope, period, "cashier"))
 
 
 def funnel(session: Session, scope: Scope, period: Period) -> tuple[int, int, int, int]:
@@ -272,4 +279,4 @@ def worst_merchants(session: Session, scope: Scope, period: Period) -> list[Rate
     """Merchants by findings per 1,000 of their transactions, worst first."""
     errors = (select(F.merchant_id, F.merchant_id.label("key"), func.count().label("findings"))
               .where(*_findings(scope, period)).group_by(F.merchant_id))
-    return _worst(session, errors, rollup.journal_counts(session, scope, period, "merchant"))
+    return _worst(session, scope, errors, rollup.journal_counts(session, scope, period, "merchant"))

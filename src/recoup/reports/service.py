@@ -111,7 +111,7 @@ def days(found: dict[date, tuple[int, int]], period: Period) -> list[DayRow]:
 
 def rates(rows: list[sql.RateNumbers]) -> list[RateRow]:
     return [RateRow(row.key, row.merchant_id, row.transactions, row.findings,
-                    per_thousand(row.findings, row.transactions)) for row in rows]
+                    per_thousand(row.findings, row.transactions), row.merchant_name) for row in rows]
 
 
 def ages(counts: dict[str, int]) -> list[AgeRow]:

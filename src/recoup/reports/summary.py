@@ -57,11 +57,17 @@ class DayRow:
 class RateRow:
     """Errors of one terminal or one cashier: findings per 1,000 of its transactions, worst first."""
 
-    key: str  # terminal id, or cashier id
+    key: str  # terminal id, cashier id, or merchant id
     merchant_id: str
     transactions: int
     findings: int
     per_thousand: float
+    merchant_name: str = ""  # "" when the merchant is not on file
+
+    @property
+    def merchant(self) -> str:
+        """How people know the merchant: its name, its id when it has none on file."""
+        return self.merchant_name or self.merchant_id
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,7 @@ class Summary:
     aged_at: datetime | None = None  # when open cases were aged: now (they are the cases open now)
 
 
+NOT_IN_JSON = ("merchant_name",)  # shown on the page, the PDF and the XLSX; the JSON keeps its numbers and ids
 MONEY_FIELDS = ("amount_at_stake_minor", "amount_recovered_minor", "fees_lost_minor", "difference_minor")
 
 
@@ -159,12 +166,17 @@ def to_json(summary: Summary) -> dict[str, object]:
         "by_kind": [_numbers(asdict(row), currency) for row in summary.by_kind],
         "by_cause": [_numbers(asdict(row), currency) for row in summary.by_cause],
         "by_day": [_numbers(asdict(row), currency) for row in summary.by_day],
-        "worst_terminals": [asdict(row) for row in summary.worst_terminals],
-        "worst_cashiers": [asdict(row) for row in summary.worst_cashiers],
+        "worst_terminals": [rate_json(row) for row in summary.worst_terminals],
+        "worst_cashiers": [rate_json(row) for row in summary.worst_cashiers],
         "funnel": asdict(summary.funnel),
         "ageing": [asdict(row) for row in summary.ageing],
         "prevention": [prevention_json(row) for row in summary.prevention],
     }
+
+
+def rate_json(row: RateRow) -> dict[str, object]:
+    """A worst-list row as the JSON (and the CSV) has it: by merchant id; the name is for people's outputs."""
+    return {name: value for name, value in asdict(row).items() if name not in NOT_IN_JSON}
 
 
 def prevention_json(row: PreventionRow) -> dict[str, object]:

@@ -134,7 +134,7 @@ def _rate_table(key: str, title: str, heading: str, rows: Sequence[RateRow], tra
                  tuple(translate(text) for text in (heading, "Merchant", "Transactions", "Findings",
                                                      "Per 1,000 transactions")),
                  ("text", "text", "int", "int", "permille"),
-                 [(row.key, row.merchant_id, row.transactions, row.findings, row.per_thousand) for row in rows])
+                 [(row.key, row.merchant, row.transactions, row.findings, row.per_thousand) for row in rows])
 
 
 def report_tables(summary: Summary, translate: Translate) -> list[Table]:

@@ -73,21 +73,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('schedule_id', 'period', name='uq_report_periods_sent_schedule_period')
     )
 
-    op.create_table('report_mails',
-    sa.Column('message_id', ID, autoincrement=False, nullable=False),
-    sa.Column('sent_id', ID, nullable=False),
-    sa.Column('due_at', recoup.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('claimed_until', recoup.db.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['message_id'], ['outbox_messages.id'],
-                            name=op.f('fk_report_mails_message_id_outbox_messages'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['sent_id'], ['report_periods_sent.id'],
-                            name=op.f('fk_report_mails_sent_id_report_periods_sent'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('message_id', name=op.f('pk_report_mails'))
-    )
-    with op.batch_alter_table('report_mails', schema=None) as batch_op:
-        batch_op.create_index('ix_report_mails_due_at', ['due_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_report_mails_sent_id'), ['sent_id'], unique=False)
-
     op.create_table('prevention_acknowledgements',
     sa.Column('id', ID, nullable=False),
     sa.Column('tenant_id', ID, nullable=False),
@@ -169,10 +154,6 @@ def downgrade() -> None:
     with op.batch_alter_table('prevention_acknowledgements', schema=None) as batch_op:
         batch_op.drop_index('ix_prevention_acknowledgements_tenant_key')
     op.drop_table('prevention_acknowledgements')
-    with op.batch_alter_table('report_mails', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_report_mails_sent_id'))
-        batch_op.drop_index('ix_report_mails_due_at')
-    op.drop_table('report_mails')
     op.drop_table('report_periods_sent')
     with op.batch_alter_table('report_schedules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_schedules_tenant_id'))
