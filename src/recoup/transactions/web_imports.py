@@ -35,7 +35,8 @@ RECONCILABLE_KINDS = (*TRANSACTION_KINDS, "iso8583")  # imports that bring days 
 def _reconcile_context(principal: Principal | None) -> dict[str, Any]:
     """What the import outcome needs for its "Reconcile the imported days" button."""
     allowed = principal is not None and may(principal.role, Permission.RECONCILE)
-    return {"may_reconcile": allowed, "reconcilable_kinds": RECONCILABLE_KINDS}
+    may_import = principal is not None and may(principal.role, Permission.IMPORT)  # no forms for the auditor
+    return {"may_reconcile": allowed, "may_import": may_import, "reconcilable_kinds": RECONCILABLE_KINDS}
 
 
 @router.get("/imports", response_class=HTMLResponse)
