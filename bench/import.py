@@ -240,6 +240,13 @@ def copy_floor(url: str, folder: Path) -> dict[str, object]:
     return floor
 
 
+def floor_share(imported: dict[str, object], floor: dict[str, object]) -> float:
+    """The import's rows per second as a share of the bare COPY's into a table with the same indexes."""
+    indexed = floor["journal_indexes"]
+    assert isinstance(indexed, dict)
+    return float(imported["rows_per_second"]) / float(indexed["rows_per_second"])  # type: ignore[arg-type]
+
+
 def run_child(mode: str, url: str, folder: Path) -> dict[str, object]:
     answer = subprocess.run([sys.executable, __file__, "--child", mode, url, str(folder)], capture_output=True,
                             text=True, check=False)
@@ -283,10 +290,13 @@ def main() -> None:
             server = start_postgres()
             try:
                 url = server.url()
-                print("postgresql", run_child(args.kind, url, folder), flush=True)
+                imported = run_child(args.kind, url, folder)
+                print("postgresql", imported, flush=True)
                 if searching:
-                    print("postgresql COPY floor (the same lines, prepared, nothing else):",
-                          copy_floor(url, folder), flush=True)
+                    floor = copy_floor(url, folder)
+                    print("postgresql COPY floor (the same lines, prepared, nothing else):", floor, flush=True)
+                    print(f"import at {floor_share(imported, floor):.0%} of the COPY floor with the journal's "
+                          "indexes (goal: 90% or more)", flush=True)
                 if searching and args.search_rows:
                     grow_postgres(url, args.search_rows)
                 if searching:

@@ -19,7 +19,7 @@ from recoup.reconciliation import detectors, steps
 from recoup.reconciliation.causes import classify
 from recoup.reconciliation.duplicates import SaleForDuplicates, find_duplicates
 from recoup.reconciliation.findings import REASON_CODES, Finding, Kind
-from recoup.reconciliation.linking import LinkCandidate, best_first_links
+from recoup.reconciliation.linking import greedy_links
 from recoup.reconciliation.sources import source_warnings
 
 StepListener = Callable[[str], None]
@@ -56,12 +56,23 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tupl
         con.execute(f"INSERT INTO {table} SELECT {unnested}", columns)
 
 
+# Rule 2 candidates (columns as steps.LINK_CANDIDATES) in the order linking.best_first_links ranks them:
+# equal amounts first, then nearest in time, RRN, order number, times, amounts. DuckDB sorts them so that
+# Python only walks them once; the distance is in whole microseconds, as exact as Python's timedelta.
+LINK_COLUMNS = "sale_line, order_line, sale_minor, order_minor, sale_time, order_time, rrn, order_no"
+LINK_RANK = ("CASE WHEN sale_minor = order_minor THEN 0 ELSE 1 END, abs(epoch_us(sale_time) - epoch_us(order_time)), "
+             "coalesce(rrn, ''), order_no, sale_time, order_time, sale_minor, order_minor")
+LINK_CANDIDATES_RANKED = f"""
+SELECT sale_line, order_line, sale_minor, order_minor
+FROM ({steps.LINK_CANDIDATES}) candidates({LINK_COLUMNS})
+ORDER BY {LINK_RANK}
+"""
+
+
 def _link_rule_two(con: duckdb.DuckDBPyConnection) -> int:
-    candidates = [LinkCandidate(*row) for row in con.execute(steps.LINK_CANDIDATES).fetchall()]
-    expected = {candidate.order_line: candidate.order_minor for candidate in candidates}
-    links = best_first_links(candidates)
+    links = greedy_links(con.execute(LINK_CANDIDATES_RANKED).fetchall())
     con.execute(steps.RULE2_TABLE)
-    _insert_rows(con, "rc_rule2", [(sale, order, expected[order]) for sale, order in links])
+    _insert_rows(con, "rc_rule2", links)
     return len(links)
 
 

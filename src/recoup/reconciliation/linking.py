@@ -32,18 +32,27 @@ class LinkCandidate:
         return unequal, distance, self.rrn or "", self.order_no
 
 
-def best_first_links(candidates: Iterable[LinkCandidate]) -> list[tuple[int, int]]:
-    """(sale_line, order_line) pairs chosen greedily; ties fall to content, never to file order."""
-    plausible = [c for c in candidates if plausibly_related(c.sale_minor, c.order_minor)]
-    # Full ranking key ends with the amounts and times so that identical-looking pairs sort stably.
-    plausible.sort(key=lambda c: (*c.rank(), c.sale_time, c.order_time, c.sale_minor, c.order_minor))
+def greedy_links(ranked: Iterable[tuple[int, int, int, int]]) -> list[tuple[int, int, int]]:
+    """(sale_line, order_line, order_minor) chosen from (sale_line, order_line, sale_minor, order_minor)
+    candidates already in rank order (LinkCandidate.rank, then times and amounts): the plausible pairs,
+    first come first, each sale and each order at most once."""
     used_sales: set[int] = set()
     used_orders: set[int] = set()
     links = []
-    for candidate in plausible:
-        if candidate.sale_line in used_sales or candidate.order_line in used_orders:
+    for sale_line, order_line, sale_minor, order_minor in ranked:
+        if sale_line in used_sales or order_line in used_orders:
             continue
-        used_sales.add(candidate.sale_line)
-        used_orders.add(candidate.order_line)
-        links.append((candidate.sale_line, candidate.order_line))
+        if sale_minor != order_minor and not plausibly_related(sale_minor, order_minor):
+            continue
+        used_sales.add(sale_line)
+        used_orders.add(order_line)
+        links.append((sale_line, order_line, order_minor))
     return links
+
+
+def best_first_links(candidates: Iterable[LinkCandidate]) -> list[tuple[int, int]]:
+    """(sale_line, order_line) pairs chosen greedily; ties fall to content, never to file order."""
+    # Full ranking key ends with the amounts and times so that identical-looking pairs sort stably.
+    ranked = sorted(candidates, key=lambda c: (*c.rank(), c.sale_time, c.order_time, c.sale_minor, c.order_minor))
+    chosen = greedy_links((c.sale_line, c.order_line, c.sale_minor, c.order_minor) for c in ranked)
+    return [(sale_line, order_line) for sale_line, order_line, _ in chosen]

@@ -146,16 +146,20 @@ def _progress(enabled: bool, total: int) -> Iterator[StepListener]:
 
 
 def reconcile_files(orders: Path, journal: Path, settlement: Path, merchants: Path | None, out: Path, *,
-                    card_key: bytes, progress: bool = False) -> ReconcileSummary:
+                    card_key: bytes, progress: bool = False, on_step: StepListener | None = None) -> ReconcileSummary:
     """Reconcile the three files (and the merchant registry when given) and write `out`.
 
     Nothing is written to `out` unless the whole run succeeds. Raises InvalidInput for bad input.
     Work that does not fit in memory spills to a private temporary folder, removed at the end.
+    `on_step`, when given, is told the label of every step as it starts (bench/reconcile.py times
+    them); the last is "writing findings".
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="recoup-reconcile-") as spill:
         result, rows, warnings = _reconcile_in(Path(spill), orders, journal, settlement, merchants, card_key,
-                                               progress)
+                                               progress, listener=on_step)
+        if on_step is not None:
+            on_step("writing findings")
         written = write_findings(result.findings, out)
     counted = Counter(finding.kind.value for finding in result.findings)
     counts = {kind.value: counted.get(kind.value, 0) for kind in Kind}
@@ -183,8 +187,8 @@ def load_files_only(orders: Path, journal: Path, settlement: Path, merchants: Pa
 
 
 def _reconcile_in(spill: Path, orders: Path, journal: Path, settlement: Path, merchants: Path | None,
-                  card_key: bytes, progress: bool,
-                  phases: _Phases = ENGINE_PHASES) -> tuple[EngineResult, dict[str, int], list[str]]:
+                  card_key: bytes, progress: bool, phases: _Phases = ENGINE_PHASES,
+                  listener: StepListener | None = None) -> tuple[EngineResult, dict[str, int], list[str]]:
     """The engine's two phases, the settlement dropped before the orders are loaded: at most two of the
     three big inputs are in memory at any time."""
     con = duckdb.connect(":memory:")
@@ -196,7 +200,8 @@ def _reconcile_in(spill: Path, orders: Path, journal: Path, settlement: Path, me
         total = step_count(with_merchants=with_merchants) + 3 + (1 if with_merchants else 0)
         paths: dict[str, Path | None] = {"orders": orders, "journal": journal, "settlement": settlement}
         inputs = _Inputs()
-        with _progress(progress, total) as notify:
+        with _progress(progress and listener is None, total) as shown:
+            notify = listener or shown
             timezones = _load_registry(con, merchants, inputs, notify)
             _load_files(con, ("journal", "settlement"), paths, card_key, timezones, inputs, notify)
             first = phases.first(con, with_merchants=with_merchants, on_step=notify)

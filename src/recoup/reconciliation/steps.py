@@ -210,16 +210,21 @@ LEFT JOIN rc_rule2 r ON r.sale_line = s.line_no
 
 # Duplicate candidates: sales in force with no approved refund that share merchant, masked card,
 # amount and currency with another such sale (by repeat_key; Python groups them exactly, in
-# 10-minute windows).
+# 10-minute windows), with the order each links to by either rule (as rc_linked). Read from the
+# sales table itself, not through rc_linked: only the few candidates are joined to the rule 2 links.
 DUPLICATE_CANDIDATES = """
 WITH repeated AS (
-  SELECT repeat_key FROM rc_sales WHERE repeat_key IS NOT NULL GROUP BY repeat_key HAVING count(*) > 1
+  SELECT repeat_key FROM rc_sale_orders WHERE repeat_key IS NOT NULL GROUP BY repeat_key HAVING count(*) > 1
+), candidates AS (
+  SELECT s.line_no, coalesce(s.order_line, r.order_line) AS order_line
+  FROM rc_sale_orders s
+  LEFT JOIN rc_rule2 r ON r.sale_line = s.line_no
+  WHERE s.repeat_key IN (SELECT repeat_key FROM repeated)
 )
 SELECT j.line_no, j.merchant_id, j.card_masked, CAST(j.card_token AS VARCHAR), j.amount_minor, j.currency,
-       j.txn_time, j.rrn, l.order_line
-FROM rc_linked l
-JOIN repeated k ON k.repeat_key = l.repeat_key
-JOIN journal j ON j.line_no = l.line_no
+       j.txn_time, j.rrn, c.order_line
+FROM candidates c
+JOIN journal j ON j.line_no = c.line_no
 """
 DUPLICATES_TABLE = "CREATE TABLE rc_dups (dup_line BIGINT, first_line BIGINT)"
 
@@ -230,14 +235,22 @@ SELECT l.* FROM rc_linked l
 WHERE l.order_line IS NOT NULL AND l.line_no NOT IN (SELECT dup_line FROM rc_dups)
 """
 
-# Orders whose payments do not add up to the expected amount.
+# Orders whose payments do not add up to the expected amount. The payments are read as rc_payments
+# defines them, but from the sales table itself plus the few rule 2 links (a sale with a rule 1
+# order takes no rule 2 link), which spares a join of every sale with the rule 2 links.
 ORDER_GAPS = """
 CREATE TABLE rc_order_gaps AS
 SELECT o.line_no AS order_line, o.order_no, o.merchant_id, o.terminal_id AS order_terminal,
        o.expected_minor, o.currency, paid.paid_minor, paid.payments
 FROM (SELECT order_line, CAST(sum(amount_minor) AS BIGINT) AS paid_minor, count(*) AS payments,
              max(order_expected) AS expected_minor
-      FROM rc_payments GROUP BY order_line) paid
+      FROM (SELECT line_no, order_line, amount_minor, order_expected FROM rc_sale_orders
+            WHERE line_no IS NOT NULL AND order_line IS NOT NULL
+            UNION ALL
+            SELECT s.line_no, r.order_line, s.amount_minor, r.order_expected
+            FROM rc_rule2 r JOIN rc_sale_orders s ON s.line_no = r.sale_line AND s.order_line IS NULL) linked
+      WHERE line_no NOT IN (SELECT dup_line FROM rc_dups)
+      GROUP BY order_line) paid
 JOIN orders o ON o.line_no = paid.order_line
 WHERE paid.paid_minor <> paid.expected_minor
 """
