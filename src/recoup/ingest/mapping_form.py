@@ -19,6 +19,7 @@ from recoup.ingest.profile import NAME_PATTERN, parse_profile
 from recoup.ingest.proposal import Proposal, profile_text, propose
 from recoup.ingest.reading import open_rows
 from recoup.ingest.translate import TranslationRejected, translate
+from recoup.ingest.value_maps import CHOICES, MAPPED_TARGETS, Words, chosen_values, column_words, unmapped_problem
 from recoup.transactions.schema import KINDS, FieldKind
 
 DELIMITERS = (",", "|", "\t", ";")
@@ -37,6 +38,18 @@ class MappingForm:
     time_columns: dict[str, int | None] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     time_formats: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # txn_type/status: file word -> SPEC value
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What sniffing found: the delimiter, the field prefix, the header (line and names), sample rows."""
+
+    delimiter: str
+    prefix: str
+    header_line: int
+    names: list[str]
+    samples: list[list[str]]
 
 
 def _index(value: object) -> int | None:
@@ -46,6 +59,12 @@ def _index(value: object) -> int | None:
 def read_mapping_form(form: FormData) -> MappingForm:
     parsed = MappingForm(action=str(form.get("action", "preview"))[:10], name=str(form.get("name", ""))[:40].strip(),
                          unit=str(form.get("unit", "yuan"))[:10], sign=str(form.get("sign", "positive"))[:20])
+    words = {key: value for key, value in form.multi_items() if key.startswith("vword_") and isinstance(value, str)}
+    for key, word in words.items():
+        target, _, _ = key[6:].rpartition("_")
+        code = form.get("vmap_" + key[6:])
+        if target in MAPPED_TARGETS and isinstance(code, str):
+            parsed.values.setdefault(target, {})[word[:100]] = code[:30]
     for key, value in form.multi_items():
         if key.startswith("map_"):
             parsed.columns[key[4:]] = _index(value)
@@ -58,23 +77,23 @@ def read_mapping_form(form: FormData) -> MappingForm:
     return parsed
 
 
-def sniff_layout(held: Pending) -> tuple[str, str, list[str], list[list[str]]]:
-    """(delimiter, prefix, header names, sample rows) of a file no profile fits."""
-    best: tuple[int, str, list[list[str]]] = (0, ",", [])
+def sniff_layout(held: Pending) -> Layout:
+    """The layout of a file no profile fits."""
+    best: tuple[int, str, list[tuple[int, list[str]]]] = (0, ",", [])
     for delimiter in DELIMITERS:
         with open_rows(held.path, delimiter) as (_, rows):
-            head = [cells for _, cells in islice(rows, HEAD_LINES)]
-        width = max((len([c for c in cells if c.strip()]) for cells in head), default=0)
+            head = list(islice(rows, HEAD_LINES))
+        width = max((len([c for c in cells if c.strip()]) for _, cells in head), default=0)
         if width > best[0]:
             best = (width, delimiter, head)
     width, delimiter, head = best
     if width < 2:
         raise InvalidInput(f"{held.file_name}: no columns found (neither comma, |, tab nor ; separated)")
-    at = next(i for i, cells in enumerate(head) if len([c for c in cells if c.strip()]) >= width - 1)
-    prefix = "`" if sum(cell.startswith("`") for cell in head[at]) > len(head[at]) // 2 else ""
-    names = header_names(head[at], prefix)
-    samples = [header_names(cells, prefix) for cells in head[at + 1:at + 1 + SAMPLE_ROWS]]
-    return delimiter, prefix, names, samples
+    at = next(i for i, (_, cells) in enumerate(head) if len([c for c in cells if c.strip()]) >= width - 1)
+    header = head[at][1]
+    prefix = "`" if sum(cell.startswith("`") for cell in header) > len(header) // 2 else ""
+    samples = [header_names(cells, prefix) for _, cells in head[at + 1:at + 1 + SAMPLE_ROWS]]
+    return Layout(delimiter, prefix, head[at][0], header_names(header, prefix), samples)
 
 
 def _apply(proposal: Proposal, form: MappingForm) -> None:
@@ -98,16 +117,45 @@ def _apply(proposal: Proposal, form: MappingForm) -> None:
         proposal.time_formats.setdefault(target, "HH:mm:ss")
 
 
+def _value_words(held: Pending, layout: Layout, proposal: Proposal, form: MappingForm | None) -> list[ValueRows]:
+    """The words of the type and status columns, each with its value (chosen, or proposed)."""
+    columns = {target: index for target, index in proposal.columns.items()
+               if target in MAPPED_TARGETS and index is not None}
+    found = column_words(held.path, layout.delimiter, layout.prefix, layout.header_line, len(layout.names), columns)
+    shown = []
+    for target, words in found.items():
+        chosen = form.values.get(target, {}) if form else {}
+        values = chosen_values(target, words, chosen)
+        proposal.values[target] = values
+        label = proposal.names[words.column]
+        shown.append(ValueRows(target, label, CHOICES[target], words, values,
+                               unmapped_problem(target, label, words, values)))
+    return shown
+
+
+@dataclass(frozen=True)
+class ValueRows:
+    """One value map as the page shows it."""
+
+    target: str
+    label: str  # the file's column
+    choices: tuple[str, ...]
+    words: Words
+    values: dict[str, str]
+    problem: str | None
+
+
 def mapping_context(held: Pending, form: MappingForm | None) -> dict[str, object]:
-    delimiter, prefix, names, samples = sniff_layout(held)
-    proposal = propose(held.kind, names, samples)
-    proposal.delimiter, proposal.prefix = delimiter, prefix
+    layout = sniff_layout(held)
+    proposal = propose(held.kind, layout.names, layout.samples)
+    proposal.delimiter, proposal.prefix = layout.delimiter, layout.prefix
     name = form.name if form and form.name else "my-" + held.kind
     if form:
         _apply(proposal, form)
+    value_rows = _value_words(held, layout, proposal, form)
     context: dict[str, object] = {
-        "names": names, "samples": samples, "proposal": proposal, "profile_name": name,
-        "fields": [f for f in KINDS[held.kind].fields if not f.personal],
+        "names": layout.names, "samples": layout.samples, "proposal": proposal, "profile_name": name,
+        "fields": [f for f in KINDS[held.kind].fields if not f.personal], "value_rows": value_rows,
         "timed": {f.name for f in KINDS[held.kind].fields if f.kind in (FieldKind.TIME, FieldKind.DATE)},
         "rows": [], "columns": [], "rejects": [], "problem": None, "profile": None, "text": "",
     }
@@ -116,6 +164,14 @@ def mapping_context(held: Pending, form: MappingForm | None) -> dict[str, object
     if not NAME_PATTERN.match(name):
         context["problem"] = "name: 2 to 40 lower-case letters, digits, - or _"
         return context
+    _preview(held, proposal, name, context)
+    unmapped = next((rows.problem for rows in value_rows if rows.problem), None)
+    if unmapped and (context["problem"] is None or context["rejects"]):  # it explains the rejects; no saving
+        context["problem"] = unmapped
+    return context
+
+
+def _preview(held: Pending, proposal: Proposal, name: str, context: dict[str, object]) -> None:
     text = profile_text(proposal, name, f"{held.file_name} ({held.kind})")
     context["text"] = text
     try:
@@ -128,4 +184,3 @@ def mapping_context(held: Pending, form: MappingForm | None) -> dict[str, object
         context["problem"] = rejected.message.splitlines()[0]
     except InvalidInput as problem:
         context["problem"] = problem.message
-    return context

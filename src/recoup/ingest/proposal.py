@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -67,6 +67,7 @@ class Proposal:
     sign: str = "positive"
     prefix: str = ""
     delimiter: str = ","
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # txn_type/status: file word -> SPEC value
 
 
 def shape_of(values: Sequence[str]) -> str | None:
@@ -79,11 +80,18 @@ def shape_of(values: Sequence[str]) -> str | None:
             return name
     if all(re.fullmatch(r"\w{12}", value) for value in seen):
         return "rrn"
-    if all(normalise_alias(value) in TXN_TYPE_ALIASES or value in EXTRA_TYPES for value in seen):
+    if _mostly(seen, lambda value: normalise_alias(value) in TXN_TYPE_ALIASES or value in EXTRA_TYPES):
         return "txn_type"
-    if all(normalise_alias(value) in STATUS_ALIASES for value in seen):
+    if _mostly(seen, lambda value: normalise_alias(value) in STATUS_ALIASES):
         return "status"
     return None
+
+
+def _mostly(seen: list[str], known: Callable[[str], bool]) -> bool:
+    """Words most of which are known (the others the file's own: its value map names them)."""
+    if any(len(value) > 12 or value.isdigit() for value in seen):
+        return False
+    return sum(1 for value in seen if known(value)) * 2 > len(seen)
 
 
 def _name_score(target: str, name: str) -> float:
@@ -177,6 +185,13 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _value_map(proposal: Proposal, target: str) -> dict[str, str]:
+    """The value map written for a type or status column: the page's choices (mapped words only)."""
+    if target in proposal.values:
+        return {word: code for word, code in proposal.values[target].items() if code}
+    return dict(EXTRA_TYPES) if target == "txn_type" else {}
+
+
 def profile_text(proposal: Proposal, name: str, title: str) -> str:
     """The proposal as a profile (TOML), for parse_profile to check and the tenant to save."""
     lines = [f"name = {_quoted(name)}", f"kind = {_quoted(proposal.kind)}", f"title = {_quoted(title)}", "",
@@ -193,8 +208,9 @@ def profile_text(proposal: Proposal, name: str, title: str) -> str:
             lines.append(f"{target} = {{ date = [{column}], time = [{time_name}], {formats} }}")
         elif target in proposal.formats:
             lines.append(f"{target} = {{ names = [{column}], format = {_quoted(proposal.formats[target])} }}")
-        elif target == "txn_type":
-            values = ", ".join(f"{_quoted(word)} = {_quoted(code)}" for word, code in EXTRA_TYPES.items())
+        elif target in ("txn_type", "status") and _value_map(proposal, target):
+            values = ", ".join(f"{_quoted(word)} = {_quoted(code)}"
+                               for word, code in _value_map(proposal, target).items())
             lines.append(f"{target} = {{ names = [{column}], values = {{ {values} }} }}")
         else:
             lines.append(f"{target} = [{column}]")

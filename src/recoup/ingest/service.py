@@ -23,9 +23,11 @@ from recoup.errors import InvalidInput, NotFound
 from recoup.ingest.detect import detect
 from recoup.ingest.models import StatementProfile
 from recoup.ingest.profile import Profile, parse_profile
+from recoup.ingest.reject_copy import write_original_rejects
 from recoup.ingest.shipped import shipped_profiles
-from recoup.ingest.translate import Translation, translate
+from recoup.ingest.translate import Translation, TranslationRejected, translate
 from recoup.transactions.importer import ImportOptions, ImportRejected, ImportReport, import_file
+from recoup.transactions.models import ImportBatch
 from recoup.transactions.rejects import Reject
 
 MAX_PROFILE_CHARS = 20_000
@@ -93,14 +95,19 @@ def choose_profile(session: Session, principal: Principal, path: Path, kind: str
 
 def import_with_profile(session: Session, principal: Principal, kind: str, path: Path, settings: Settings,
                         options: ImportOptions, profile: Profile) -> tuple[ImportReport, Translation]:
-    """Import `path` read through `profile`; rejects name lines and columns of the original file."""
+    """Import `path` read through `profile`; rejects name lines and columns of the original file.
+
+    With `skip_bad_rows`, the lines the profile cannot read and the lines the importer refuses are both
+    left out and reported by original line and column; the reject file copies them from the original file.
+    """
     principal.require(Permission.IMPORT)
     name = options.file_name or path.name
     with tempfile.TemporaryDirectory(prefix="recoup-profile-") as scratch:
         native = Path(scratch) / f"{kind}.csv"
-        translation = translate(path, profile, native, file_name=name)
-        native_options = ImportOptions(options.skip_bad_rows, options.reject_path, options.tenant_code,
-                                       options.year, name)
+        translation = translate(path, profile, native, file_name=name, skip_bad=options.skip_bad_rows)
+        if translation.rows == 0:  # every detail line was bad
+            raise TranslationRejected(name, profile.name, translation.rejects, translation.rejected_lines)
+        native_options = ImportOptions(options.skip_bad_rows, None, options.tenant_code, options.year, name)
         try:
             report = import_file(session, principal, kind, native, settings, native_options)
         except ImportRejected as rejected:
@@ -108,7 +115,16 @@ def import_with_profile(session: Session, principal: Principal, kind: str, path:
                                  rejected.rejected_rows) from None
         except InvalidInput as error:
             raise _reworded(error, translation, name) from None
-    report.rejects = [translation.remap(reject) for reject in report.rejects]
+    report.rejects = sorted(translation.rejects + [translation.remap(reject) for reject in report.rejects])
+    if translation.rejected_lines:
+        report.rejected_rows += translation.rejected_lines
+        batch = session.get(ImportBatch, report.batch_id) if report.batch_id else None
+        if batch is not None:  # the batch counts the lines the profile could not read too
+            batch.rejected = report.rejected_rows
+            session.flush()
+    if options.skip_bad_rows and report.rejected_rows and options.reject_path is not None:
+        write_original_rejects(path, profile, report.rejects, options.reject_path)
+        report.reject_file = str(options.reject_path)
     report.warnings.insert(0, f"{name}: read with profile {profile.name} ({translation.rows} detail line(s))")
     return report, translation
 

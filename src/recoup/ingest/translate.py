@@ -7,7 +7,13 @@ statement into native text (dates to ISO, fen to yuan, signs to types, value map
 summary lines gone) and the native path does the rest. The pass keeps a line map (native line ->
 original line) and the column each field came from, so every reject — the pass's own and the
 loader's — names the line and column of the original file. A text file and an XLSX sheet go
-through the same pass. Any bad value refuses the file: nothing is written for import.
+through the same pass. Any bad value refuses the file: nothing is written for import — unless
+`skip_bad`: then bad lines are left out and listed (Translation.rejects) by original line and column.
+
+A big UTF-8 text file read for an import or a reconciliation is first offered to the SQL path
+(fast_translate.py: one DuckDB projection, the same rules); it writes the very same native text, or
+declines (any value it cannot turn into native text, any line it might number otherwise) and this
+Python pass runs, naming every bad value by its line and column.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pathlib import Path
 
 from recoup.errors import InvalidInput
 from recoup.ingest.columns import Resolved, clean_cells, find_header, resolve
+from recoup.ingest.fast_translate import translate_sql
 from recoup.ingest.profile import Profile
 from recoup.ingest.reading import SourceInfo, open_rows
 from recoup.ingest.summary import check_summary
@@ -30,6 +37,7 @@ from recoup.transactions.schema import KINDS, MINOR_COLUMN, FieldKind
 
 MAX_REJECTS = 1000
 PREVIEW_ROWS = 10
+SQL_FROM_BYTES = 1 << 20  # smaller files: the Python pass is quicker than starting DuckDB
 Convert = Callable[[list[str], int, str], str]  # cells, line, the row's txn_type -> native text
 
 
@@ -57,6 +65,8 @@ class Translation:
     preview: list[dict[str, str]] = field(default_factory=list)
     rows: int = 0
     summary_lines: int = 0
+    rejects: list[Reject] = field(default_factory=list)  # bad lines skipped (skip_bad), by original line
+    rejected_lines: int = 0
 
     def original_line(self, native_line: int) -> int:
         """The original line of a line of the native file (1 is the header)."""
@@ -159,6 +169,7 @@ class _Pass:
     program: list[tuple[int, Convert | None]] = field(default_factory=list)
     width: int = 0
     first_is_type: bool = False
+    unreadable_amounts: int = 0
 
     def __post_init__(self) -> None:
         self.program = [(convert.index, None) if isinstance(convert, _Plain) else (0, convert)
@@ -174,13 +185,17 @@ class _Pass:
             out = [cells[index] if convert is None else convert(cells, line, kind) for index, convert in self.program]
         except BadValue:
             self._find_bad(line, cells)
+            self._add_amount(cells)  # a skipped line still counts in the summary's totals
             return None
+        self._add_amount(cells)
+        return out
+
+    def _add_amount(self, cells: list[str]) -> None:
         if self.amount_index is not None and self.amount_index < len(cells) and cells[self.amount_index]:
             try:
                 self.detail_minor += minor_units(cells[self.amount_index], self.translation.profile.amount_unit)
             except BadValue:
-                pass  # already refused by its converter
-        return out
+                self.unreadable_amounts += 1  # refused by its converter
 
     def _find_bad(self, line: int, cells: list[str]) -> None:
         """The slow path of a bad row: which field, and why (the first bad one)."""
@@ -214,9 +229,18 @@ def _empty(cells: list[str], line: int, kind: str) -> str:  # noqa: ARG001
 
 
 def translate(path: Path, profile: Profile, target: Path | None, *, file_name: str | None = None,
-              preview_only: bool = False) -> Translation:
-    """Read `path` through `profile`; write the native file at `target` (unless None). Refuses bad files."""
+              preview_only: bool = False, skip_bad: bool = False) -> Translation:
+    """Read `path` through `profile`; write the native file at `target` (unless None).
+
+    A bad value refuses the file (TranslationRejected), unless `skip_bad`: then its line is left out of the
+    native file and listed in `Translation.rejects` by original line and column.
+    """
     name = file_name or path.name
+    if target is not None and not preview_only and not skip_bad and path.stat().st_size >= SQL_FROM_BYTES:
+        fast = translate_sql(path, profile, target, name)
+        if fast is not None:
+            return Translation(profile, SourceInfo("text", "utf-8"), fast.header_line, fast.targets, fast.labels,
+                               fast.line_map, fast.preview, fast.rows)
     with open_rows(path, profile.delimiter) as (info, rows):
         found = find_header(profile, rows)
         if found is None:
@@ -231,13 +255,16 @@ def translate(path: Path, profile: Profile, target: Path | None, *, file_name: s
         summed = amount.indexes[0] if amount and amount.indexes and profile.summary_amount else None
         job = _Pass(translation, converters, None, summed)
         summary = _write(job, rows, target, preview_only)
-    if job.reject_count:
+    if job.reject_count and not skip_bad:
         raise TranslationRejected(name, profile.name, job.rejects, job.reject_count)
-    if translation.rows == 0:
+    translation.rejects, translation.rejected_lines = job.rejects, job.reject_count
+    if translation.rows == 0 and not job.reject_count:
         raise InvalidInput(f"{name}: line {header_line}: a header and no detail lines; nothing to import")
     if summary and not preview_only:
-        check_summary(name, summary, count_labels=profile.summary_count, amount_labels=profile.summary_amount,
-                      unit=profile.amount_unit, detail_count=translation.rows, detail_minor=job.detail_minor)
+        amounts = profile.summary_amount if not job.unreadable_amounts else ()  # a skipped amount: no total
+        check_summary(name, summary, count_labels=profile.summary_count, amount_labels=amounts,
+                      unit=profile.amount_unit, detail_count=translation.rows + job.reject_count,
+                      detail_minor=job.detail_minor)
     return translation
 
 

@@ -20,10 +20,11 @@ from recoup.ingest.service import choose_profile, get_profile, import_with_profi
 from recoup.ingest.translate import TranslationRejected, translate
 from recoup.ingest.values import minor_units
 from recoup.transactions.importer import ImportOptions, ImportRejected
-from recoup.transactions.upload_options import KindForm, upload_file, upload_name
+from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, upload_file, upload_name
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, SettingsDep, WebUser
-from recoup.web.templating import render
+from recoup.web.errors import page_message
+from recoup.web.templating import render, request_locale
 from recoup.web.upload_form import UploadRoute
 
 router = APIRouter(include_in_schema=False, route_class=UploadRoute)
@@ -48,16 +49,14 @@ def _page(request: Request, template: str, status_code: int = 200, **context: ob
 def _preview(request: Request, principal: Principal, held: pending.Pending,
              profile: Profile, note: str) -> HTMLResponse:
     try:
-        translation = translate(held.path, profile, None, file_name=held.file_name, preview_only=True)
-    except TranslationRejected as rejected:
-        return _page(request, "ingest/preview.html", status_code=422, user=principal, held=held, profile=profile,
-                      note=note, rows=[], columns=[], rejects=rejected.rejects, error=None)
+        translation = translate(held.path, profile, None, file_name=held.file_name, preview_only=True,
+                                skip_bad=True)
     except InvalidInput as problem:
         return _page(request, "ingest/preview.html", status_code=422, user=principal, held=held, profile=profile,
                       note=note, rows=[], columns=[], rejects=[], error=problem.message)
-    return _page(request, "ingest/preview.html", user=principal, held=held, profile=profile, note=note,
-                  rows=translation.preview, columns=translation.targets, rejects=[], error=None,
-                  lines=list(translation.line_map))
+    return _page(request, "ingest/preview.html", status_code=422 if translation.rejects else 200, user=principal,
+                  held=held, profile=profile, note=note, rows=translation.preview, columns=translation.targets,
+                  rejects=translation.rejects, error=None, lines=list(translation.line_map))
 
 
 @router.post("/imports/statement", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
@@ -84,11 +83,12 @@ def upload_statement(request: Request, principal: WebUser, session: SessionDep, 
 
 @router.post("/imports/statement/{token}/import", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
 def import_statement(token: Token, request: Request, principal: WebUser, session: SessionDep,
-                     settings: SettingsDep, profile: ProfileForm = None) -> HTMLResponse:
-    """Import the kept statement through the profile the preview showed (or natively)."""
+                     settings: SettingsDep, profile: ProfileForm = None,
+                     skip_bad_rows: SkipBadRowsForm = False) -> HTMLResponse:
+    """Import the kept statement through the profile the preview showed (or natively), all or the good rows."""
     principal.require(Permission.IMPORT)
     held = pending.find(settings.var_dir, principal, token)
-    options = ImportOptions(file_name=held.file_name)
+    options = ImportOptions(skip_bad_rows=skip_bad_rows, file_name=held.file_name)
     try:
         if profile:
             report, _ = import_with_profile(session, principal, held.kind, held.path, settings, options,
@@ -129,4 +129,6 @@ async def mapping_submit(token: Token, request: Request, principal: WebUser, ses
         note = f"{held.file_name}: profile {saved.name} saved for your tenant"
         return _preview(request, principal, held, saved, note)
     status = 422 if context.get("problem") or context.get("rejects") else 200
+    if isinstance(context.get("problem"), str):  # in the page's language where a catalogue knows it
+        context["problem"] = page_message(request_locale(request), str(context["problem"]))
     return _page(request, "ingest/mapping.html", status, user=principal, held=held, **context)
