@@ -54,7 +54,7 @@ lint: install-test
 
 # Two workers: the machine has two cores; each worker starts its own PostgreSQL.
 pytest: install-test system-packages
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: install-test system-packages lint pytest
 

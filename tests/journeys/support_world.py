@@ -15,6 +15,7 @@ from tests.support.journals import csv_bytes
 from recoup.cases.ladder import Rung
 from recoup.cases.models import Case
 from recoup.cases.service import escalate_case
+from recoup.config import Settings
 from recoup.db import Database
 from recoup.disputes.service import OpenRequest, open_dispute
 from recoup.merchants.models import Merchant, Terminal
@@ -66,6 +67,26 @@ def dispute_due_in_two_days(database: Database, number: str) -> int:
             scheme="UNIONPAY", stage="CHARGEBACK", reason_code="4507", amount=amount,
             received_on=today.isoformat(), due_on=(today + timedelta(days=2)).isoformat()), now)
         return int(dispute.id)
+
+
+def something_to_read(database: Database, settings: Settings) -> None:
+    """A dispute and a complaint for the auditor to read, whichever journeys ran before (or not) on this demo."""
+    from recoup.complaints.intake import file_against_provider
+    from recoup.complaints.models import Complaint
+    from recoup.complaints.rules import Facts
+    from recoup.disputes.models import Dispute
+
+    shop = shop_of(database, "finance")
+    with database.unit_of_work() as session:
+        disputes = session.execute(select(Dispute.id).limit(1)).first()
+        complaints = session.execute(select(Complaint.id).limit(1)).first()
+    if disputes is None:
+        dispute_due_in_two_days(database, open_cases_at_merchant(database, shop.merchant_id)[-1])
+    if complaints is None:
+        facts = Facts(212000, "CNY", None, "0218", "", "顾客说应付212元，终端扣了2120元。")
+        with database.unit_of_work() as session:
+            file_against_provider(session, settings, principal(database, "finance"), shop.merchant_id, facts,
+                                  datetime.now(UTC))
 
 
 @dataclass(frozen=True)

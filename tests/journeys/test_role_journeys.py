@@ -36,11 +36,13 @@ from tests.journeys.support_world import (
     orders_file,
     settlement_file,
     shop_of,
+    something_to_read,
 )
 from tests.web.conftest import CHROMIUM
 from tests.web.vendor.demo_site import CHROMIUM_ARGS, DemoSite
 
-pytestmark = pytest.mark.browser
+# One worker walks the journeys over one demo (make test runs pytest with --dist loadgroup): one demo load.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("role_journeys")]
 
 
 @pytest.fixture(scope="module")
@@ -265,13 +267,16 @@ def test_acquirer_works_its_queue_and_sees_disputes_due(journey: Journey, site: 
     add_note(j, "已核实清算记录，商户同意退款")
     j.submit("[data-testid=perform-action]")  # the refund, pre-filled with the amount at stake
     assert "已指示" in j.text("[data-testid=actions]")
+    j.expected.append((409, f"/cases/{number}/move"))  # resolved only once the money is seen
     j.page.select_option("form[action$='/move'] select[name=state]", "RESOLVED")
     j.page.fill("form[action$='/move'] input[name=reason]", "已退款给持卡人")
     j.submit("[data-testid=move-case]")
-    assert j.text("[data-testid=case-state]") == "已解决"
-    j.step("resolved")
+    assert "尚未确认：款项到账后案件才算已解决" in j.text("[data-testid=form-error]")
+    assert j.text("[data-testid=case-state]") != "已解决"
+    j.step("resolve-refused")
+    j.go(f"/cases/{number}")  # the refusal answered the form's address: back to the case's own
     j.english()
-    assert j.text("[data-testid=case-state]") == "Resolved"
+    assert "Instructed" in j.text("[data-testid=actions]")
     j.step("case-en", chinese=False)
     j.go("/")
     assert f"#{dispute}" in j.text("[data-testid=work-disputes]")
@@ -285,6 +290,7 @@ AUDITOR_DETAILS = {"case": r"/cases/RC-\d{4}-\d+", "transaction": r"/transaction
 
 def test_auditor_reads_everything_and_sees_no_forms(journey: Journey, site: DemoSite) -> None:
     j = journey
+    something_to_read(site.database, site.settings)
     j.log_in("auditor")
     menu = j.page.eval_on_selector_all("header nav a[href^='/']", "links => links.map(a => a.getAttribute('href'))")
     assert len(menu) >= 6, menu
