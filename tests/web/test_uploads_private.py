@@ -206,7 +206,7 @@ def test_the_upload_page_and_its_background_imports_remove_their_uploads(
 
     job_spy = ImportSpy(import_jobs.import_file)  # type: ignore[attr-defined]
     monkeypatch.setattr(import_jobs, "import_file", job_spy)
-    from recoup.transactions import web as transactions_web
+    from recoup.transactions import web_imports as transactions_web
 
     page_spy = ImportSpy(transactions_web.import_file)  # type: ignore[attr-defined]
     monkeypatch.setattr(transactions_web, "import_file", page_spy)
