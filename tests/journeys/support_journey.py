@@ -8,56 +8,26 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from tests.web.test_one_language import ALLOWED_ENGLISH, CODE_WORD, ENGLISH_SENTENCE, USER_DATA
-from tests.web.vendor.demo_site import DEMO_PASSWORD, DemoSite, build_demo, demo_settings
-
-from recoup.audit.setup import AuditSetup
-from recoup.db import Database
-from recoup.web.app import create_app
+from tests.web.vendor.demo_site import DEMO_PASSWORD, DemoSite, serve_demo
 
 IGNORED_ANSWERS = ("/favicon.ico",)
 EXTRA_NAMES = ("Newland ME31", "PAX A920", "Mastercard", "Visa")  # terminal models and schemes of the demo
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
 def serve_own_demo(base: Path) -> Iterator[DemoSite]:
     """The demo (built once per process) copied to a folder of this module's own, served on loopback."""
-    var_dir = base / "journeys-var"
-    if not var_dir.exists():
-        shutil.copytree(build_demo(base), var_dir)
-    settings = demo_settings(var_dir)
-    database = Database(settings.resolved_database_url, audit=AuditSetup.from_settings(settings))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, database), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    try:
-        yield DemoSite(f"http://127.0.0.1:{port}", settings, database)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        database.dispose()
+    with serve_demo(base, base / "journeys-var") as site:
+        yield site
 
 
 def artefact_dir(tmp_path: Path, role: str) -> Path:

@@ -38,8 +38,9 @@ from tests.journeys.support_world import (
     shop_of,
     something_to_read,
 )
-from tests.web.conftest import CHROMIUM
-from tests.web.vendor.demo_site import CHROMIUM_ARGS, DemoSite
+from tests.web.vendor.demo_site import (
+    DemoSite,
+)
 
 # One worker walks the journeys over one demo (make test runs pytest with --dist loadgroup): one demo load.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("role_journeys")]
@@ -51,14 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
         yield served
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.conftest import CHROMIUM
-from tests.web.vendor.demo_site import CHROMIUM_ARGS, DemoSite, log_in, serve_demo
+from tests.web.vendor.demo_site import (
+    DemoSite,
+    log_in,
+    serve_demo,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +46,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
         yield served
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -11,8 +11,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from tests.web.conftest import CHROMIUM
-from tests.web.vendor.demo_site import CHROMIUM_ARGS, ROLES, DemoSite, log_in, serve_demo
+from tests.web.vendor.demo_site import (
+    ROLES,
+    DemoSite,
+    log_in,
+    serve_demo,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +34,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
         yield served
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def shape(path_and_query: str) -> str:

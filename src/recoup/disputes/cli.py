@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +27,7 @@ from recoup.disputes.submission_zip import plan_submission
 from recoup.disputes.views import detail_of, due_soon_day
 from recoup.errors import InvalidInput
 from recoup.evidence.bundle import stream_bundle
-from recoup.output import Format, emit, emit_one
+from recoup.output import Format, emit, emit_one, write_new_file
 
 app = typer.Typer(help="Scheme disputes: retrieval requests, chargebacks, re-presentments, arbitration.",
                   no_args_is_help=True)
@@ -186,14 +185,7 @@ def download(dispute: str, out: Annotated[Path, typer.Option("--out", help="the 
         raise InvalidInput(f"{out} exists already: name another file (a download never replaces one)")
     with ctx.database.unit_of_work() as session:
         name, plan = plan_submission(session, principal, dispute, utcnow(), submission)
-    partial = out.with_name(f".{out.name}.part")
-    try:
-        with partial.open("xb") as target:
-            for part in stream_bundle(plan, ctx.settings):
-                target.write(part)
-        os.link(partial, out)  # fails rather than replace a file made meanwhile
-    finally:
-        partial.unlink(missing_ok=True)
+    write_new_file(out, stream_bundle(plan, ctx.settings))
     typer.echo(f"{name} written to {out} ({len(plan.files) - 1} document(s) and manifest.json)")
 
 

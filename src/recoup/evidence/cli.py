@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from recoup.evidence.bundle import plan_bundle, stream_bundle
 from recoup.evidence.rules import UPLOAD_KINDS, readable_size
 from recoup.evidence.service import add_to_case
 from recoup.evidence.views import evidence_rows
-from recoup.output import Format, emit, emit_one
+from recoup.output import Format, emit, emit_one, write_new_file
 
 app = typer.Typer(help="Evidence of a case: add files, list them, export the bundle (ZIP).", no_args_is_help=True)
 UserOpt = Annotated[str | None, typer.Option("--user", help="act as this user (default: $RECOUP_USER)")]
@@ -85,13 +84,6 @@ def bundle(
         typer.echo(f"warning: no fresh audit checkpoint: {broken.message}", err=True)
     with ctx.database.unit_of_work() as session:
         plan = plan_bundle(session, ctx.settings, principal, case, utcnow())
-    partial = out.with_name(f".{out.name}.part")
-    try:
-        with partial.open("xb") as target:
-            for part in stream_bundle(plan, ctx.settings):
-                target.write(part)
-        os.link(partial, out)  # fails rather than replace a file made meanwhile
-    finally:
-        partial.unlink(missing_ok=True)
+    write_new_file(out, stream_bundle(plan, ctx.settings))
     typer.echo(f"{plan.case_number}: bundle written to {out} ({len(plan.files)} files, "
                f"{readable_size(out.stat().st_size)})")

@@ -4,16 +4,14 @@ that walk every page: the accessibility check and the link crawl. The demo is bu
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
+from tests.support.live_server import served
 
 from recoup.audit.setup import AuditSetup
 from recoup.config import Settings
@@ -55,29 +53,20 @@ def build_demo(base: Path) -> Path:
     return _BUILT["var"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
-def serve_demo(base: Path) -> Iterator[DemoSite]:
-    settings = demo_settings(build_demo(base))
+def serve_demo(base: Path, var_dir: Path | None = None) -> Iterator[DemoSite]:
+    """The demo (built once per process) served on loopback; in `var_dir`, a copy of its own to change."""
+    built = build_demo(base)
+    if var_dir is not None and not var_dir.exists():
+        shutil.copytree(built, var_dir)
+    settings = demo_settings(var_dir or built)
     database = Database(settings.resolved_database_url, audit=AuditSetup.from_settings(settings))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, database), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
     try:
-        yield DemoSite(f"http://127.0.0.1:{port}", settings, database)
+        with served(create_app(settings, database)) as url:
+            yield DemoSite(url, settings, database)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         database.dispose()
 
 
@@ -91,3 +80,4 @@ def log_in(page: Any, url: str, username: str, *, english: bool = False) -> None
     if english:
         page.click("[data-testid=lang-en]")
         page.wait_for_load_state()
+
