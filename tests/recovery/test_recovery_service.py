@@ -362,16 +362,3 @@ def test_a_debit_that_should_not_exist_is_reversed_and_confirmed_by_the_journal(
     case = case_numbered(world.database, number)
     assert (case.state, case.recovered_minor) == ("RESOLVED", 6300)
     assert _accounts(world)["AVAILABLE"] == "5000.00"  # 5000.00 + the 63.00 cleared, reversed
-
-
-def test_a_case_is_not_resolved_by_hand_while_its_refund_waits_to_be_seen(world: World) -> None:
-    number = overcharge_case(world, fund_minor=FUNDS)
-    _refund(world, number, "1152.00", "refund-by-hand")
-    with pytest.raises(RecoupError, match="is not confirmed yet: the case is resolved when the money is seen"), \
-            world.database.unit_of_work() as session:
-        move_case(session, admin(world), number, "RESOLVED", "refunded, surely")
-    assert case_numbered(world.database, number).state != "RESOLVED"
-    with world.database.unit_of_work() as session:  # the settlement shows the refund: resolved by the file
-        line = settle(session, world.tenants["A"].id, "REFUND", "630000000001", 115200, order_no="NO-1", post=False)
-        assert confirm_from_settlement(session, [line]) == 1
-    assert case_numbered(world.database, number).state == "RESOLVED"

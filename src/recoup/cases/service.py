@@ -90,26 +90,8 @@ def move_case(session: Session, principal: Principal, reference: str, state: str
               now: datetime | None = None) -> Case:
     principal.require(Permission.WORK_CASES)
     case = get_case(session, principal, reference, lock=True)
-    wanted = parse_state(state.strip().upper())
-    if wanted == CaseState.RESOLVED:
-        _refuse_resolving_before_the_money(session, case)
-    change_state(session, case, principal.actor(), wanted, reason, now)
+    change_state(session, case, principal.actor(), parse_state(state.strip().upper()), reason, now)
     return case
-
-
-UNSEEN_MONEY = ("PENDING", "AWAITING_FUNDS", "INSTRUCTED")  # recovery.models.RecoveryStatus not yet CONFIRMED
-
-
-def _refuse_resolving_before_the_money(session: Session, case: Case) -> None:
-    """RESOLVED means the money is back: not while a recovery action waits to be seen (the settlement file
-    that shows it, or an adjustment's confirmation with the bank's reference, resolves the case then)."""
-    from recoup.recovery.models import RecoveryAction  # recovery builds on cases: imported when used
-
-    waiting = session.execute(select(RecoveryAction.id).where(
-        RecoveryAction.case_id == case.id, RecoveryAction.status.in_(UNSEEN_MONEY)).limit(1)).scalar_one_or_none()
-    if waiting is not None:
-        raise IllegalTransition(f"recovery action {waiting} is not confirmed yet: the case is resolved when the "
-                                "money is seen")
 
 
 def reopen_case(session: Session, principal: Principal, reference: str, reason: str,
