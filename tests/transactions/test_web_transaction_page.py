@@ -17,7 +17,7 @@ from recoup.cases.models import Case
 from recoup.errors import NotFound
 from recoup.transactions.models import Order
 from recoup.transactions.service import journal_detail, settlement_detail
-from recoup.transactions.web_detail import explanation_in
+from recoup.web.i18n import explained
 
 RRN = "400000000001"
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the service tests run on both
@@ -73,14 +73,14 @@ def test_a_transaction_without_finding_or_order_says_so(world: World) -> None:
 
 
 def test_the_explanation_shows_the_users_language_and_labels_the_reason_codes() -> None:
-    chinese = explanation_in(EXPLAINED, "zh_CN")
+    chinese = explained(EXPLAINED, "zh_CN")
     assert chinese.mine.startswith("收银员可能多输了一个0")
     assert chinese.other.startswith("The cashier probably typed an extra 0")
-    assert chinese.codes == ["银联 原因码 4507", "Visa 原因码 12.5"]
-    english = explanation_in(EXPLAINED, "en")
+    assert list(chinese.codes) == ["银联 原因码 4507", "Visa 原因码 12.5"]
+    english = explained(EXPLAINED, "en")
     assert english.mine.endswith("the card was charged CNY 1,280.00")
-    assert english.codes == ["UnionPay reason code 4507", "Visa reason code 12.5"]
-    assert explanation_in("only one language", "en").mine == "only one language"
+    assert list(english.codes) == ["UnionPay reason code 4507", "Visa reason code 12.5"]
+    assert explained("only one language", "en").mine == "only one language"
 
 
 @SQLITE_ONLY

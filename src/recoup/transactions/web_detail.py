@@ -2,12 +2,11 @@
 beside the open-case form, when opening a case for the transaction is refused (cases.web.open_page).
 
 A finding's explanation is stored as "Chinese / English [reason codes]" (reconciliation.explain): the page
-shows the user's language, the other one a click away, and the reason codes labelled by scheme.
+shows the user's language, the other one a click away, and the reason codes labelled by scheme (the
+templates' `explained`, recoup.web.i18n.explained).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -19,49 +18,17 @@ from recoup.auth.roles import Permission, may
 from recoup.transactions.models import JournalLine, SettlementLine
 from recoup.transactions.service import TransactionDetail, journal_detail, settlement_detail
 from recoup.web.deps import database
-from recoup.web.i18n import translate
-from recoup.web.templating import render, request_locale
+from recoup.web.templating import render
 
 TEMPLATE = "transactions/detail.html"
-
-
-@dataclass(frozen=True)
-class Explanation:
-    mine: str  # in the user's language
-    other: str  # in the other one
-    codes: list[str]  # "UnionPay reason code 4507", in the user's language
-
-
-def explanation_in(text: str, locale: str) -> Explanation:
-    """A finding's bilingual explanation split for `locale` ("zh_CN" shows the Chinese half first)."""
-    plain = text.strip()
-    codes: list[str] = []
-    if plain.endswith("]") and " [" in plain:
-        plain, _, listed = plain[:-1].rpartition(" [")
-        codes = [reason_code(code.strip(), locale) for code in listed.split(";") if code.strip()]
-    chinese, separator, english = plain.partition(" / ")
-    if not separator:
-        return Explanation(plain, "", codes)
-    chinese, english = chinese.strip(), english.strip()
-    return Explanation(chinese, english, codes) if locale == "zh_CN" else Explanation(english, chinese, codes)
-
-
-def reason_code(code: str, locale: str) -> str:
-    """ "UnionPay 4507" -> "银联原因码 4507" / "UnionPay reason code 4507"."""
-    scheme, _, number = code.rpartition(" ")
-    if not scheme:
-        return code
-    return translate(locale, "{scheme} reason code {code}").format(scheme=translate(locale, scheme), code=number)
 
 
 def draw_transaction(request: Request, principal: Principal, detail: TransactionDetail, *, status_code: int = 200,
                      open_error: dict[str, object] | None = None) -> HTMLResponse:
     """The page of one transaction; `open_error` is a refused open-case form: its message (translated),
     the case it conflicts with and what was typed."""
-    locale = request_locale(request)
     return render(request, TEMPLATE, status_code=status_code, user=principal, detail=detail,
-                  may_work=may(principal.role, Permission.WORK_CASES), open_error=open_error or {},
-                  explained=lambda text: explanation_in(str(text), locale))
+                  may_work=may(principal.role, Permission.WORK_CASES), open_error=open_error or {})
 
 
 def _line_ids(session: Session, principal: Principal, rrn: str, terminal_id: str,
