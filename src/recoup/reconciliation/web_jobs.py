@@ -7,7 +7,6 @@ until the job has ended. A refusal (nothing to reconcile, a run already under wa
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,22 +20,17 @@ from recoup.reconciliation.jobs import ReconcileBoard, ReconcileJob, RunUnderWay
 from recoup.reconciliation.jobs_scope import NothingToReconcile, days_to_reconcile
 from recoup.reconciliation.web import OUTCOME_WORDS
 from recoup.web.csrf import check_csrf
-from recoup.web.deps import Now, WebUser, database
+from recoup.web.deps import Now, WebUser, database, shared
 from recoup.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-_BOARD_LOCK = threading.Lock()
 JobId = Annotated[str, Path_(max_length=40)]
 ImportId = Annotated[str, Form(max_length=20)]
 
 
 def reconcile_board(request: Request) -> ReconcileBoard:
     """The app's board of background reconciliations (made on first use)."""
-    with _BOARD_LOCK:
-        board: ReconcileBoard | None = getattr(request.app.state, "reconcile_board", None)
-        if board is None:
-            board = request.app.state.reconcile_board = ReconcileBoard()
-    return board
+    return shared(request, "reconcile_board", ReconcileBoard)
 
 
 @router.post("/reconciliation/jobs", dependencies=[Depends(check_csrf)])

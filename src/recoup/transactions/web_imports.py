@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
@@ -23,12 +22,11 @@ from recoup.transactions.upload_options import (
     upload_options,
 )
 from recoup.web.csrf import check_csrf
-from recoup.web.deps import SessionDep, SettingsDep, WebUser, database
+from recoup.web.deps import SessionDep, SettingsDep, WebUser, database, shared
 from recoup.web.templating import render
 from recoup.web.upload_form import UploadRoute
 
 router = APIRouter(include_in_schema=False, route_class=UploadRoute)  # uploads stream into private files
-_BOARD_LOCK = threading.Lock()
 RECONCILABLE_KINDS = (*TRANSACTION_KINDS, "iso8583")  # imports that bring days a run can reconcile
 
 
@@ -69,11 +67,7 @@ def upload(request: Request, principal: WebUser, session: SessionDep, settings: 
 
 def import_board(request: Request) -> ImportBoard:
     """The app's board of background imports (made on first use)."""
-    with _BOARD_LOCK:
-        board: ImportBoard | None = getattr(request.app.state, "import_board", None)
-        if board is None:
-            board = request.app.state.import_board = ImportBoard()
-    return board
+    return shared(request, "import_board", ImportBoard)
 
 
 def _job_fragment(request: Request, job: ImportJob, principal: Principal) -> HTMLResponse:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -30,6 +31,20 @@ class LoginRequired(RecoupError):
 def database(request: Request) -> Database:
     db: Database = request.app.state.database
     return db
+
+
+_SHARED_LOCK = threading.Lock()
+Shared = TypeVar("Shared")
+
+
+def shared(request: Request, name: str, make: Callable[[], Shared]) -> Shared:
+    """One object per app, made on first use (the boards of background imports and reconciliations)."""
+    with _SHARED_LOCK:
+        found: Shared | None = getattr(request.app.state, name, None)
+        if found is None:
+            found = make()
+            setattr(request.app.state, name, found)
+    return found
 
 
 def settings(request: Request) -> Settings:
