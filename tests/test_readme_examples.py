@@ -5,20 +5,14 @@ the few that cannot run here are listed in SKIPPED with the reason."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import re
 import shlex
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from recoup.cli import main
-from recoup.config import get_settings
+from tests.support.cli import run_cli_here
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -63,32 +57,6 @@ def skip_reason(argv: list[str]) -> str | None:
     return next((reason for start, reason in SKIPPED.items() if command.startswith(start)), None)
 
 
-def run_recoup(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """The `recoup` entry point in this process (a Python start per command would be most of the time), with
-    the environment given, prompts answered from PASSWORD_ANSWERS, and stdout/stderr captured."""
-    saved_env = {name: os.environ.get(name) for name in env}
-    saved = sys.argv, sys.stdin
-    out, err = io.StringIO(), io.StringIO()
-    os.environ.update(env)
-    sys.argv, sys.stdin = ["recoup", *args], io.StringIO(PASSWORD_ANSWERS)
-    get_settings.cache_clear()
-    code = 0
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    finally:
-        sys.argv, sys.stdin = saved
-        for name, value in saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        get_settings.cache_clear()
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
-
-
 def this_year(argv: list[str]) -> list[str]:
     """The demo numbers its cases by the year it is loaded in; the README shows 2026's numbers."""
     year = datetime.now(UTC).year
@@ -119,7 +87,8 @@ def test_every_readme_example_runs_against_the_demo_data(tmp_path: Path, monkeyp
     monkeypatch.chdir(work)
     for name in [name for name in os.environ if name.startswith("RECOUP_")]:
         monkeypatch.delenv(name)
-    env = {"RECOUP_VAR_DIR": str(tmp_path / "var"), "RECOUP_DATABASE_URL": ""}
+    env = {"RECOUP_VAR_DIR": str(tmp_path / "var"), "RECOUP_DATABASE_URL": "",  # the keys: the data folder's
+           "RECOUP_SECRET_KEY": "", "RECOUP_CARD_TOKEN_KEY": ""}
     failures: list[str] = []
     for step in [["recoup", "db", "upgrade"], ["recoup", "demo"],
                  *readme_steps(README.read_text(encoding="utf-8"))]:
@@ -128,7 +97,7 @@ def test_every_readme_example_runs_against_the_demo_data(tmp_path: Path, monkeyp
             continue
         if skip_reason(step):
             continue
-        ran = run_recoup(this_year(step)[1:], env)
+        ran = run_cli_here(this_year(step)[1:], env["RECOUP_DATABASE_URL"], env=env, input_text=PASSWORD_ANSWERS)
         if ran.returncode or "Traceback (most recent call last)" in ran.stdout + ran.stderr:
             failures.append(f"{' '.join(step)}: exit {ran.returncode}: {ran.stderr.strip()[:400]}")
     assert not failures, "\n".join(failures)

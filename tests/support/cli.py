@@ -49,8 +49,8 @@ def run_in_process(args: list[str], database_url: str, monkeypatch: pytest.Monke
     return Ran(code, captured.out, captured.err)
 
 
-def run_cli_here(args: list[str], database_url: str, *,
-                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli_here(args: list[str], database_url: str, *, env: dict[str, str] | None = None,
+                 input_text: str = "") -> subprocess.CompletedProcess[str]:
     """`run_cli` without the new process: the same entry point, environment, exit code and output, in this
     process (a Python start per call is most of a short command's time). For tests that need no isolation."""
     import contextlib
@@ -59,19 +59,19 @@ def run_cli_here(args: list[str], database_url: str, *,
     values = {"RECOUP_DATABASE_URL": database_url, "RECOUP_SECRET_KEY": "test-secret",
               "RECOUP_CARD_TOKEN_KEY": "test-card-key", **(env or {})}
     saved_env = {name: os.environ.get(name) for name in values}
-    saved_argv = sys.argv
+    saved = sys.argv, sys.stdin
     out, err = io.StringIO(), io.StringIO()
     os.environ.update(values)
-    sys.argv = ["recoup", *args]
+    sys.argv, sys.stdin = ["recoup", *args], io.StringIO(input_text)  # prompts read `input_text`
     get_settings.cache_clear()
     code = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             main()
     except SystemExit as done:
-        code = int(done.code or 0)
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     finally:
-        sys.argv = saved_argv
+        sys.argv, sys.stdin = saved
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
