@@ -1,6 +1,6 @@
 """Load benchmark: Recoup on PostgreSQL with several web processes, driven over loopback by another process.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--concurrency 16] [--access-log]
+    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--concurrency 16] [--access-log] [--no-floor]
 
 Starts a PostgreSQL server of its own (tests/support/postgres.py), loads the demo data (`recoup demo`),
 starts `recoup serve --workers N` and drives it from a separate process for a bounded time with a 70/30 mix:
@@ -8,6 +8,11 @@ reads (transaction search by RRN, a case by number, a page of findings, the case
 (a note, a refund with an idempotency key, an assignment). Prints throughput, p50/p90/p99 latency per kind
 and overall, the errors, and the goal (300 requests a second, p99 under 50 ms, no errors). The driver's CPU
 time is printed too: on a 2-core machine it competes with the server for the same cores.
+
+Then, unless --no-floor, the floor in the same run: bench/load_floor.py (uvicorn, the same number of
+processes, a bare route doing one indexed read of a case on the same PostgreSQL) driven by the same client
+with the same concurrency. Its throughput bounds what any Python web process can reach here; Recoup's
+figure is printed against it too.
 """
 
 from __future__ import annotations
@@ -70,9 +75,10 @@ def _wait_ready(url: str, server: subprocess.Popen[str]) -> None:
 class Driver:
     """The other process: logs in, learns some case numbers and RRNs, then sends the mix for `seconds`."""
 
-    def __init__(self, url: str, seconds: float, concurrency: int) -> None:
-        self.url, self.seconds, self.concurrency = url, seconds, concurrency
-        self.latencies: dict[str, list[float]] = {kind: [] for kind in (*READS, *WRITES)}
+    def __init__(self, url: str, seconds: float, concurrency: int, floor: bool = False) -> None:
+        self.url, self.seconds, self.concurrency, self.floor = url, seconds, concurrency, floor
+        kinds = ("floor",) if floor else (*READS, *WRITES)
+        self.latencies: dict[str, list[float]] = {kind: [] for kind in kinds}
         self.errors: dict[str, int] = {}
 
     async def run(self) -> dict[str, object]:
@@ -80,7 +86,10 @@ class Driver:
 
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         async with httpx.AsyncClient(base_url=self.url, limits=limits, timeout=10) as client:
-            await self._login(client)
+            if self.floor:
+                self.cases = [str(n) for n in range(1, 200)]
+            else:
+                await self._login(client)
             started = time.monotonic()
             cpu = time.process_time()
             await asyncio.gather(*(self._loop(client, started + self.seconds, n) for n in range(self.concurrency)))
@@ -115,7 +124,7 @@ class Driver:
 
         rng = random.Random(worker)
         while time.monotonic() < until:
-            kind = rng.choice(READS) if rng.random() < 0.7 else rng.choice(WRITES)
+            kind = "floor" if self.floor else rng.choice(READS) if rng.random() < 0.7 else rng.choice(WRITES)
             began = time.perf_counter()
             try:
                 status = await self._one(client, kind, rng)
@@ -132,7 +141,9 @@ class Driver:
 
         assert isinstance(client, httpx.AsyncClient)
         number = rng.choice(self.cases)
-        if kind == "search":
+        if kind == "floor":
+            answer = await client.get("/floor", params={"id": number})
+        elif kind == "search":
             answer = await client.get("/api/v1/transactions", params={"rrn": rng.choice(self.rrns), "limit": 20})
         elif kind == "case":
             answer = await client.get(f"/api/v1/cases/{number}")
@@ -145,14 +156,15 @@ class Driver:
         elif kind == "refund":  # one key per case: the first creates the refund, the others replay it
             answer = await client.post(f"/api/v1/cases/{number}/actions", json={"kind": "REFUND", "amount": "0.01"},
                                        headers={"Idempotency-Key": f"load-{number}"})
-            return 200 if answer.status_code in (409, 422) else answer.status_code  # a refusal is an answer
+            refused = answer.status_code in (409, 422) or (answer.status_code == 404 and "no sale" in answer.text)
+            return 200 if refused else answer.status_code  # a refusal (e.g. a case with no sale to refund) is an answer
         else:
             answer = await client.post(f"/api/v1/cases/{number}/assign", json={"username": "finance"})
         return answer.status_code
 
 
-def drive(url: str, seconds: float, concurrency: int) -> None:
-    print(json.dumps(asyncio.run(Driver(url, seconds, concurrency).run())))
+def drive(url: str, seconds: float, concurrency: int, floor: bool) -> None:
+    print(json.dumps(asyncio.run(Driver(url, seconds, concurrency, floor).run())))
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -160,7 +172,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def _print(result: dict[str, object], web: int, concurrency: int) -> None:
+def _print(result: dict[str, object], web: int, concurrency: int) -> float:
     latencies: dict[str, list[float]] = result["latencies"]  # type: ignore[assignment]
     errors: dict[str, int] = result["errors"]  # type: ignore[assignment]
     elapsed = float(result["elapsed"])  # type: ignore[arg-type]
@@ -178,6 +190,30 @@ def _print(result: dict[str, object], web: int, concurrency: int) -> None:
           f"ratio {p99 / 50:.2f}); errors {sum(errors.values())} {errors or ''}")
     print(f"driver CPU {float(result['driver_cpu']):.1f} s of {elapsed:.1f} s "  # type: ignore[arg-type]
           f"(mean of the reads {statistics.mean(every) * 1000 if every else 0:.1f} ms)")
+    return rate
+
+
+def _serve_and_drive(command: list[str], env: dict[str, str], port: int, folder: Path,
+                     options: argparse.Namespace, floor: bool) -> dict[str, object]:
+    """Start the web processes, drive them from another process for the set time, stop them."""
+    log = (folder / ("floor.log" if floor else "server.log")).open("w")
+    server = subprocess.Popen(command, env=env, text=True, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, server)
+        args = ["--drive", url, "--seconds", str(options.seconds), "--concurrency", str(options.concurrency)]
+        driver = subprocess.run([sys.executable, __file__, *args, *(["--floor"] if floor else [])],
+                                capture_output=True, text=True)
+        if driver.returncode != 0:
+            raise SystemExit(driver.stderr[-3000:])
+        result: dict[str, object] = json.loads(driver.stdout.strip().splitlines()[-1])
+        return result
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def main() -> None:
@@ -186,10 +222,12 @@ def main() -> None:
     parser.add_argument("--web", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the bare-route floor")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", dest="drive_floor", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.drive:
-        drive(options.drive, options.seconds, options.concurrency)
+        drive(options.drive, options.seconds, options.concurrency, options.drive_floor)
         return
     from tests.support.postgres import start_postgres
 
@@ -211,27 +249,21 @@ def main() -> None:
         port = _free_port()
         args = ["serve", "--workers", str(options.web), "--port", str(port)]
         args += [] if options.access_log else ["--no-access-log"]
-        log = (folder / "server.log").open("w")
-        server = subprocess.Popen([sys.executable, "-m", "recoup", *args], env=env, text=True,
-                                  stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_ready(url, server)
-            driver = subprocess.run([sys.executable, __file__, "--drive", url, "--seconds", str(options.seconds),
-                                     "--concurrency", str(options.concurrency)], capture_output=True, text=True)
-            if driver.returncode != 0:
-                raise SystemExit(driver.stderr[-3000:])
-            _print(json.loads(driver.stdout.strip().splitlines()[-1]), options.web, options.concurrency)
-            errors = [line for line in (folder / "server.log").read_text().splitlines() if "Error" in line]
-            print(f"server log {folder / 'server.log'}: {len(errors)} error lines", *errors[-5:], sep="\n  ")
-            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-            print(f"CPU of the finished children (demo, driver): {usage.ru_utime + usage.ru_stime:.1f} s")
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        result = _serve_and_drive([sys.executable, "-m", "recoup", *args], env, port, folder, options, floor=False)
+        rate = _print(result, options.web, options.concurrency)
+        errors = [line for line in (folder / "server.log").read_text().splitlines() if "Error" in line]
+        print(f"server log {folder / 'server.log'}: {len(errors)} error lines", *errors[-5:], sep="\n  ")
+        if options.floor:
+            floor_command = [sys.executable, "-m", "uvicorn", "bench.load_floor:application", "--factory",
+                             "--workers", str(options.web), "--port", str(port), "--no-access-log",
+                             "--log-level", "warning"]
+            print("\nthe floor (bench/load_floor.py: a bare route, one indexed read, same client and processes):")
+            floor = _print(_serve_and_drive(floor_command, {**env, "PYTHONPATH": str(ROOT)}, port, folder, options,
+                                            floor=True), options.web, options.concurrency)
+            print(f"Recoup's throughput is {rate / floor:.2f} of the floor's ({rate:.0f} against {floor:.0f} "
+                  f"requests/s)")
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"CPU of the finished children (demo, driver, servers): {usage.ru_utime + usage.ru_stime:.1f} s")
     finally:
         server_pg.stop()  # the data folder (and its server.log) stays for a look
 

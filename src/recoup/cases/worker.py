@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 from recoup.audit.checkpoints import checkpoint_after_pass
 from recoup.audit.service import Actor
@@ -134,15 +135,39 @@ def _messages(report: PassReport, messages: OutboxReport) -> None:
 
 def run_forever(database: Database, interval_seconds: float, stop: threading.Event,
                 keys: KeyRing | None = None) -> None:
-    """Pass after pass until `stop` is set; a failing pass is logged and the next one runs."""
+    """Pass after pass until `stop` is set; a failing pass is logged and the next one runs. A database that
+    cannot be reached (restarting, a network cut) is said in one line, not a traceback: every item is
+    committed on its own and claimed jobs are released by their lease, so the next pass simply resumes."""
+    unreachable = False
     while not stop.is_set():
         try:
             report = run_pass(database, keys=keys, stop=stop)
+            if unreachable:
+                log.warning("the database answers again: the worker resumes")
+                unreachable = False
             if report != PassReport():
                 log.info("worker pass: %s", report.summary())
-        except Exception:  # the worker must outlive one bad pass (e.g. the database restarting)
+        except DBAPIError as error:
+            if not error.connection_invalidated and not _unreachable(error):
+                log.exception("worker pass failed")
+            elif not unreachable:  # once per outage, not once per pass
+                log.warning("the database cannot be reached (%s): the worker retries every %g s, nothing is lost",
+                            _first_line(error), interval_seconds)
+                unreachable = True
+        except Exception:  # the worker must outlive one bad pass
             log.exception("worker pass failed")
         stop.wait(interval_seconds)
+
+
+def _unreachable(error: DBAPIError) -> bool:
+    """Whether the driver lost (or could not open) its connection, as opposed to refusing a statement."""
+    text = str(error.orig).lower()
+    return any(sign in text for sign in ("connection", "server closed", "terminating", "could not connect",
+                                         "shutting down", "starting up", "unable to open"))
+
+
+def _first_line(error: DBAPIError) -> str:
+    return (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0][:200]
 
 
 def start_in_thread(database: Database, interval_seconds: float = 30.0,

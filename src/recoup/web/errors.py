@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from starlette.exceptions import HTTPException
 
 from recoup.db import utcnow
@@ -32,6 +32,7 @@ STATUS_MESSAGES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Something went wrong on our side",
+    503: "Try again shortly",
 }
 
 
@@ -48,6 +49,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     for status in (400, 401, 403, 404, 409, 413, 422, 429)  # 400: an upload that is not multipart
 }
 BODY_NOT_PARSED = "There was an error parsing the body"
+DATABASE_AWAY = ("the database cannot be reached or is busy just now: nothing was changed; "
+                 "try again in a minute")
 OUT_OF_RANGE = "a value is out of range (a number, a date or an amount too large)"
 VALUE_ERROR_PREFIX = "Value error, "  # pydantic's, before the message of a validator of recoup.web.params
 
@@ -207,6 +210,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StatementError)
     async def database_refused(request: Request, exc: StatementError) -> Response:
+        if isinstance(exc, OperationalError):  # a lost connection, a restart, a lock wait given up: retryable
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                        str(exc.orig).strip().splitlines()[0][:200] if str(exc.orig).strip() else type(exc.orig))
+            answer = error_response(request, 503, DATABASE_AWAY)
+            answer.headers["Retry-After"] = "30"
+            return answer
         if not isinstance(exc, DataError) and not isinstance(exc.orig, (OverflowError, ValueError)):
             return await unexpected(request, exc)
         # Last resort: a value the database driver cannot hold (the route's parameter types should have refused it).
