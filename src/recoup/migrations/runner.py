@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -36,6 +37,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+@functools.cache  # the shipped revision files do not change while a process runs (/readyz asks every probe)
 def head_revision() -> str:
     """The newest revision this version of Recoup ships."""
     head = ScriptDirectory(str(HERE)).get_current_head()

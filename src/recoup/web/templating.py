@@ -25,6 +25,9 @@ from recoup.web.i18n import LOCALE_NAMES, code_label, explained, normalise_local
 
 __all__ = ["code_label", "render", "request_locale", "templates"]
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# The templates ship with the package and do not change under a running server: no stat() of every
+# template (and of base.html it extends) on every page (bench/load.py). A restart picks up an edit.
+templates.env.auto_reload = False
 
 
 def request_locale(request: Request) -> str:
