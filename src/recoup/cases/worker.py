@@ -13,7 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
@@ -92,45 +92,71 @@ def run_pass(database: Database, now: datetime | None = None, provider: PaymentP
     """One pass of everything due at `now`; `keys` open the webhook secrets (default: the settings');
     `settings` say how messages leave (SMTP, SMS gateway; default: the environment's). Once `stop` is set
     the pass ends after the item under way: nothing is left half done, and what is left stays due."""
-    moment = now or utcnow()
-    report = PassReport()
-    stopping = stop.is_set if stop is not None else (lambda: False)
-    with database.unit_of_work() as session:
-        due = due_case_ids(session, moment)
-    for case_id in due:
-        if stopping():  # SIGTERM: the cases not reached stay due for the next worker
-            return report
-        try:
-            done = handle_overdue(database, case_id, moment)
-        except RecoupError as error:
-            log.warning("case %s: %s", case_id, error.message)
-            continue
-        report.escalated += done is OverdueAction.ESCALATE
-        report.alerted += done is OverdueAction.ALERT
-    phases: list[Callable[[], None]] = [
-        lambda: setattr(report, "funded", fund_waiting(database, provider, now)),
-        lambda: setattr(report, "resumed", resume_stale(database, provider, now)),
-        lambda: setattr(report, "unconfirmed_alerts", alert_unconfirmed(database, now)),
-        lambda: setattr(report, "disputes_due", dispute_pass(database, moment)),
-        lambda: setattr(report, "complaints_escalated", complaint_pass(database, moment)),
-        lambda: _webhooks(report, deliver_due(database, now=now, keys=keys)),
-        lambda: setattr(report, "reports_queued", report_pass(database, moment, settings or get_settings()).queued),
-        lambda: _messages(report, deliver_messages(database, settings or get_settings(), now=now, stop=stopping)),
-    ]
-    for phase in phases:  # each phase commits what it did item by item; a stop waits for the phase under way
-        if stopping():
+    one = _Pass(database, now, provider, keys, settings, stop.is_set if stop is not None else (lambda: False))
+    for phase in one.phases():  # each phase commits what it did item by item; a stop waits for the phase under way
+        if one.stopping():
             break
         phase()
     checkpoint_after_pass(database, now)  # after every commit of the pass: recoup.audit.checkpoints
-    return report
+    return one.report
 
 
-def _webhooks(report: PassReport, deliveries: DeliveryReport) -> None:
-    report.webhooks_delivered, report.webhooks_failed = deliveries.delivered, deliveries.failed
+@dataclass
+class _Pass:
+    """The state of one pass; each phase is a method that does its part and counts it in `report`."""
 
+    database: Database
+    now: datetime | None
+    provider: PaymentProvider | None
+    keys: KeyRing | None
+    given_settings: Settings | None
+    stopping: Callable[[], bool]
+    report: PassReport = field(default_factory=PassReport)
+    moment: datetime = field(init=False)  # one "now" for the whole pass
 
-def _messages(report: PassReport, messages: OutboxReport) -> None:
-    report.messages_sent, report.messages_failed = messages.sent, messages.failed + messages.dead
+    def __post_init__(self) -> None:
+        self.moment = self.now or utcnow()
+
+    def phases(self) -> tuple[Callable[[], None], ...]:
+        return (self.overdue_cases, self.recoveries, self.disputes_and_complaints, self.webhooks,
+                self.report_mails, self.messages)
+
+    def settings(self) -> Settings:
+        return self.given_settings or get_settings()
+
+    def overdue_cases(self) -> None:
+        with self.database.unit_of_work() as session:
+            due = due_case_ids(session, self.moment)
+        for case_id in due:
+            if self.stopping():  # SIGTERM: the cases not reached stay due for the next worker
+                return
+            try:
+                done = handle_overdue(self.database, case_id, self.moment)
+            except RecoupError as error:
+                log.warning("case %s: %s", case_id, error.message)
+                continue
+            self.report.escalated += done is OverdueAction.ESCALATE
+            self.report.alerted += done is OverdueAction.ALERT
+
+    def recoveries(self) -> None:
+        self.report.funded = fund_waiting(self.database, self.provider, self.now)
+        self.report.resumed = resume_stale(self.database, self.provider, self.now)
+        self.report.unconfirmed_alerts = alert_unconfirmed(self.database, self.now)
+
+    def disputes_and_complaints(self) -> None:
+        self.report.disputes_due = dispute_pass(self.database, self.moment)
+        self.report.complaints_escalated = complaint_pass(self.database, self.moment)
+
+    def webhooks(self) -> None:
+        deliveries: DeliveryReport = deliver_due(self.database, now=self.now, keys=self.keys)
+        self.report.webhooks_delivered, self.report.webhooks_failed = deliveries.delivered, deliveries.failed
+
+    def report_mails(self) -> None:
+        self.report.reports_queued = report_pass(self.database, self.moment, self.settings()).queued
+
+    def messages(self) -> None:
+        sent: OutboxReport = deliver_messages(self.database, self.settings(), now=self.now, stop=self.stopping)
+        self.report.messages_sent, self.report.messages_failed = sent.sent, sent.failed + sent.dead
 
 
 def run_forever(database: Database, interval_seconds: float, stop: threading.Event,

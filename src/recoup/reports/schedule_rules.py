@@ -47,7 +47,7 @@ def parse_weekday(text: str) -> int:
     value = text.strip().lower()[:3]
     if value in WEEKDAYS:
         return WEEKDAYS.index(value)
-    if value.isdigit() and 1 <= int(value) <= 7:
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= 7:  # not "²": int() refuses it
         return int(value) - 1
     raise InvalidInput(f"--weekday: mon, tue, wed, thu, fri, sat or sun (or 1-7), not {text[:20]!r}")
 

@@ -38,7 +38,9 @@ from recoup.reconciliation.web_jobs import router as reconcile_jobs_web
 from recoup.recovery.api import router as recovery_api
 from recoup.recovery.web import router as recovery_web
 from recoup.reports.api import router as reports_api
+from recoup.reports.api_schedules import router as report_schedules_api
 from recoup.reports.web import router as reports_web
+from recoup.reports.web_schedules import router as report_schedules_web
 from recoup.transactions.api import router as transactions_api
 from recoup.transactions.web import router as transactions_web
 from recoup.transactions.web_imports import router as imports_web
@@ -53,11 +55,11 @@ from recoup.web.uploads import sweep_uploads, uploads_folder
 API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [auth_api, merchants_api, audit_api, transactions_api, cases_api, recovery_api,
                                  findings_api, reports_api, evidence_api, incident_report_api, messaging_api,
-                                 complaints_api, ingest_api, disputes_api]
+                                 complaints_api, ingest_api, disputes_api, report_schedules_api]
 WEB_ROUTERS: list[APIRouter] = [health, auth_web, pages, merchants_web, imports_web, transactions_web, cases_web,
                                  recovery_web, findings_web, reports_web, evidence_web, incident_report_web,
                                  messaging_web, complaints_web, ingest_web, disputes_web, admin_web, ledger_web,
-                                 reconcile_jobs_web]
+                                 reconcile_jobs_web, report_schedules_web]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

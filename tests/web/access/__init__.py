@@ -18,10 +18,12 @@ from tests.web.access import (
     messaging,
     reconcile_jobs,
     reconciliation,
+    report_schedules,
     reports,
     transactions_pages,
     workplace,
 )
 
 MODULES: tuple[ModuleType, ...] = (evidence, incident_report, messaging, complaints, ingest, disputes, reports,
-                                  workplace, admin, reconciliation, reconcile_jobs, transactions_pages)
+                                  workplace, admin, reconciliation, reconcile_jobs, transactions_pages,
+                                  report_schedules)
