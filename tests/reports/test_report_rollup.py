@@ -31,7 +31,7 @@ from recoup.auth.service import principal_for
 from recoup.reports import prevention_repository as prevent
 from recoup.reports import repository as sql
 from recoup.reports import rollup
-from recoup.reports.models import JournalCashierDay, JournalTerminalDay, RollupWatermark
+from recoup.reports.prevention_rules import refund_bursts
 from recoup.reports.rules import DEFAULT_ZONE, check_period
 from recoup.reports.service import summary
 from recoup.reports.summary import Summary
@@ -57,7 +57,7 @@ def _report(world: World, principal: Principal, merchant: str | None = None, dir
     """The summary; `direct`: with the rollups emptied in this (rolled back) transaction: the journal alone."""
     with world.database.unit_of_work() as session:
         if direct:
-            for table in (RollupWatermark, JournalTerminalDay, JournalCashierDay):
+            for table in rollup.TABLES:
                 session.execute(delete(table))
         found = summary(session, principal, FIRST, LAST, merchant_id=merchant, now=NOW)
         session.rollback()
@@ -96,12 +96,13 @@ def _journal_numbers(world: World, merchant: str | None, direct: bool = False) -
     scope = sql.Scope(world.tenants["A"].id, (merchant,) if merchant else None, "CNY")
     with world.database.unit_of_work() as session:
         if direct:
-            for table in (RollupWatermark, JournalTerminalDay, JournalCashierDay):
+            for table in rollup.TABLES:
                 session.execute(delete(table))
         found = (sql.period_totals(session, scope, period, period.as_of(NOW)),
                  sql.worst_terminals(session, scope, period), sql.worst_cashiers(session, scope, period),
                  sql.worst_merchants(session, scope, period), prevent.terminal_facts(session, scope, period),
-                 prevent.refunds(session, scope, period, 2), prevent.large_refunds(session, scope, period, 1.5, 1))
+                 refund_bursts(prevent.burst_refunds(session, scope, period), {}),
+                 sorted(prevent.large_refunds(session, scope, period, 1.5, 1), key=repr))
         session.rollback()
         return found
 

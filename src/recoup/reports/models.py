@@ -1,5 +1,5 @@
 """Tables of the reports domain: report schedules and the periods they queued, prevention
-acknowledgements and the daily rollups. (messaging.attachments is imported so that its table, the
+acknowledgements and the daily and monthly rollups. (messaging.attachments is imported so that its table, the
 files of an outbox message, is part of the metadata; it is created by this domain's migration, 0012.)"""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from recoup.db import Base, utcnow
 from recoup.messaging.attachments import OutboxAttachment
 from recoup.transactions.models import code_type
 
-__all__ = ["JournalCashierDay", "JournalTerminalDay", "OutboxAttachment", "PreventionAcknowledgement",
-           "ReportSchedule", "ReportSent", "RollupWatermark"]
+__all__ = ["FlaggedLine", "JournalCashierDay", "JournalCashierMonth", "JournalTerminalDay", "JournalTerminalMonth",
+           "OutboxAttachment", "PreventionAcknowledgement", "ReportSchedule", "ReportSent", "RollupWatermark"]
 
 
 class ReportSchedule(Base):
@@ -80,30 +80,76 @@ class RollupWatermark(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class JournalTerminalDay(Base):
+class _JournalRollup:
+    """The columns every journal rollup shares: whose lines, which merchant-local day (a month's rollup: its
+    first day), which currency, and how many lines."""
+
+    tenant_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    local_date: Mapped[date] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    merchant_id: Mapped[str] = mapped_column(code_type(15), primary_key=True)
+
+
+class _PerTerminal(_JournalRollup):
+    terminal_id: Mapped[str] = mapped_column(code_type(8), primary_key=True, sort_order=1)
+    lines: Mapped[int] = mapped_column(default=0, sort_order=2)
+    sales: Mapped[int] = mapped_column(default=0, sort_order=2)  # approved sales, their amount, approved refunds
+    sales_minor: Mapped[int] = mapped_column(default=0, sort_order=2)
+    refunds: Mapped[int] = mapped_column(default=0, sort_order=2)
+
+
+class _PerCashier(_JournalRollup):
+    cashier_id: Mapped[str] = mapped_column(String(32), primary_key=True, sort_order=1)
+    lines: Mapped[int] = mapped_column(default=0, sort_order=2)
+
+
+class JournalTerminalDay(_PerTerminal, Base):
     """Journal lines per tenant, merchant-local day, currency, merchant and terminal (recoup.reports.rollup)."""
 
     __tablename__ = "report_terminal_days"
 
-    tenant_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    local_date: Mapped[date] = mapped_column(primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    merchant_id: Mapped[str] = mapped_column(code_type(15), primary_key=True)
-    terminal_id: Mapped[str] = mapped_column(code_type(8), primary_key=True)
-    lines: Mapped[int] = mapped_column(default=0)
-    sales: Mapped[int] = mapped_column(default=0)  # approved sales, their amount, approved refunds
-    sales_minor: Mapped[int] = mapped_column(default=0)
-    refunds: Mapped[int] = mapped_column(default=0)
+
+class JournalTerminalMonth(_PerTerminal, Base):
+    """The same per merchant-local month (`local_date`: its first day): a year reads 12 rows a terminal."""
+
+    __tablename__ = "report_terminal_months"
 
 
-class JournalCashierDay(Base):
+class JournalCashierDay(_PerCashier, Base):
     """Journal lines naming a cashier, per tenant, merchant-local day, currency, merchant and cashier."""
 
     __tablename__ = "report_cashier_days"
 
-    tenant_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    local_date: Mapped[date] = mapped_column(primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    merchant_id: Mapped[str] = mapped_column(code_type(15), primary_key=True)
-    cashier_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    lines: Mapped[int] = mapped_column(default=0)
+
+class JournalCashierMonth(_PerCashier, Base):
+    """The same per merchant-local month (`local_date`: its first day)."""
+
+    __tablename__ = "report_cashier_months"
+
+
+class FlaggedLine(Base):
+    """A journal line one of the fraud-like prevention lists rests on (recoup.reports.flagged): `pattern`
+    says which ("refund": every approved refund; "other_card": a refund paid to another card than its sale's,
+    `other_id` the sale; "void_own": a void of the same cashier's sale, `other_id` the sale; "band": a sale
+    just under the no-PIN limit; "burst": a refund with enough others of its terminal around it). Copied
+    from the line: the lists read a few rows here instead of the year's journal."""
+
+    __tablename__ = "report_flagged_lines"
+    __table_args__ = (
+        Index("ix_report_flagged_lines_day", "tenant_id", "pattern", "currency", "local_date"),
+        Index("ix_report_flagged_lines_amount", "tenant_id", "pattern", "currency", "amount_minor"),
+    )
+
+    pattern: Mapped[str] = mapped_column(String(12), primary_key=True)
+    line_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    other_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # 0: none
+    tenant_id: Mapped[int]
+    local_date: Mapped[date]
+    currency: Mapped[str] = mapped_column(String(3))
+    merchant_id: Mapped[str] = mapped_column(code_type(15))
+    subject: Mapped[str] = mapped_column(String(64))  # the terminal, the cashier, or the card (token or masked)
+    detail: Mapped[str] = mapped_column(String(19), default="")  # the masked card ("band")
+    rrn: Mapped[str] = mapped_column(code_type(12))
+    moment: Mapped[datetime]
+    other_moment: Mapped[datetime | None] = mapped_column(default=None)  # the sale's ("void_own")
+    amount_minor: Mapped[int]

@@ -30,9 +30,10 @@ ACK_PERMISSION = Permission.RECONCILE  # finance, support, acquirer operations a
 def entries(session: Session, scope: Scope, period: Period, now: datetime) -> list[rules.Entry]:
     """Every list's entries, in the order of rules.LISTS."""
     days = {"from": period.first.isoformat(), "to": period.last.isoformat()}
-    terminals = sql.terminal_facts(session, scope, period)
+    totals = sql.terminal_totals(session, scope, period)
+    terminals = sql.terminal_facts(session, scope, period, totals)
     today = now.astimezone(ZoneInfo(period.zone)).date()
-    low, high = rules.under_limit_band()
+    low, high = rules.under_limit_band()  # the band recoup.reports.flagged flags
     voids = [flag for flag, sold in sql.voids_of_own_sales(session, scope, period)
              if flag.moment is not None and sold is not None and rules.within(sold, flag.moment)]
     return [
@@ -45,12 +46,12 @@ def entries(session: Session, scope: Scope, period: Period, now: datetime) -> li
                        {**days, "in": "settlement"}, ""),
         *rules.grouped("refund_other_card", sql.refunds_to_other_cards(session, scope, period), 1,
                        {**days, "type": "REFUND"}, "terminal"),
-        *rules.refund_bursts(sql.refunds(session, scope, period, rules.REFUND_BURST_COUNT), {"type": "REFUND"}),
+        *rules.refund_bursts(sql.burst_refunds(session, scope, period), {"type": "REFUND"}),
         *rules.grouped("refund_large", sql.large_refunds(session, scope, period, rules.LARGE_REFUND_FACTOR,
-                                                         rules.MIN_SALES_FOR_AVERAGE), 1,
+                                                         rules.MIN_SALES_FOR_AVERAGE, totals), 1,
                        {**days, "type": "REFUND"}, "terminal"),
-        *rules.grouped("under_limit", sql.sales_in_band(session, scope, period, low, high,
-                                                        rules.UNDER_LIMIT_COUNT), rules.UNDER_LIMIT_COUNT,
+        *rules.grouped("under_limit", sql.sales_in_band(session, scope, period, rules.UNDER_LIMIT_COUNT),
+                       rules.UNDER_LIMIT_COUNT,
                        {**days, "type": "SALE", "min": f"{low / 100:.2f}", "max": f"{high / 100:.2f}"}, "last4"),
         *rules.grouped("void_after_sale", voids, rules.VOID_MIN_COUNT, {**days, "type": "VOID"}, "cashier"),
     ]

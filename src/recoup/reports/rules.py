@@ -64,6 +64,26 @@ class Period:
         return [self.first + timedelta(days=offset) for offset in range(self.days)]
 
 
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def spans(first: date, last: date) -> list[tuple[bool, date, date]]:
+    """[first, last] cut into what the rollups hold: (True, a, b) for the whole months whose first day is in
+    [a, b], (False, a, b) for the days [a, b] at either end outside a whole month. A year is one span of
+    twelve months; 10-20 March one span of days."""
+    start = first if first.day == 1 else _next_month(first)
+    after = _next_month(last) if (last + timedelta(days=1)).day == 1 else last.replace(day=1)
+    if start >= after:
+        return [(False, first, last)]
+    cut = [(True, start, after - timedelta(days=1))]
+    if first < start:
+        cut.insert(0, (False, first, start - timedelta(days=1)))
+    if after <= last:
+        cut.append((False, after, last))
+    return cut
+
+
 def check_zone(zone: str) -> str:
     try:
         ZoneInfo(zone)
