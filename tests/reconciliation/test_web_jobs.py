@@ -9,7 +9,7 @@ import is reconciled from the page's job, which must store and follow exactly wh
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,10 +26,12 @@ from recoup.errors import NotFound
 from recoup.reconciliation.db_run import reconcile_database
 from recoup.reconciliation.db_source import DbScope
 from recoup.reconciliation.jobs import DONE, RUNNING, ReconcileBoard, ReconcileJob, RunUnderWay
+from recoup.reconciliation.jobs_imports import findings_of_imports
 from recoup.reconciliation.jobs_run import CHECKING, READING, SAVING, reconcile_import_days, steps_in_run
 from recoup.reconciliation.jobs_scope import ImportDays, NothingToReconcile, days_to_reconcile
-from recoup.reconciliation.models import CaseFollowUp, StoredFinding
+from recoup.reconciliation.models import CaseFollowUp, ReconciliationRun, StoredFinding
 from recoup.transactions.importer import import_file
+from recoup.transactions.models import ImportBatch
 
 NOW = datetime(2026, 10, 17, 12, tzinfo=UTC)  # 20:00 in Shanghai, after the day's files
 
@@ -144,3 +146,30 @@ def test_an_import_that_brought_no_days_has_nothing_to_reconcile(world: World, s
     with world.database.unit_of_work() as session, pytest.raises(NotFound):
         days_to_reconcile(session, who, "999999")
     assert ImportDays(1, ("A", "B"), DAYS[0], DAYS[1]).merchant_id is None  # several merchants: all in scope
+
+
+def test_any_saved_run_over_an_imports_days_marks_it_reconciled_whoever_started_it(
+        world: World, settings: Settings, tmp_path: Path) -> None:
+    who, late_batch = _world_after_first_run(world, settings, tmp_path)
+    with world.database.unit_of_work() as session:
+        batches = list(session.execute(select(ImportBatch).order_by(ImportBatch.id)).scalars())
+        days = days_to_reconcile(session, who, late_batch)
+    later = max(batch.imported_at for batch in batches) + timedelta(minutes=1)  # the imports used the wall clock
+
+    def run_of(batch_id: int) -> int | None:
+        with world.database.unit_of_work() as session:
+            return findings_of_imports(session, who, batches)[batch_id].run_id
+
+    assert run_of(late_batch) is None  # the first run was before it
+    reconcile_database(world.database, who, DbScope(MERCHANT, DAYS[1], DAYS[1]), out=None, save=True, now=later)
+    assert run_of(late_batch) is None  # 10-16 is not its day
+    over_its_day = reconcile_database(world.database, who, days.scope(), out=None, save=True, now=later)
+    assert run_of(late_batch) == over_its_day.run_id
+    with world.database.unit_of_work() as session:
+        run = session.get(ReconciliationRun, over_its_day.run_id)
+        assert run is not None
+        assert (run.over_stored, run.read_from, run.read_to, run.read_merchants) == (True, DAYS[0], DAYS[0],
+                                                                                     [MERCHANT])
+    everything = reconcile_database(world.database, who, DbScope(), out=None, save=True,
+                                    now=later + timedelta(minutes=1))
+    assert {run_of(batch.id) for batch in batches} == {everything.run_id}  # every day, every merchant

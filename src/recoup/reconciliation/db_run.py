@@ -22,7 +22,7 @@ from recoup.reconciliation.findings import Kind
 from recoup.reconciliation.findings_csv import write_findings
 from recoup.reconciliation.models import StoredFinding
 from recoup.reconciliation.records import finding_records
-from recoup.reconciliation.store import SaveReport, save_findings
+from recoup.reconciliation.store import ReadScope, SaveReport, save_findings
 from recoup.transactions.duck import configure
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -71,8 +71,7 @@ def run_in_session(session: Session, principal: Principal, scope: DbScope, *, ou
         write_findings(result.findings, out)
     report: SaveReport | None = None
     if save:
-        report = save_findings(session, principal, finding_records(result.findings), now,
-                               in_scope=lambda finding: in_db_scope(finding, scope, zones))
+        report = save_db_run(session, principal, result, scope, zones, now)
     counted = Counter(f.kind.value for f in result.findings)
     return DbReconcileSummary({k.value: counted.get(k.value, 0) for k in Kind}, len(result.findings), rows,
                               result.warnings, report.summary() if report else None, time.monotonic() - started,
@@ -91,6 +90,17 @@ def reconcile_scope(session: Session, principal: Principal, scope: DbScope, on_s
         return reconcile_relations(con, with_merchants=rows["merchants"] > 0, on_step=on_step), rows, zones
     finally:
         con.close()
+
+
+def save_db_run(session: Session, principal: Principal, result: EngineResult, scope: DbScope,
+                zones: dict[str, str], now: datetime | None) -> SaveReport:
+    """Save a run over the stored data in `scope`: the cases of earlier findings there follow what it no longer
+    reports (`in_db_scope`), and the run keeps what it read (days, merchants) for the imports list."""
+    merchants = ((scope.merchant_id,) if scope.merchant_id else
+                 tuple(sorted(principal.merchant_ids)) if principal.limited_to_merchants else None)
+    return save_findings(session, principal, finding_records(result.findings), now,
+                         in_scope=lambda finding: in_db_scope(finding, scope, zones),
+                         read=ReadScope(scope.date_from, scope.date_to, merchants))
 
 
 def in_db_scope(finding: StoredFinding, scope: DbScope, zones: dict[str, str]) -> bool:

@@ -19,12 +19,10 @@ from recoup.audit.service import record
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.cases.follow_rules import OUTCOMES_SHOWN
-from recoup.reconciliation.db_run import in_db_scope, reconcile_scope
+from recoup.reconciliation.db_run import reconcile_scope, save_db_run
 from recoup.reconciliation.engine import step_count
 from recoup.reconciliation.jobs_scope import ImportDays
 from recoup.reconciliation.models import StoredFinding
-from recoup.reconciliation.records import finding_records
-from recoup.reconciliation.store import save_findings
 
 READING, CHECKING, SAVING = "reading", "checking", "saving"
 JOB_ACTION = "reconciliation.import_days"  # the audit entry that ties a run to the import it reconciled
@@ -57,8 +55,7 @@ def reconcile_import_days(session: Session, principal: Principal, days: ImportDa
     tell(READING, "")
     result, _rows, zones = reconcile_scope(session, principal, scope, on_step=lambda label: tell(CHECKING, label))
     tell(SAVING, "")
-    report = save_findings(session, principal, finding_records(result.findings), now,
-                           in_scope=lambda finding: in_db_scope(finding, scope, zones))
+    report = save_db_run(session, principal, result, scope, zones, now)
     outcome = JobOutcome(report.run_id, report.findings, new_by_kind(session, report.run_id),
                          _shown(report.follow.as_dict()), report.cases_joined, report.skipped)
     record(session, principal.actor(), JOB_ACTION, "import_batch", str(days.batch_id), at=now,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from recoup.db import Base, TenantRow, utcnow
@@ -20,6 +20,13 @@ class ReconciliationRun(TenantRow, Base):
     cases_opened: Mapped[int] = mapped_column(default=0)
     cases_joined: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)
+    # What a run over the stored data read (`recoup reconcile --db`, the API, the import page): its local
+    # days (none: every day) and merchants (none: every merchant the runner sees). A run from files reads
+    # no stored day (over_stored false). The imports list says from these whether an import was reconciled.
+    over_stored: Mapped[bool] = mapped_column(default=False, server_default=false())
+    read_from: Mapped[date | None] = mapped_column(default=None)
+    read_to: Mapped[date | None] = mapped_column(default=None)
+    read_merchants: Mapped[list[str] | None] = mapped_column(JSON, default=None)
 
 
 class StoredFinding(TenantRow, Base):

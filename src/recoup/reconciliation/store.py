@@ -94,8 +94,19 @@ class SaveReport:
 InScope = Callable[[StoredFinding], bool]
 
 
+@dataclass(frozen=True)
+class ReadScope:
+    """What a run over the stored data read: local days (None: unbounded) and merchants (None: every
+    merchant the runner sees). Kept on the run: the imports list tells from it what was reconciled."""
+
+    date_from: date | None
+    date_to: date | None
+    merchant_ids: tuple[str, ...] | None
+
+
 def save_findings(session: Session, principal: Principal, findings: Iterable[FindingLike],
-                  now: datetime | None = None, in_scope: InScope | None = None) -> SaveReport:
+                  now: datetime | None = None, in_scope: InScope | None = None,
+                  read: ReadScope | None = None) -> SaveReport:
     """Store the findings of one run for the caller's tenant and open or join their cases.
 
     With `in_scope` (a run over the stored data, `recoup reconcile --db --save`), the cases of earlier
@@ -108,6 +119,9 @@ def save_findings(session: Session, principal: Principal, findings: Iterable[Fin
     principal.require(Permission.RECONCILE)
     moment = now or utcnow()
     run = ReconciliationRun(tenant_id=principal.tenant_id, run_by=principal.username, saved_at=moment)
+    if read is not None:
+        run.over_stored, run.read_from, run.read_to = True, read.date_from, read.date_to
+        run.read_merchants = list(read.merchant_ids) if read.merchant_ids is not None else None
     session.add(run)
     session.flush()
     report = SaveReport(run.id)
