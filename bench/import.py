@@ -1,12 +1,17 @@
 """Import benchmark: a generated journal of N lines (1 million by default) into SQLite and PostgreSQL.
 
     .venv/bin/python bench/import.py [--lines 1000000] [--search-rows 10000000] [--only sqlite|postgresql]
-                                     [--kind journal|settlement]
+                                     [--kind journal|settlement] [--repeat 3] [--reconcile]
 
 Prints rows per second, the peak memory and the CPU seconds of each import (each runs in a process of its
 own; on PostgreSQL also the server process's), then times `search` by RRN, by order number, by terminal
 and day, and by merchant and hour, and shows the plan the database chose for each search and for the
 import's own follow-up query (index design).
+On PostgreSQL each of `--repeat` rounds imports into a fresh database, then measures there the COPY floor
+(`copy_floor`) and prints the import's rows/s as a share of the floor's, per round and the median, in wall
+time and in CPU seconds (on a shared machine CPU seconds do not depend on what else runs).
+`--reconcile` then imports the orders and the settlement too and times `recoup reconcile --db` over the
+three (the same service the command runs), on each engine.
 `--search-rows` first grows the PostgreSQL journal to that many lines (copies under other tenants)
 so that the search timings are taken over a table of that size. `--kind settlement` imports the
 settlement file of the same data instead (every line is booked in the ledger); no search then.
@@ -28,6 +33,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,8 +42,31 @@ sys.path.insert(0, str(ROOT / "src"))
 
 def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, object]:
     """In its own process: register the merchants, import the journal (or the settlement)."""
-    from sqlalchemy import text
+    database, principal, settings = _setup(engine_url, folder)
+    return _timed_import(database, principal, settings, kind, folder / f"{kind}.csv")
 
+
+def child_reconcile(engine_url: str, folder: Path) -> dict[str, object]:
+    """In its own process, into the database the journal was imported into: import the orders and the
+    settlement, then time `recoup reconcile --db` (its service, as the command runs it) over all three."""
+    from recoup.reconciliation.db_run import reconcile_database
+    from recoup.reconciliation.db_source import DbScope
+
+    database, principal, settings = _setup(engine_url, folder, register=False)
+    result: dict[str, object] = {}
+    for kind in ("orders", "settlement"):
+        result[f"import_{kind}"] = _timed_import(database, principal, settings, kind, folder / f"{kind}.csv")
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    summary = reconcile_database(database, principal, DbScope(), out=folder / "findings.csv", save=False)
+    result["reconcile_db"] = {"seconds": round(time.perf_counter() - started, 1),
+                              "cpu_seconds": round(_cpu_seconds() - cpu_started, 1), "rows_read": summary.rows,
+                              "findings": summary.total,
+                              "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+    return result
+
+
+def _setup(engine_url: str, folder: Path, register: bool = True) -> tuple[Any, Any, Any]:
+    """The database (migrated), the bench tenant's importing principal, the settings."""
     from recoup.audit.setup import AuditSetup
     from recoup.auth.principal import Principal
     from recoup.auth.roles import Role
@@ -46,34 +75,40 @@ def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, obj
     from recoup.db import Database
     from recoup.merchants.models import Merchant, Terminal
     from recoup.migrations.runner import upgrade
-    from recoup.transactions.importer import import_file
 
     settings = Settings(database_url=engine_url, var_dir=folder / "var")
     database = Database(engine_url, audit=AuditSetup.from_settings(settings))
-    upgrade(database.engine)
+    upgrade(database.engine)  # nothing to do the second time
     with database.unit_of_work() as session:
         tenant = get_or_create_tenant(session, "BENCH")
+        tenant_id = tenant.id
+        if not register:
+            return database, Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli"), settings
         for row in csv.DictReader((folder / "merchants.csv").open(encoding="utf-8")):
             session.add(Merchant(merchant_id=row["merchant_id"], tenant_id=tenant.id, name=row["name"],
                                  mcc=row["mcc"]))
         session.flush()
         for row in csv.DictReader((folder / "terminals.csv").open(encoding="utf-8")):
             session.add(Terminal(terminal_id=row["terminal_id"], merchant_id=row["merchant_id"], tenant_id=tenant.id))
-        tenant_id = tenant.id
-    principal = Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli")
+    return database, Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli"), settings
+
+
+def _timed_import(database: Any, principal: Any, settings: Any, kind: str, path: Path) -> dict[str, object]:
+    from sqlalchemy import text
+
+    from recoup.transactions.importer import import_file
+
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     with database.unit_of_work() as session:
         server = _server_process(session)
         server_started = _process_cpu_seconds(server)
-        report = import_file(session, principal, kind, folder / f"{kind}.csv", settings)
+        report = import_file(session, principal, kind, path, settings)
         server_cpu = _process_cpu_seconds(server) - server_started
-    seconds = time.perf_counter() - started
-    cpu = _cpu_seconds() - cpu_started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    with database.engine.connect() as connection:
-        if database.engine.dialect.name == "postgresql":
-            connection.execute(text("ANALYZE journal_lines" if kind == "journal" else "ANALYZE settlement_lines"))
-            connection.commit()
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.begin() as connection:
+            connection.execute(text(f"ANALYZE {'orders' if kind == 'orders' else kind + '_lines'}"))
     result: dict[str, object] = {"engine": database.engine.dialect.name, "rows": report.imported,
                                  "seconds": round(seconds, 1), "rows_per_second": round(report.imported / seconds),
                                  "peak_rss_mib": round(peak_mib), "cpu_seconds": round(cpu, 1)}
@@ -81,7 +116,6 @@ def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, obj
         result["server_cpu_seconds"] = round(server_cpu, 1)
     if report.ledger_posted:
         result["ledger_posted"] = report.ledger_posted
-    database.dispose()
     return result
 
 
@@ -210,41 +244,92 @@ def grow_postgres(url: str, target: int) -> None:
     engine.dispose()
 
 
-def copy_floor(url: str, folder: Path) -> dict[str, object]:
-    """The fastest PostgreSQL can take the stored lines back: a bare COPY of them (already in the column
-    layout of the table, nothing to read or check) into a table without indexes, and into one with the
-    journal's indexes and constraints. What any import of these lines into this table costs at least."""
+def export_stored(url: str, target: Path) -> int:
+    """The stored journal lines in the table's own column format (COPY TO, text), in stored order."""
     import psycopg
 
-    exported = folder / "stored-journal.csv"
-    floor: dict[str, object] = {}
     with psycopg.connect(url.replace("+psycopg", "")) as connection, connection.cursor() as cursor:
-        columns = [row[0] for row in cursor.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'journal_lines' "
-            "AND column_name <> 'id' ORDER BY ordinal_position").fetchall()]
-        names = ", ".join(columns)
-        with exported.open("wb") as out, cursor.copy(f"COPY (SELECT {names} FROM journal_lines) TO STDOUT") as copy:
+        names = ", ".join(_journal_columns(cursor))
+        with target.open("wb") as out, cursor.copy(f"COPY (SELECT {names} FROM journal_lines ORDER BY id) "
+                                                   "TO STDOUT") as copy:
             for block in copy:
                 out.write(block)
-        rows = cursor.execute("SELECT count(*) FROM journal_lines").fetchone()[0]  # type: ignore[index]
-        for label, like in (("no_index", "INCLUDING DEFAULTS"), ("journal_indexes", "INCLUDING ALL")):
-            cursor.execute(f"CREATE TEMP TABLE floor_{label} (LIKE journal_lines {like})")
-            started = time.perf_counter()
-            with exported.open("rb") as source, cursor.copy(f"COPY floor_{label} ({names}) FROM STDIN") as copy:
+        return int(cursor.execute("SELECT count(*) FROM journal_lines").fetchone()[0])  # type: ignore[index]
+
+
+def _journal_columns(cursor: Any) -> list[str]:
+    return [row[0] for row in cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'journal_lines' "
+        "AND column_name <> 'id' ORDER BY ordinal_position").fetchall()]
+
+
+def copy_floor(url: str, exported: Path, rows: int) -> dict[str, object]:
+    """The fastest PostgreSQL takes these lines, what any import of them costs at least: a plain COPY of the
+    very rows the import stored (exported in the table's column format, nothing to read or check) into an
+    empty ordinary table made LIKE the journal INCLUDING ALL (its columns, defaults, constraints and
+    indexes), committed, then dropped. Wall time, and the CPU seconds of the server and of this process."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", "")) as connection, connection.cursor() as cursor:
+        names = ", ".join(_journal_columns(cursor))
+        server = int(cursor.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+        cursor.execute("CREATE TABLE floor_journal (LIKE journal_lines INCLUDING ALL)")
+        connection.commit()
+        try:
+            started, cpu, server_cpu = time.perf_counter(), _cpu_seconds(), _process_cpu_seconds(server)
+            with exported.open("rb") as source, cursor.copy(f"COPY floor_journal ({names}) FROM STDIN") as copy:
                 while block := source.read(1 << 20):
                     copy.write(block)
+            connection.commit()
             seconds = time.perf_counter() - started
-            floor[label] = {"seconds": round(seconds, 1), "rows_per_second": round(rows / seconds)}
-        connection.rollback()
+            spent = {"cpu_seconds": round(_cpu_seconds() - cpu, 1),
+                     "server_cpu_seconds": round(_process_cpu_seconds(server) - server_cpu, 1)}
+        finally:
+            cursor.execute("DROP TABLE floor_journal")
+            connection.commit()
+    return {"rows": rows, "seconds": round(seconds, 1), "rows_per_second": round(rows / seconds), **spent}
+
+
+def floor_share(imported: dict[str, object], floor: dict[str, object]) -> dict[str, float]:
+    """The import against the floor: rows/s as a share of the floor's, and the floor's CPU seconds
+    (server + client) as a share of the import's (both higher is better, 1.0 = as fast as the floor)."""
+    def total_cpu(figures: dict[str, object]) -> float:
+        return float(figures["cpu_seconds"]) + float(figures.get("server_cpu_seconds", 0.0))  # type: ignore[arg-type]
+
+    return {"wall": float(imported["rows_per_second"]) / float(floor["rows_per_second"]),  # type: ignore[arg-type]
+            "cpu": total_cpu(floor) / total_cpu(imported),
+            "server_cpu": float(floor["server_cpu_seconds"]) / float(imported["server_cpu_seconds"])}  # type: ignore[arg-type]
+
+
+def postgres_rounds(server: Any, folder: Path, repeat: int) -> str:
+    """`repeat` rounds: an import into a fresh database, then the COPY floor in that same database.
+    Returns the URL of the last round's database (for the searches)."""
+    import psycopg
+
+    exported, rows, url = folder / "stored-journal.txt", 0, ""
+    shares: list[dict[str, float]] = []
+    for round_no in range(repeat):
+        with psycopg.connect(server.url().replace("+psycopg", ""), autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE bench_{round_no}")
+            if round_no:
+                connection.execute(f"DROP DATABASE bench_{round_no - 1}")
+        url = server.url(f"bench_{round_no}")
+        imported = run_child("journal", url, folder)
+        if not rows:
+            rows = export_stored(url, exported)
+        floor = copy_floor(url, exported, rows)
+        shares.append(floor_share(imported, floor))
+        label = f"postgresql round {round_no + 1}:"
+        print(f"{label} import {imported}\n{label} COPY floor (the same rows, prepared, into a table LIKE the "
+              f"journal INCLUDING ALL) {floor}\n{label} import at {shares[-1]['wall']:.0%} of the COPY floor in "
+              f"rows/s; in CPU seconds (server + client) at {shares[-1]['cpu']:.0%}, server alone "
+              f"{shares[-1]['server_cpu']:.0%}", flush=True)
     exported.unlink()
-    return floor
-
-
-def floor_share(imported: dict[str, object], floor: dict[str, object]) -> float:
-    """The import's rows per second as a share of the bare COPY's into a table with the same indexes."""
-    indexed = floor["journal_indexes"]
-    assert isinstance(indexed, dict)
-    return float(imported["rows_per_second"]) / float(indexed["rows_per_second"])  # type: ignore[arg-type]
+    median = {key: statistics.median(share[key] for share in shares) for key in shares[0]}
+    print(f"postgresql median of {repeat}: import at {median['wall']:.0%} of the COPY floor with the journal's "
+          f"indexes in rows/s (goal: 90% or more); CPU {median['cpu']:.0%}, server CPU {median['server_cpu']:.0%}",
+          flush=True)
+    return url
 
 
 def run_child(mode: str, url: str, folder: Path) -> dict[str, object]:
@@ -262,11 +347,19 @@ def main() -> None:
     parser.add_argument("--search-rows", type=int, default=0, help="grow the PostgreSQL journal to this many lines")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--kind", choices=("journal", "settlement"), default="journal")
+    parser.add_argument("--repeat", type=int, default=1, help="PostgreSQL: rounds of import + COPY floor")
+    parser.add_argument("--reconcile", action="store_true", help="then import orders and settlement and time "
+                        "`recoup reconcile --db` (journal only)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, url, folder = args.child
-        done = search_timings(url, Path(folder)) if mode == "search" else child(url, Path(folder), mode)
+        if mode == "search":
+            done = search_timings(url, Path(folder))
+        elif mode == "reconcile":
+            done = child_reconcile(url, Path(folder))
+        else:
+            done = child(url, Path(folder), mode)
         print(json.dumps(done))
         return
     from recoup.demo.large import write_large
@@ -279,28 +372,30 @@ def main() -> None:
         took = time.perf_counter() - started
         print(f"generated {args.lines:,} journal lines ({size} MiB) in {took:.0f} s", flush=True)
         searching = args.kind == "journal"
+        reconciling = searching and args.reconcile
         if args.only in (None, "sqlite"):
             url = f"sqlite:///{folder / 'bench.db'}"
             print("sqlite    ", run_child(args.kind, url, folder), flush=True)
             if searching:
                 print("sqlite    ", run_child("search", url, folder), flush=True)
+            if reconciling:
+                print("sqlite     reconcile --db:", run_child("reconcile", url, folder), flush=True)
         if args.only in (None, "postgresql"):
             from tests.support.postgres import start_postgres
 
             server = start_postgres()
             try:
-                url = server.url()
-                imported = run_child(args.kind, url, folder)
-                print("postgresql", imported, flush=True)
                 if searching:
-                    floor = copy_floor(url, folder)
-                    print("postgresql COPY floor (the same lines, prepared, nothing else):", floor, flush=True)
-                    print(f"import at {floor_share(imported, floor):.0%} of the COPY floor with the journal's "
-                          "indexes (goal: 90% or more)", flush=True)
+                    url = postgres_rounds(server, folder, args.repeat)
+                else:
+                    url = server.url()
+                    print("postgresql", run_child(args.kind, url, folder), flush=True)
                 if searching and args.search_rows:
                     grow_postgres(url, args.search_rows)
                 if searching:
                     print("postgresql", run_child("search", url, folder), flush=True)
+                if reconciling:
+                    print("postgresql reconcile --db:", run_child("reconcile", url, folder), flush=True)
             finally:
                 server.stop()
 

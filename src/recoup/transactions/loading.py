@@ -4,13 +4,17 @@ PostgreSQL: DuckDB writes the rows as CSV (`copy_feed`) while they are streamed 
 the table, inside a savepoint. Only if a row's identity is already stored (an overlapping file, a line
 repeated within the file) is that undone and the file moved instead through a temporary staging table
 and one INSERT ... ON CONFLICT DO NOTHING. SQLite: rows are fetched from DuckDB in chunks and inserted
-with executemany, ON CONFLICT DO NOTHING. Either way a row whose identity is already stored is left
-alone, memory stays flat in the size of the file, and the rows become visible only when the caller commits.
+with executemany, ON CONFLICT DO NOTHING. `CopyPipe` is the COPY of a file checked piece by piece: one
+COPY fed from a thread of its own with each piece's CSV as it is ready. Either way a row whose identity is
+already stored is left alone, memory stays flat in the size of the file, and the rows become visible only
+when the caller commits.
 """
 
 from __future__ import annotations
 
+import queue
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,3 +186,89 @@ def _file_blocks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while block := handle.read(BLOCK):
             yield block
+
+
+class _Abandoned(Exception):
+    pass
+
+
+
+class CopyPipe:
+    """One COPY into `table` in a thread of its own, fed with CSV files as the caller hands them over, so
+    that the database stores piece k while the caller prepares piece k+1 (the server works on the other
+    core). `with CopyPipe(session, table, columns) as pipe: pipe.put(file) ...; pipe.finish()`.
+
+    Inside a savepoint: leaving the block without `finish` (an error, a piece found bad) cancels the COPY
+    and leaves nothing. If a row's identity is already stored, `finish` moves the files instead through
+    the staging table and one INSERT ... ON CONFLICT DO NOTHING, as `bulk_insert` does. Until `finish`
+    returns, the caller must not use the session: its connection is the COPY's."""
+
+    def __init__(self, session: Session, table: str, columns: Sequence[str]) -> None:
+        self._raw: Any = session.connection().connection.driver_connection
+        self._rows = Rows("", table, columns, 0)
+        self._files: list[Path] = []
+        self._queue: queue.SimpleQueue[Path | _Abandoned | None] = queue.SimpleQueue()
+        self._cursor: Any = None
+        self._copied: int | None = None
+        self._error: BaseException | None = None
+        self._finished = False
+        self._thread = threading.Thread(target=self._copy, name="recoup-copy-pipe", daemon=True)
+
+    def __enter__(self) -> CopyPipe:
+        self._cursor = self._raw.cursor()
+        self._cursor.execute(f"SAVEPOINT {SAVEPOINT}")
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        try:
+            if not self._finished:
+                self._queue.put(_Abandoned())
+                self._thread.join()
+                self._cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+                self._cursor.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        finally:
+            self._cursor.close()
+
+    def put(self, path: Path) -> None:
+        """One more CSV file of rows (the table's columns, no header), whole: it is read only from now on."""
+        self._files.append(path)
+        self._queue.put(path)
+
+    def finish(self) -> int:
+        """Wait for the COPY to end; returns how many rows were new."""
+        self._queue.put(None)
+        self._thread.join()
+        self._finished = True
+        cursor, rows = self._cursor, self._rows
+        if self._error is not None:
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            raise self._error
+        if self._copied is None:  # a row's identity is already stored
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            self._copied = _copy_staged(cursor, rows, _Fill(CSV, lambda copy: _send(copy, self._blocks(), rows)))
+        cursor.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        if self._copied >= ANALYZE_AFTER_ROWS:
+            cursor.execute(f"ANALYZE {rows.table}")
+        return self._copied
+
+    def _blocks(self) -> Iterator[bytes]:
+        for path in self._files:
+            yield from _file_blocks(path)
+
+    def _copy(self) -> None:
+        rows = self._rows
+        try:
+            with self._cursor.copy(f"COPY {rows.table} ({', '.join(rows.columns)}) FROM STDIN {CSV}") as copy:
+                while (item := self._queue.get()) is not None:
+                    if isinstance(item, _Abandoned):
+                        raise _Abandoned
+                    for block in _file_blocks(item):
+                        copy.write(block)
+            self._copied = int(self._cursor.rowcount)
+        except psycopg.errors.UniqueViolation:
+            self._copied = None
+        except _Abandoned:
+            pass
+        except BaseException as error:  # handed to the caller, who raises it
+            self._error = error

@@ -24,6 +24,7 @@ from recoup.transactions.rejects import Reject, line_of_row
 
 SOURCE = "src"
 GOOD = "good_rows"
+CHECKED = "checked_rows"
 MAX_KEPT = 1000
 _STRUCTURAL = re.compile(
     r"^(\d+ fields where the header has \d+|a quote inside an unquoted value|the line is too long|"
@@ -46,6 +47,20 @@ class Scope:
     checked: bool = True  # registry kinds check their rows themselves
 
 
+@dataclass(frozen=True)
+class Names:
+    """The DuckDB relations of one staging: the loaded rows, the rows with their checks, the rows to store."""
+
+    source: str = SOURCE
+    checked: str = CHECKED
+    good: str = GOOD
+
+    @classmethod
+    def piece(cls, index: int) -> Names:
+        """The relations of piece `index` of a file staged piece by piece (`pieces`)."""
+        return cls(f"{SOURCE}_{index}", f"{CHECKED}_{index}", f"{GOOD}_{index}")
+
+
 @dataclass
 class Staged:
     load: LoadResult
@@ -56,6 +71,43 @@ class Staged:
     left_out: int = 0
     good_rows: int = 0
     pans_masked: int = 0  # values of the rows to store in which a card number was masked (pan_guard)
+
+
+class NotInPieces(Exception):
+    """The file cannot be cut into pieces at line ends (a quoted value holds a line break)."""
+
+
+def pieces(path: Path, folder: Path, piece_bytes: int, first_bytes: int | None = None) -> Iterator[Path]:
+    """The file cut at line ends into pieces of about `piece_bytes` (the first of `first_bytes`), each a
+    file of its own (of the file's name, in a folder of its own) that starts with the file's header line;
+    written one by one, as asked for. NotInPieces when a cut would fall inside a quoted value (an odd
+    count of quotes before it)."""
+    with path.open("rb") as source:
+        header = source.readline()
+        if header.count(b'"') % 2:
+            raise NotInPieces(path.name)
+        carry, index = b"", 0
+        while block := source.read(first_bytes if index == 0 and first_bytes else piece_bytes):
+            text = carry + block
+            cut = text.rfind(b"\n") + 1
+            if cut == 0:
+                carry = text
+                continue
+            yield _piece(folder, index, path.name, header, text[:cut])
+            carry, index = text[cut:], index + 1
+        if carry.strip():
+            yield _piece(folder, index, path.name, header, carry)
+
+
+def _piece(folder: Path, index: int, name: str, header: bytes, lines: bytes) -> Path:
+    if lines.count(b'"') % 2:
+        raise NotInPieces(name)
+    target = folder / str(index) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as out:
+        out.write(header)
+        out.write(lines)
+    return target
 
 
 def structural_lines(load: LoadResult) -> list[int]:
@@ -101,9 +153,9 @@ def _repeat_rank(kind: str) -> str:
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, kind: str, path: Path, scope: Scope, card_key: bytes,
-              *, display_name: str | None = None) -> Staged:
-    """Load `path` as `kind`, check every row, and leave the rows to store in relation GOOD."""
-    load = load_csv(con, kind, path, table=SOURCE, card_key=card_key, timezones=scope.merchants,
+              *, display_name: str | None = None, names: Names = Names()) -> Staged:
+    """Load `path` as `kind`, check every row, and leave the rows to store in relation `names.good`."""
+    load = load_csv(con, kind, path, table=names.source, card_key=card_key, timezones=scope.merchants,
                     default_timezone=scope.default_timezone, keep_personal=kind == "orders",
                     raise_on_reject=False)
     name = display_name or path.name
@@ -114,33 +166,34 @@ def stage_csv(con: duckdb.DuckDBPyConnection, kind: str, path: Path, scope: Scop
                            "so nothing was imported. Fix the quotes and import the file again.",
                            detail=[_as_dict(r) for r in load.rejects[:MAX_KEPT]])
     _scope_table(con, scope)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW checked_rows AS SELECT *, {_repeat_rank(kind)} AS repeat_rank, "
-                f"({_outside_scope(scope)}) AS outside, {_future(kind)} AS future FROM {SOURCE}")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {GOOD} AS SELECT * FROM checked_rows "
+    checked = names.checked
+    con.execute(f"CREATE OR REPLACE VIEW {checked} AS SELECT *, {_repeat_rank(kind)} AS repeat_rank, "
+                f"({_outside_scope(scope)}) AS outside, {_future(kind)} AS future FROM {names.source}")
+    con.execute(f"CREATE OR REPLACE VIEW {names.good} AS SELECT * FROM {checked} "
                 "WHERE load_error IS NULL AND repeat_rank = 1 AND NOT future AND NOT outside")
     staged = Staged(load, rows_in_file, skipped)
-    outside = int(scalar(con, "SELECT count(*) FROM checked_rows WHERE load_error IS NULL AND outside"))
+    outside = int(scalar(con, f"SELECT count(*) FROM {checked} WHERE load_error IS NULL AND outside"))
     if scope.leave_out_others:
         staged.left_out = outside
-    scope_rejects = [] if scope.leave_out_others else _scope_rejects(con, skipped, name)
-    future_rejects = _future_rejects(con, kind, skipped)
+    scope_rejects = [] if scope.leave_out_others else _scope_rejects(con, checked, skipped, name)
+    future_rejects = _future_rejects(con, checked, kind, skipped)
     staged.rejects = sorted(load.rejects + scope_rejects + future_rejects)[:MAX_KEPT]
-    bad_rows = int(scalar(con, "SELECT count(*) FROM checked_rows WHERE load_error IS NOT NULL OR repeat_rank > 1 "
+    bad_rows = int(scalar(con, f"SELECT count(*) FROM {checked} WHERE load_error IS NOT NULL OR repeat_rank > 1 "
                                "OR (future AND load_error IS NULL)"))
     staged.rejected_lines = len(skipped) + bad_rows + (0 if scope.leave_out_others else outside)
-    staged.good_rows = int(scalar(con, f"SELECT count(*) FROM {GOOD}"))
-    staged.pans_masked = int(scalar(con, f"SELECT coalesce(sum({PANS_MASKED}), 0) FROM {GOOD}"))
+    staged.good_rows = int(scalar(con, f"SELECT count(*) FROM {names.good}"))
+    staged.pans_masked = int(scalar(con, f"SELECT coalesce(sum({PANS_MASKED}), 0) FROM {names.good}"))
     return staged
 
 
-def _future_rejects(con: duckdb.DuckDBPyConnection, kind: str, skipped: list[int]) -> list[Reject]:
-    rows = con.execute(f"SELECT line_no - 2 FROM checked_rows WHERE load_error IS NULL AND future "
+def _future_rejects(con: duckdb.DuckDBPyConnection, checked: str, kind: str, skipped: list[int]) -> list[Reject]:
+    rows = con.execute(f"SELECT line_no - 2 FROM {checked} WHERE load_error IS NULL AND future "
                        f"ORDER BY line_no LIMIT {MAX_KEPT}").fetchall()
     return [Reject(line_of_row(int(index), skipped), TIME_COLUMNS[kind], FUTURE_REASON) for (index,) in rows]
 
 
-def _scope_rejects(con: duckdb.DuckDBPyConnection, skipped: list[int], name: str) -> list[Reject]:
-    rows = con.execute(f"SELECT line_no - 2, merchant_id FROM checked_rows WHERE load_error IS NULL AND outside "
+def _scope_rejects(con: duckdb.DuckDBPyConnection, checked: str, skipped: list[int], name: str) -> list[Reject]:
+    rows = con.execute(f"SELECT line_no - 2, merchant_id FROM {checked} WHERE load_error IS NULL AND outside "
                        f"ORDER BY line_no LIMIT {MAX_KEPT}").fetchall()
     return [Reject(line_of_row(int(index), skipped), "merchant_id", _not_yours(merchant_id, name))
             for index, merchant_id in rows]
@@ -164,7 +217,7 @@ def every_rejected_line(con: duckdb.DuckDBPyConnection, staged: Staged, *, check
             structural.setdefault(reject.line, []).append(f"{reject.column}: {reject.reason}")
     outside = "outside" if check_scope else "false"
     cursor = con.execute(
-        "SELECT line_no - 2, load_error, repeat_rank > 1, future, outside, merchant_id FROM checked_rows "
+        f"SELECT line_no - 2, load_error, repeat_rank > 1, future, outside, merchant_id FROM {CHECKED} "
         f"WHERE load_error IS NOT NULL OR repeat_rank > 1 OR future OR {outside} ORDER BY line_no")
     pending = sorted(structural.items())
     while batch := cursor.fetchmany(10_000):

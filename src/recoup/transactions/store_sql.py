@@ -45,7 +45,7 @@ def _token(load: LoadResult) -> str:
     return f"coalesce(card_token, {carried})" if carried else "card_token"
 
 
-def journal_store(load: LoadResult, tenant_id: int, import_id: int, dialect: str) -> Store:
+def journal_store(load: LoadResult, tenant_id: int, import_id: int, dialect: str, source: str = GOOD) -> Store:
     stopped = bool_sql("terminal_id IN (SELECT terminal_id FROM stopped_terminals)", dialect)
     values = [
         str(tenant_id), str(import_id), "merchant_id", "terminal_id", timestamp_sql("txn_time", dialect),
@@ -54,7 +54,7 @@ def journal_store(load: LoadResult, tenant_id: int, import_id: int, dialect: str
         _text("order_no"), _text("cashier_id"), _text("orig_rrn"), _text("batch_no"), stopped,
         extra_json_sql(load, frozenset({TOKEN_COLUMN})),
     ]
-    return Store("journal_lines", JOURNAL_COLUMNS, f"SELECT {', '.join(values)} FROM {GOOD}")
+    return Store("journal_lines", JOURNAL_COLUMNS, f"SELECT {', '.join(values)} FROM {source}")
 
 
 def settlement_store(load: LoadResult, tenant_id: int, import_id: int, dialect: str) -> Store:

@@ -7,8 +7,10 @@ warnings, the recovery confirmations and the ledger. Everything stays in the cal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 from sqlalchemy import func, select
@@ -19,11 +21,14 @@ from recoup.keys.ring import KeyRing
 from recoup.merchants.models import Terminal
 from recoup.transactions.contacts import ContactSealer
 from recoup.transactions.csv_input import LoadResult
+from recoup.transactions.fields_sql import quote
 from recoup.transactions.follow_up import NewLines, follow_disputes, follow_journal, follow_settlement
-from recoup.transactions.loading import Rows, RowTransform, bulk_insert, dialect_of
+from recoup.transactions.loading import CopyPipe, Rows, RowTransform, bulk_insert, dialect_of
 from recoup.transactions.models import JournalLine, Order, SettlementLine
+from recoup.transactions.staging import GOOD
 from recoup.transactions.store_sql import (
     CONTACT_POSITION,
+    JOURNAL_COLUMNS,
     ORDER_NO_POSITION,
     Store,
     journal_store,
@@ -68,13 +73,47 @@ def store_transactions(session: Session, con: duckdb.DuckDBPyConnection, batch: 
         progress=progress)))
     session.flush()
     if batch.kind in ("journal", "iso8583"):
-        stored.flagged_stopped, stored.warnings = after_journal_warnings(session, con, batch.tenant_id,
-                                                                         batch.import_id)
-        stored.recoveries_confirmed = follow_journal(session, new)
+        _follow_journal(session, con, new, stored)
     elif batch.kind == "settlement":
         stored.ledger_posted, stored.recoveries_confirmed = follow_settlement(session, new)
         stored.disputes_confirmed = follow_disputes(session, new, utcnow())
     return stored
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One piece of a journal file staged piece by piece: its load, the relation of its rows to store."""
+
+    load: LoadResult
+    good: str
+    good_rows: int
+
+
+def store_journal_pieces(session: Session, con: duckdb.DuckDBPyConnection, pieces: Iterable[Piece],
+                         tenant_id: int, import_id: int) -> Stored:
+    """Journal lines into PostgreSQL while they are still being checked: DuckDB writes each piece's rows
+    as CSV once `pieces` has checked them, and a CopyPipe streams piece k into the table while piece k+1
+    is checked. An error in `pieces` (a bad line) leaves nothing. Then the follow-up, over every piece."""
+    _stopped_terminals(session, con, tenant_id)
+    new = NewLines(tenant_id, import_id, after_id=_highest_id(session, "journal_lines"))
+    goods = []
+    with tempfile.TemporaryDirectory(prefix="recoup-pieces-") as folder, \
+            CopyPipe(session, "journal_lines", JOURNAL_COLUMNS) as pipe:
+        for index, piece in enumerate(pieces):
+            store = journal_store(piece.load, tenant_id, import_id, "postgresql", source=piece.good)
+            target = Path(folder) / f"{index}.csv"
+            con.execute(f"COPY ({store.select_sql}) TO {quote(str(target))} (FORMAT csv, HEADER false)")
+            pipe.put(target)
+            goods.append(piece.good)
+        stored = Stored(pipe.finish())
+    con.execute(f"CREATE OR REPLACE VIEW {GOOD} AS " + " UNION ALL ".join(f"SELECT * FROM {g}" for g in goods))
+    _follow_journal(session, con, new, stored)
+    return stored
+
+
+def _follow_journal(session: Session, con: duckdb.DuckDBPyConnection, new: NewLines, stored: Stored) -> None:
+    stored.flagged_stopped, stored.warnings = after_journal_warnings(session, con, new.tenant_id, new.import_id)
+    stored.recoveries_confirmed = follow_journal(session, new)
 
 
 def _store(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, keys: KeyRing,
