@@ -69,11 +69,13 @@ def parse_minor(text: str, currency: str, *, allow_negative: bool = False) -> in
 def format_major(minor: int, currency: str) -> str:
     """Minor units as a plain decimal string in major units: 12800 -> "128.00"."""
     exponent = exponent_of(currency)
-    sign = "-" if minor < 0 else ""
-    digits = str(abs(minor)).rjust(exponent + 1, "0")
     if exponent == 0:
-        return f"{sign}{digits}"
-    return f"{sign}{digits[:-exponent]}.{digits[-exponent:]}"
+        return str(minor)
+    whole, fraction = divmod(abs(minor), _SCALES[exponent])
+    return f"{'-' if minor < 0 else ''}{whole}.{fraction:0{exponent}d}"
+
+
+_SCALES = {exponent: 10**exponent for exponent in set(CURRENCY_EXPONENTS.values())}
 
 
 def format_amount(minor: int, currency: str) -> str:

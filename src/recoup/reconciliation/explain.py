@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from recoup.money import format_major
+from recoup.money import exponent_of
 from recoup.reconciliation.causes import Cause
 from recoup.reconciliation.findings import Finding, Kind
 
@@ -16,17 +16,26 @@ _TYPE_ZH = {"SALE": "消费", "VOID": "撤销", "REFUND": "退货", "REVERSAL": 
 
 def grouped(minor: int, currency: str) -> str:
     """1,280.00: major units with thousands separators."""
-    plain = format_major(abs(minor), currency)
-    whole, dot, fraction = plain.partition(".")
-    return ("-" if minor < 0 else "") + f"{int(whole):,}" + dot + fraction
+    exponent = exponent_of(currency)
+    sign = "-" if minor < 0 else ""
+    if exponent == 0:
+        return f"{sign}{abs(minor):,}"
+    whole, fraction = divmod(abs(minor), 10**exponent)
+    return f"{sign}{whole:,}.{fraction:0{exponent}d}"
 
 
 def _zh(minor: int, currency: str) -> str:
-    return f"{grouped(minor, currency)} 元" if currency == "CNY" else f"{grouped(minor, currency)} {currency}"
+    return _words(minor, currency)[0]
 
 
 def _en(minor: int, currency: str) -> str:
-    return f"{currency} {grouped(minor, currency)}"
+    return _words(minor, currency)[1]
+
+
+def _words(minor: int, currency: str) -> tuple[str, str]:
+    """The amount as the Chinese and the English sentence write it, its digits built once."""
+    digits = grouped(minor, currency)
+    return (f"{digits} 元" if currency == "CNY" else f"{digits} {currency}"), f"{currency} {digits}"
 
 
 def _keying(finding: Finding) -> tuple[str, str]:
@@ -56,10 +65,11 @@ def _amount_gap(finding: Finding) -> tuple[str, str]:
     paid_zh = f"{finding.payment_count} 笔付款合计" if finding.payment_count > 1 else "实际扣款"
     paid_en = f"{finding.payment_count} payments add up to" if finding.payment_count > 1 else "the card was charged"
     over = finding.kind is Kind.OVERCHARGE
-    gap_zh = f"多收 {_zh(c - e, cur)}" if over else f"少收 {_zh(e - c, cur)}"
-    gap_en = f"{_en(c - e, cur)} too much" if over else f"{_en(e - c, cur)} too little"
-    zh = f"{zh_head}:订单金额 {_zh(e, cur)},{paid_zh} {_zh(c, cur)},{gap_zh}"
-    en = f"{en_head}: the order was {_en(e, cur)}, {paid_en} {_en(c, cur)}, {gap_en}"
+    (gap_zh, gap_en), (e_zh, e_en), (c_zh, c_en) = _words(c - e if over else e - c, cur), _words(e, cur), _words(c, cur)
+    gap_zh = f"多收 {gap_zh}" if over else f"少收 {gap_zh}"
+    gap_en = f"{gap_en} too much" if over else f"{gap_en} too little"
+    zh = f"{zh_head}:订单金额 {e_zh},{paid_zh} {c_zh},{gap_zh}"
+    en = f"{en_head}: the order was {e_en}, {paid_en} {c_en}, {gap_en}"
     refunded = int(finding.note or 0)
     if over and refunded:
         zh += f"(已退 {_zh(refunded, cur)},不足以弥补)"
@@ -80,14 +90,14 @@ def _apart(finding: Finding) -> tuple[str, str]:
 
 def _duplicate(finding: Finding) -> tuple[str, str]:
     apart_zh, apart_en = _apart(finding)
-    amount_zh, amount_en = _zh(finding.charged_minor, finding.currency), _en(finding.charged_minor, finding.currency)
+    amount_zh, amount_en = _words(finding.charged_minor, finding.currency)
     return (f"同一张卡在 {apart_zh}内以相同金额 {amount_zh} 被重复扣款,首笔交易 RRN {finding.related_rrn}",
             f"The same card was charged the same {amount_en} again within {apart_en}; "
             f"the first charge is RRN {finding.related_rrn}")
 
 
 def _debited_but_failed(finding: Finding) -> tuple[str, str]:
-    amount_zh, amount_en = _zh(finding.charged_minor, finding.currency), _en(finding.charged_minor, finding.currency)
+    amount_zh, amount_en = _words(finding.charged_minor, finding.currency)
     if finding.related_rrn:
         shown_zh = f"已被冲正(冲正 RRN {finding.related_rrn})"
         shown_en = f"reversed (reversal RRN {finding.related_rrn})"
@@ -128,8 +138,10 @@ def _values(finding: Finding) -> dict[str, str]:
     c, e, cur = finding.charged_minor, finding.expected_minor, finding.currency
     txn_type = finding.note or "SALE"
     settled, _, registered = (finding.note or "/").partition("/")
-    return {"charged_zh": _zh(c, cur), "charged_en": _en(c, cur), "expected_zh": _zh(e, cur),
-            "expected_en": _en(e, cur), "gap_zh": _zh(abs(c - e), cur), "gap_en": _en(abs(c - e), cur),
+    (charged_zh, charged_en), (expected_zh, expected_en) = _words(c, cur), _words(e, cur)
+    gap_zh, gap_en = _words(abs(c - e), cur)
+    return {"charged_zh": charged_zh, "charged_en": charged_en, "expected_zh": expected_zh,
+            "expected_en": expected_en, "gap_zh": gap_zh, "gap_en": gap_en,
             "long_short_zh": "长款" if c > e else "短款", "long_short_en": "over" if c > e else "short",
             "type_zh": _TYPE_ZH.get(txn_type, txn_type), "type_en": txn_type.lower(),
             "settled_mcc": settled, "registered_mcc": registered,

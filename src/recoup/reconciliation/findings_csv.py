@@ -16,7 +16,7 @@ from pathlib import Path
 
 from recoup.errors import RecoupError
 from recoup.money import format_major
-from recoup.output import safe_cell
+from recoup.output import FORMULA_START, safe_cell
 from recoup.reconciliation.explain import explain
 from recoup.reconciliation.findings import Finding, confidence, finding_id
 
@@ -59,6 +59,9 @@ def ordered_rows(findings: Iterable[Finding]) -> list[list[str]]:
 
 
 def _neutralised(row: list[str]) -> list[str]:
+    """safe_cell on the free-text cells that may need it (only a cell starting like a formula can)."""
+    if not any(row[position].startswith(FORMULA_START) for position in FREE_TEXT):
+        return row
     return [str(safe_cell(value)) if position in FREE_TEXT else value for position, value in enumerate(row)]
 
 

@@ -99,12 +99,13 @@ def pan_rule(field: Field) -> ColumnRule:
 def _text(field: Field, t: str, strict: bool) -> Parsed:
     parsed = _text_checks(field, t, strict)
     rule = pan_rule(field)
-    run = {f"p_{field.name}_pan_run": run_sql(t)}  # prepared once, read by the check (pan_guard.run_sql)
     if rule is ColumnRule.MASK:  # free text: a card number in it is masked on its way (v_<name> is stored)
+        run = {f"p_{field.name}_pan_run": run_sql(t)}  # prepared once, read by the mask (pan_guard.run_sql)
         return Parsed(run, {f"v_{field.name}": mask_pans_sql(t, f"p_{field.name}_pan_run")}, parsed.error, parsed.ok)
     if rule is ColumnRule.REFUSE:  # an exact identifier: a card number in it refuses the row
-        card = has_card_id_sql(t, f"p_{field.name}_pan_run")
-        return Parsed(run, {}, f"CASE WHEN {card} THEN {quote(CARD_NUMBER_REASON)} ELSE {parsed.error} END",
+        # No run prepared: the check's cheap tests decide nearly every row without it (pan_guard).
+        card = has_card_id_sql(t)
+        return Parsed({}, {}, f"CASE WHEN {card} THEN {quote(CARD_NUMBER_REASON)} ELSE {parsed.error} END",
                       f"{parsed.ok} AND NOT {card}")
     return parsed
 
