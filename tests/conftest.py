@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from tests.support.factories import World, build_world
 from tests.support.postgres import PostgresServer, start_postgres
@@ -21,6 +22,12 @@ from recoup.db import Database
 from recoup.migrations.runner import upgrade
 
 _counter = itertools.count()
+# Property tests that name no number of examples run 50 (Hypothesis' default is 100), and none has a deadline:
+# on a busy two-core machine a slow example is not a failure. HYPOTHESIS_PROFILE=thorough restores 100 (and
+# more for those that name theirs: a profile never overrides a test's own @settings).
+hypothesis_settings.register_profile("recoup", max_examples=50, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=100, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "recoup"))
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +38,30 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from recoup.auth import passwords
 
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+# The longest modules (a minute or more of one worker each), started first so that the many short tests fill
+# in around them and neither xdist worker idles at the end waiting for the other's last long test.
+LONGEST_FIRST = ("tests/web/test_crawl.py", "tests/web/test_accessibility.py", "tests/web/test_openapi_fuzz.py",
+                 "tests/journeys/test_complaint_to_resolution.py", "tests/test_readme_examples.py",
+                 "tests/demo/test_loader.py", "tests/migrations/test_schema_upgrade.py",
+                 "tests/migrations/test_migrate_once.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest modules first, then the other browser tests, then the rest; each module's tests stay together
+    and in their order (a stable sort by module), so module-scoped fixtures are set up once per worker."""
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    with_browser = {module(item) for item in items if item.get_closest_marker("browser")}
+
+    def rank(item: pytest.Item) -> int:
+        if module(item) in LONGEST_FIRST:
+            return LONGEST_FIRST.index(module(item))
+        return len(LONGEST_FIRST) + (0 if module(item) in with_browser else 1)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +99,8 @@ def _fresh_postgres(server: PostgresServer) -> str:
     name = f"t_{os.getpid()}_{next(_counter)}"
     engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE recoup_template"))
+        # FILE_COPY: a copy of the template's files, faster than WAL_LOG's page by page for a small template
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE recoup_template STRATEGY FILE_COPY"))
     engine.dispose()
     return server.url(name)
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support.demo_cache import serve_demo
 from tests.web.test_one_language import ALLOWED_ENGLISH, CODE_WORD, ENGLISH_SENTENCE, USER_DATA
-from tests.web.vendor.demo_site import DEMO_PASSWORD, DemoSite, serve_demo
+from tests.web.vendor.demo_site import DEMO_PASSWORD, DemoSite
 
 IGNORED_ANSWERS = ("/favicon.ico",)
 EXTRA_NAMES = ("Newland ME31", "PAX A920", "Mastercard", "Visa")  # terminal models and schemes of the demo

@@ -9,12 +9,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, create_engine, insert, select, text
+from tests.support.demo_cache import copy_of_demo
 from tests.support.postgres import PostgresServer
 
-from recoup.audit.setup import AuditSetup
-from recoup.config import Settings
-from recoup.db import Database, make_engine
-from recoup.demo.loader import load_demo
+from recoup.db import make_engine
 from recoup.migrations.metadata import all_metadata
 from recoup.migrations.runner import upgrade
 
@@ -24,11 +22,9 @@ PREVIOUS_HEAD = "0001"
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """The demo data set (users, merchants, weeks of transactions, findings, cases, actions, ledger, audit)."""
-    folder = tmp_path_factory.mktemp("filled")
-    settings = Settings(database_url=f"sqlite:///{folder / 'demo.db'}", var_dir=folder / "var")
-    database = Database(settings.resolved_database_url, audit=AuditSetup.from_settings(settings))
-    list(load_demo(database, settings))
-    return database.engine
+    folder = tmp_path_factory.mktemp("filled")  # a copy of the session's one demo build (built once, shared)
+    copied = copy_of_demo(tmp_path_factory.getbasetemp(), folder / "var")
+    return make_engine(f"sqlite:///{copied / 'recoup.db'}")
 
 
 def _target(kind: str, tmp_path: Path, postgres: PostgresServer | None) -> Engine:
@@ -90,7 +86,7 @@ def test_a_database_filled_at_the_previous_head_keeps_every_row_through_the_upgr
     upgrade(target)
     assert _rows(target, list(columns), columns) == before
     with target.connect() as connection:
-        kinds = dict(connection.execute(text("SELECT name, kind FROM api_tokens")).tuples().all())
+        kinds: dict[str, str] = dict(connection.execute(text("SELECT name, kind FROM api_tokens")).tuples().all())
         assert all(kind == ("login" if name == "api-login" else "personal") for name, kind in kinds.items())
     target.dispose()
 

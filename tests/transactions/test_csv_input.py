@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tests.support.files import write_lines
 from tests.support.journals import JOURNAL_HEADER
 
+from recoup.errors import InvalidInput
 from recoup.money import format_major
 from recoup.transactions.cards import card_token
 from recoup.transactions.csv_input import load_csv
@@ -119,3 +120,17 @@ def test_amounts_survive_the_round_trip(tmp_path_factory: pytest.TempPathFactory
         assert connection.execute("SELECT expected_minor FROM orders").fetchall() == [(minor,)]
     finally:
         connection.close()
+
+
+def test_a_card_number_typed_in_the_wrong_column_is_masked_in_the_reason(con: duckdb.DuckDBPyConnection,
+                                                                         tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "journal.csv", JOURNAL_HEADER, journal_row(),
+                       journal_row(rrn="405496114073", amount=PAN, txn_time=PAN),
+                       journal_row(rrn="405496114074", currency="CNYX"))
+    with pytest.raises(InvalidInput) as refused:
+        load_csv(con, "journal", path, card_key=KEY)
+    said = refused.value.message
+    assert "line 3, column amount: amount too large: '621700*********0621'" in said
+    assert "line 3, column txn_time: not an ISO 8601 date-time: '621700*********0621'" in said
+    assert "line 4, column currency: unknown currency 'CNYX'" in said
+    assert PAN not in said

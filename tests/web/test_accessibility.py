@@ -11,11 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.vendor.demo_site import (
-    DemoSite,
-    log_in,
-    serve_demo,
-)
+from tests.support.demo_cache import serve_demo
+from tests.web.vendor.demo_site import DemoSite, log_in
 
 pytestmark = pytest.mark.browser
 

@@ -1,22 +1,22 @@
 """Every link works (issue 12): each demo role, in Chinese, logs in and follows every same-origin link the pages
-show it (GET only), one page per kind of address (a case, a page of a list, a sort order stand for all of their
-kind) and at most MAX_PAGES per role. A link shown to a role must work for it: any 4xx/5xx answer (a 403
-behind a shown link too), any console error and any uncaught script error fails, naming the page that linked."""
+show it (GET only), one page per kind of address and at most MAX_PAGES per role. A kind is the app's route (a
+case, a user, an import job stand for all of theirs: the route table says which addresses are one page) and,
+for a list, each of paging, sorting and filtering once (a link that only combines kinds already seen is not
+followed). A link shown to a role must work for it: any 4xx/5xx answer (a 403 behind a shown link too), any
+console error and any uncaught script error fails, naming the page that linked."""
 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from tests.web.vendor.demo_site import (
-    ROLES,
-    DemoSite,
-    log_in,
-    serve_demo,
-)
+from tests.support.demo_cache import serve_demo
+from tests.web.vendor.demo_site import ROLES, DemoSite, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,34 @@ def shape(path_and_query: str) -> str:
     return path + ("?" + "&".join(kinds) if kinds else "")
 
 
+def _page_routes() -> list[tuple[re.Pattern[str], str]]:
+    """The app's GET routes as (pattern, template): fixed paths first, so /complaints/new is not a complaint."""
+    from fastapi.routing import iter_route_contexts
+
+    from recoup.config import Settings
+    from recoup.web.app import create_app
+
+    with tempfile.TemporaryDirectory() as folder:  # the app sweeps its data folder's uploads: not the real one
+        app = create_app(Settings(database_url="sqlite:///:memory:", var_dir=Path(folder)))
+        templates = {context.path for context in iter_route_contexts(app.routes)
+                     if context.path and "GET" in (context.methods or ())}
+    ordered = sorted(templates, key=lambda template: ("{" in template, template))
+    return [(re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))), template) for template in ordered]
+
+
+PAGE_ROUTES = _page_routes()
+
+
+def kinds_of(path_and_query: str) -> set[str]:
+    """What following a link would check: its route, and its route with each of paging, sorting and filtering
+    it uses. A link is followed when one of these is new for the role."""
+    parts = urlsplit(path_and_query)
+    route = next((template for pattern, template in PAGE_ROUTES if pattern.fullmatch(parts.path)), shape(parts.path))
+    names = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    kinds = (names & PAGING) | ({"filter"} if names - PAGING else set())
+    return {route} | {f"{route}?{kind}" for kind in kinds}
+
+
 def is_file(path: str, download: bool) -> bool:
     return download or urlsplit(path).path.lower().endswith(FILE_SUFFIXES)
 
@@ -57,7 +85,7 @@ class Crawl:
     def __init__(self, page: Any, origin: str) -> None:
         self.page, self.origin = page, origin
         self.queue: list[tuple[str, str, bool]] = [("/", "(start)", False)]
-        self.seen: set[str] = {shape("/")}
+        self.seen: set[str] = kinds_of("/")
         self.failures: list[str] = []
         self.visited = 0
         self.where = "/"
@@ -108,8 +136,8 @@ class Crawl:
         if f"{parts.scheme}://{parts.netloc}" != self.origin or "logout" in parts.path:
             return
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        if shape(target) not in self.seen:
-            self.seen.add(shape(target))
+        if kinds_of(target) - self.seen:
+            self.seen |= kinds_of(target)
             self.queue.append((target, linked_from, bool(link["download"])))
 
 
@@ -132,3 +160,13 @@ def test_shapes_stand_for_their_kind() -> None:
     assert shape("/transactions?rrn=1&merchant=2") == shape("/transactions?terminal=3") == "/transactions?filter"
     assert shape("/ledger/898305055411469") == "/ledger/{n}"
     assert shape("/admin/users/finance") != shape("/admin/users")
+
+
+def test_a_route_is_one_kind_and_each_way_of_listing_is_followed_once() -> None:
+    assert kinds_of("/admin/users/finance") == kinds_of("/admin/users/auditor") == {"/admin/users/{username}"}
+    assert kinds_of("/admin/users/new") == {"/admin/users/new"}
+    assert kinds_of("/complaints/new") != kinds_of("/complaints/12")
+    assert kinds_of("/cases?sort=-opened&page=2") == {"/cases", "/cases?page", "/cases?sort"}
+    assert kinds_of("/cases?kind=OVERCHARGE&page=3") == {"/cases", "/cases?page", "/cases?filter"}
+    seen = kinds_of("/cases?page=2") | kinds_of("/cases?sort=kind")
+    assert not kinds_of("/cases?page=9&sort=-opened") - seen  # only combines kinds seen: not followed

@@ -60,8 +60,24 @@ def quote(text: str) -> str:
 
 def _shown(column: str) -> str:
     """A short value quoted for a reason text (a byte-order mark, invisible, is named; a card number, in
-    whatever column it was typed, is masked: reasons go to the screen and to the reject file)."""
-    return f"'''' || replace(left({mask_pans_sql(column)}, 32), chr(65279), '<BOM>') || ''''"
+    whatever column it was typed, is masked: reasons go to the screen and to the reject file). For a field's
+    text (t_<name>) it is the column s_<name> that the reasons pass computes once (shown_columns): inlined,
+    the mask repeated its card-number test in every reason of every field, and DuckDB spent over a second
+    planning the 170 kB of SQL that made, for every file with a bad line."""
+    if column.startswith("t_") and column[2:].isidentifier():
+        return f"s_{column[2:]}"
+    return shown_sql(column)
+
+
+def shown_sql(column: str, run: str | None = None) -> str:
+    """The quoted, masked, shortened value of `column` (`run`: a column holding pan_guard.run_sql of it)."""
+    return f"'''' || replace(left({mask_pans_sql(column, run)}, 32), chr(65279), '<BOM>') || ''''"
+
+
+def shown_columns(names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The reasons pass's layers for `_shown`: (prepared runs, quoted values s_<name>) of every field."""
+    prepared = {f"p_{name}_shown_run": run_sql(f"t_{name}") for name in names}
+    return prepared, {f"s_{name}": shown_sql(f"t_{name}", f"p_{name}_shown_run") for name in names}
 
 
 def currency_sql(text: str, *, strict: bool = False) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -71,18 +72,32 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url,
                                               audit=AuditSetup.from_settings(settings), pool=settings.pool_sizes)
-    for router in API_ROUTERS:  # every API route documents the refusals it may answer, in the shape they have
-        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    for router in WEB_ROUTERS:
-        app.include_router(router)
+    _include_routers(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.add_middleware(
         SessionCookie, keys=[key.secret for key in settings.keyring().all("session")], settings=settings,
     )
     sweep_uploads(uploads_folder(settings.var_dir))  # what a killed server left, card numbers and all
     app.add_middleware(BodySizeLimit, max_json_bytes=settings.max_json_bytes,  # outside sessions and logins
-                       max_upload_bytes=settings.max_upload_bytes, upload_routes=upload_routes(app.routes),
-                       route_limits=route_body_limits(app.routes))
+                       max_upload_bytes=settings.max_upload_bytes, upload_routes=body_rules()[0],
+                       route_limits=body_rules()[1])
     app.add_middleware(SecurityHeaders, settings=settings, docs_path=app.docs_url)  # outermost: every answer
     install_error_handlers(app)
     return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    for router in API_ROUTERS:  # every API route documents the refusals it may answer, in the shape they have
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    for router in WEB_ROUTERS:
+        app.include_router(router)
+
+
+@functools.cache
+def body_rules() -> tuple[frozenset[tuple[str, str]], dict[tuple[str, str], int]]:
+    """The routes that take a file and the routes with a body cap of their own. Every app a process builds has
+    the same route table (the module's routers), and finding them makes FastAPI build every route's state
+    (about 0.5 s of CPU), so they are found once per process: each `serve` worker, each test app."""
+    probe = FastAPI()
+    _include_routers(probe)
+    return upload_routes(probe.routes), route_body_limits(probe.routes)
