@@ -86,12 +86,32 @@ def walk_to(session: Session, case: Case, actor: Actor, goal: CaseState, reason:
         change_state(session, case, actor, state, reason, now)
 
 
+RESOLVE_WHILE_WAITING = ("a refund or collection of this case still waits for the bank's confirmation: say why "
+                         "the case is resolved anyway (a reason is required)")
+
+
 def move_case(session: Session, principal: Principal, reference: str, state: str, reason: str,
               now: datetime | None = None) -> Case:
     principal.require(Permission.WORK_CASES)
     case = get_case(session, principal, reference, lock=True)
-    change_state(session, case, principal.actor(), parse_state(state.strip().upper()), reason, now)
+    wanted = parse_state(state.strip().upper())
+    if wanted == CaseState.RESOLVED:
+        _check_resolving_by_hand(session, case, reason)
+    change_state(session, case, principal.actor(), wanted, reason, now)
     return case
+
+
+def _check_resolving_by_hand(session: Session, case: Case, reason: str) -> None:
+    """RESOLVED says the money is back. A person may say so while a refund or collection of the case still
+    waits for the bank's confirmation (the payer was paid another way, the statement shows it), but not in
+    silence: a reason is required (the timeline keeps it; the actions table still shows what waits)."""
+    from recoup.recovery.models import RecoveryAction  # recovery builds on cases: imported when needed
+    from recoup.recovery.plans import IN_PROGRESS
+
+    waiting = session.execute(select(RecoveryAction.id).where(
+        RecoveryAction.case_id == case.id, RecoveryAction.status.in_(IN_PROGRESS)).limit(1)).first()
+    if waiting is not None and not reason.strip():
+        raise InvalidInput(RESOLVE_WHILE_WAITING)
 
 
 def reopen_case(session: Session, principal: Principal, reference: str, reason: str,
