@@ -113,10 +113,10 @@ def test_the_schedule_command(world: World, database_url: str, monkeypatch: pyte
     assert "weekly, fri 07:30" in done.out
     assert run("set", "--daily", "--at", "08:00").code == 0
     listed = run("list")
-    assert "tenant\tdaily 08:00\ton" in listed.out
-    assert f"{MERCHANT_A}\tweekly, fri 07:30\ton" in listed.out
+    assert "tenant\tdaily 08:00 (Asia/Shanghai)\ton\t" in listed.out
+    assert f"{MERCHANT_A} 商户A\tweekly, fri 07:30 (Asia/Shanghai)\ton\t" in listed.out  # named, zone said
     assert run("disable", "--merchant", MERCHANT_A, "--weekly").code == 0
-    assert f"{MERCHANT_A}\tweekly, fri 07:30\toff" in run("list").out
+    assert f"{MERCHANT_A} 商户A\tweekly, fri 07:30 (Asia/Shanghai)\toff\t" in run("list").out
     for args, said in ((("set", "--daily", "--at", "25:00"), "HH:MM"),
                        (("set", "--merchant", "999999999999999", "--daily", "--at", "08:00"), "no merchant"),
                        (("set", "--merchant", MERCHANT_B, "--daily", "--at", "08:00"), "no merchant"),

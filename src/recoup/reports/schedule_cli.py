@@ -32,19 +32,25 @@ def frequency_of(daily: bool, weekly: bool) -> Frequency:
 
 @app.command("list")
 def list_command(user: User = None) -> None:
-    """The schedules you see: scope, frequency, local time, on or off, the last period sent."""
+    """The schedules you see: scope (merchant id and name), frequency, local time and zone, on or off,
+    how many receive it, the last period sent."""
     from recoup.context import CliContext
+    from recoup.reports.schedule_views import schedule_views
     from recoup.reports.schedules import list_schedules
 
     ctx = CliContext()
     with ctx.database.unit_of_work() as session:
-        found = list_schedules(session, ctx.principal(user))
+        principal = ctx.principal(user)
+        found = list_schedules(session, principal)
         if not found:
             typer.echo("no report schedules (recoup report schedule set --daily --at 08:00)")
+        views = {view.id: view for view in schedule_views(session, principal, found)}
         for item in found:
-            state = "on" if item.enabled else "off"
+            view = views[item.id]
+            scope = f"{item.merchant_id} {view.merchant_name}" if item.merchant_id else "tenant"
             when = describe(item.frequency, item.hour, item.minute, item.weekday)
-            typer.echo(f"{item.merchant_id or 'tenant'}\t{when}\t{state}\tlast sent: {item.last_period or '-'}")
+            typer.echo(f"{scope}\t{when} ({view.zone})\t{'on' if item.enabled else 'off'}\t"
+                       f"{view.recipients} recipient(s)\tlast sent: {item.last_period or '-'}")
 
 
 @app.command("set")
