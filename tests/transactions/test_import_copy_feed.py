@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -44,3 +46,21 @@ def test_a_reader_that_gives_up_early_stops_duckdb_and_leaves(tmp_path: Path) ->
     with CsvFeed(con, big, tmp_path / "rows.csv") as feed, pytest.raises(RuntimeError, match="the server refused"):
         _send_first_block_then_fail(feed)
     assert con.execute("SELECT 42").fetchall() == [(42,)]  # the connection is free again
+
+
+class _EndFirstFeed(CsvFeed):
+    """Writes as DuckDB's threads can: the last line ends before its first bytes are there (a hole of zeros)."""
+
+    HEAD = b"1,first\n2,second\n3,third"
+
+    def _write(self) -> None:
+        with self.path.open("wb") as handle:
+            os.pwrite(handle.fileno(), b"\n", len(self.HEAD))
+            time.sleep(0.2)  # the reader polls every few ms: it sees the hole
+            os.pwrite(handle.fileno(), self.HEAD, 0)
+
+
+def test_a_part_duckdb_has_not_written_yet_is_waited_for_not_sent_as_zero_bytes(tmp_path: Path) -> None:
+    with _EndFirstFeed(duckdb.connect(), "SELECT 1", tmp_path / "rows.csv") as feed:
+        sent = b"".join(feed.blocks())
+    assert sent == _EndFirstFeed.HEAD + b"\n"  # was: a block of zero bytes PostgreSQL refused, line 1

@@ -3,15 +3,22 @@
 DuckDB writes the CSV file in a thread of its own (in parallel, without the GIL) and the caller reads
 the file as it grows, so the database server is busy from the first megabyte on instead of waiting for
 the whole file. The file stays on disk until the feed closes: a COPY that has to be redone reads it again.
+
+DuckDB writes at offsets from several threads (`pwrite`): the end of a buffer can land before its start,
+so while it writes, the file can hold a hole that reads as zero bytes. CSV rows never hold a zero byte
+(PostgreSQL's text refuses it), so a zero byte read before DuckDB has finished is a part not written
+yet: the feed stops just before it and reads it again later.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import duckdb
 
@@ -56,6 +63,8 @@ class CsvFeed:
                 while True:
                     finished = not self._writer.is_alive()  # checked before reading: then EOF is the end
                     block = handle.read(BLOCK)
+                    if not finished:
+                        block = _written_part(handle, block)
                     if block:
                         yield block
                     elif finished:
@@ -74,3 +83,12 @@ class CsvFeed:
         self._writer.join()
         if self._error is not None:
             raise self._error
+
+
+def _written_part(handle: BinaryIO, block: bytes) -> bytes:
+    """`block` up to its first zero byte (a hole DuckDB has not written yet); the file is read from there next."""
+    hole = block.find(b"\0")
+    if hole < 0:
+        return block
+    handle.seek(hole - len(block), os.SEEK_CUR)
+    return block[:hole]
