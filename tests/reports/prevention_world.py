@@ -117,8 +117,10 @@ def store(world: World, lines: Lines) -> None:
                 amount_minor=line["amount"], currency="CNY", rrn=line["rrn"], stan="000001", card_token=token,
                 card_last4=last4, card_masked=f"622202******{last4}", cashier_id=line["cashier"],
                 orig_rrn=line["orig"]))
+        cashier_of = {(line["terminal"], line["rrn"]): line["cashier"] for line in lines.journal
+                      if line["tenant"] == "A" and line["cashier"]}
         for number, item in enumerate(lines.findings):
-            session.add(StoredFinding(
+            session.add(StoredFinding(cashier_id=cashier_of.get((item["terminal"], item["rrn"])),
                 tenant_id=tenants["A"], finding_id=f"P{number:05d}", run_id=run.id, last_run_id=run.id,
                 kind=item["kind"], cause=item["cause"], merchant_id=MERCHANT, terminal_id=item["terminal"],
                 rrn=item["rrn"], charged_minor=2, expected_minor=1, difference_minor=1, currency="CNY",

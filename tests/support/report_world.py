@@ -181,6 +181,7 @@ def store(world: World, records: Records) -> None:
             session.add(case)
             cases[item["number"]] = case
         session.flush()
+        cashier_of = _cashiers(records)
         for item in records.findings:
             case_id = cases[str(item["case"])].id if item["case"] else None
             session.add(StoredFinding(
@@ -188,7 +189,8 @@ def store(world: World, records: Records) -> None:
                 last_run_id=runs[str(item["tenant"])].id, kind=item["kind"], cause=item["cause"],
                 merchant_id=item["merchant"], terminal_id=item["terminal"], rrn=item["rrn"], charged_minor=1,
                 expected_minor=1, difference_minor=item["difference"], currency=item["currency"],
-                txn_time=item["time"], first_seen_at=item["seen"], case_id=case_id))
+                txn_time=item["time"], first_seen_at=item["seen"], case_id=case_id,
+                cashier_id=cashier_of.get((item["tenant"], item["merchant"], item["terminal"], item["rrn"]))))
         for number, item in enumerate(records.actions):
             case = cases[str(item["case"])]
             session.add(RecoveryAction(
@@ -371,3 +373,14 @@ def assert_same(got: dict[str, Any], want: dict[str, Any]) -> None:
     got.pop("prevention", None)  # the prevention lists have their own hand count (tests/reports/test_prevention.py)
     want.pop("prevention", None)
     assert got == want
+
+
+def _cashiers(records: Records) -> dict[tuple[Any, ...], str]:
+    """The cashier a finding keeps (as recoup.reconciliation.store saves it): the smallest one the journal
+    lines of its tenant, merchant, terminal and RRN name."""
+    found: dict[tuple[Any, ...], str] = {}
+    for line in records.journal:
+        key = (line["tenant"], line["merchant"], line["terminal"], line["rrn"])
+        if line["cashier"] and (key not in found or line["cashier"] < found[key]):
+            found[key] = str(line["cashier"])
+    return found

@@ -63,6 +63,9 @@ class StoredFinding(TenantRow, Base):
     explanation: Mapped[str] = mapped_column(Text, default="")
     txn_time: Mapped[datetime | None] = mapped_column(default=None)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), default=None, index=True)
+    # the cashier on the journal line of its transaction (None: no such line, or it names no cashier, when the
+    # finding was saved or last saved again): what the reports count per cashier
+    cashier_id: Mapped[str | None] = mapped_column(String(32), default=None)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import record
@@ -199,10 +199,14 @@ def _known_findings(session: Session, tenant_id: int, finding_ids: list[str]) ->
 
 
 def _mark_seen(session: Session, run_id: int, stored_ids: list[int]) -> None:
-    """Findings seen again: only their last-seen run changes."""
+    """Findings seen again: their last-seen run, and their cashier if none was known."""
     for start in range(0, len(stored_ids), CHUNK):
         session.execute(update(StoredFinding).where(StoredFinding.id.in_(stored_ids[start:start + CHUNK]))
                         .values(last_run_id=run_id).execution_options(synchronize_session=False))
+        session.execute(update(StoredFinding)  # a journal line imported since names its cashier
+                        .where(StoredFinding.id.in_(stored_ids[start:start + CHUNK]),
+                               StoredFinding.cashier_id.is_(None), StoredFinding.rrn != "")
+                        .values(cashier_id=cashier_of_finding()).execution_options(synchronize_session=False))
 
 
 def _new(tenant_id: int, run_id: int, finding: FindingLike, now: datetime) -> StoredFinding:
@@ -226,19 +230,36 @@ def _event_time(finding: FindingLike) -> datetime | None:
 
 def _fill_txn_times(session: Session, tenant_id: int, findings: list[StoredFinding]) -> None:
     """When each finding's transaction happened, from its stored journal line, else its settlement
-    line (same merchant and RRN, and terminal when the finding names one); else the engine's time."""
+    line (same merchant and RRN, and terminal when the finding names one); else the engine's time. And
+    the cashier of its journal line (same merchant, terminal and RRN; the smallest if several name one)."""
     wanted = sorted({finding.rrn for finding in findings if finding.rrn})
     found: dict[tuple[str, str, str], datetime] = {}
+    cashiers: dict[tuple[str, str, str], str] = {}
     for model in (SettlementLine, JournalLine):  # the journal's time wins: it is read last
+        cashier = JournalLine.cashier_id if model is JournalLine else literal("")
         for start in range(0, len(wanted), CHUNK):
-            rows = session.execute(select(model.merchant_id, model.terminal_id, model.rrn, model.txn_time).where(
-                model.tenant_id == tenant_id, model.rrn.in_(wanted[start:start + CHUNK]))
-                .order_by(model.id.desc()))  # the first line of each key is read last and wins
-            for merchant_id, terminal_id, rrn, moment in rows:
+            rows = session.execute(select(model.merchant_id, model.terminal_id, model.rrn, model.txn_time, cashier)
+                                   .where(model.tenant_id == tenant_id, model.rrn.in_(wanted[start:start + CHUNK]))
+                                   .order_by(model.id.desc()))  # the first line of each key is read last and wins
+            for merchant_id, terminal_id, rrn, moment, who in rows:
                 found[(merchant_id, terminal_id, rrn)] = found[(merchant_id, "", rrn)] = moment
+                key = (merchant_id, terminal_id, rrn)
+                if who and (key not in cashiers or who < cashiers[key]):
+                    cashiers[key] = who
     for finding in findings:
         if finding.rrn:
             finding.txn_time = found.get((finding.merchant_id, finding.terminal_id, finding.rrn), finding.txn_time)
+            finding.cashier_id = cashiers.get((finding.merchant_id, finding.terminal_id, finding.rrn))
+
+
+def cashier_of_finding() -> Any:
+    """The cashier a finding's journal line names, as a correlated SQL value (None when none does)."""
+    line = JournalLine.__table__.alias("cashier_line")
+    return (select(func.min(line.c.cashier_id))
+            .where(line.c.tenant_id == StoredFinding.tenant_id, line.c.rrn == StoredFinding.rrn,
+                   line.c.terminal_id == StoredFinding.terminal_id, line.c.merchant_id == StoredFinding.merchant_id,
+                   line.c.cashier_id != "")
+            .correlate(StoredFinding).scalar_subquery())
 
 
 def _mcc_days(session: Session, tenant_id: int, findings: list[StoredFinding]) -> dict[tuple[str, str], date]:

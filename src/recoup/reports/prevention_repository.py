@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case
 from recoup.merchants.models import Terminal
@@ -63,22 +63,13 @@ def terminal_facts(session: Session, scope: Scope, period: Period, totals: Total
             for terminal, merchant, model, firmware, maintained, installed, stopped in session.execute(query)]
 
 
-def _cashier_of_finding() -> Any:
-    line = aliased(J, name="cashier_line")
-    return (select(func.min(line.cashier_id))
-            .where(line.tenant_id == F.tenant_id, line.rrn == F.rrn, line.terminal_id == F.terminal_id,
-                   line.merchant_id == F.merchant_id, line.cashier_id != "")
-            .correlate(F).scalar_subquery())
-
-
 def keying_errors(session: Session, scope: Scope, period: Period) -> list[Flag]:
-    """Findings caused by keying (per cashier of the transaction), named by their case number or RRN."""
-    cashier = _cashier_of_finding().label("cashier")
-    query = (select(F.merchant_id, cashier, func.coalesce(Case.number, F.rrn))
+    """Findings caused by keying (per cashier of the transaction, kept on the finding), named by their case
+    number or RRN."""
+    query = (select(F.merchant_id, F.cashier_id, func.coalesce(Case.number, F.rrn))
              .outerjoin(Case, Case.id == F.case_id)
-             .where(*_findings(scope, period), F.cause.in_(KEYING_CAUSES), F.rrn != ""))
-    return [Flag(str(merchant), str(who), str(name)) for merchant, who, name in session.execute(query)
-            if who is not None]
+             .where(*_findings(scope, period), F.cause.in_(KEYING_CAUSES), F.cashier_id.is_not(None)))
+    return [Flag(str(merchant), str(who), str(name)) for merchant, who, name in session.execute(query)]
 
 
 def mcc_mismatches(session: Session, scope: Scope, period: Period) -> list[Flag]:

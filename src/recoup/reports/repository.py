@@ -205,7 +205,7 @@ class RateNumbers:
     merchant_name: str = ""  # the merchant's name ("" when the tenant has no such merchant on file)
 
 
-def _worst(session: Session, scope: Scope, errors: Select[str, str, int],
+def _worst(session: Session, scope: Scope, errors: Select[str, str | None, int],
            base: Select[str, str, int]) -> list[RateNumbers]:
     """Rows of `errors` (merchant_id, key, findings) with their `base` (merchant_id, key, transactions) and
     the merchant's name, worst rate first; a key with findings but no transactions has a rate of 0 and ranks
@@ -229,15 +229,10 @@ def worst_terminals(session: Session, scope: Scope, period: Period) -> list[Rate
 
 
 def worst_cashiers(session: Session, scope: Scope, period: Period) -> list[RateNumbers]:
-    """A finding's cashier is the one on the journal line of its transaction (merchant, terminal, RRN)."""
-    line = JournalLine.__table__.alias("cashier_line")
-    cashier = (select(func.min(line.c.cashier_id))
-               .where(line.c.tenant_id == F.tenant_id, line.c.rrn == F.rrn, line.c.terminal_id == F.terminal_id,
-                      line.c.merchant_id == F.merchant_id, line.c.cashier_id != "")
-               .correlate(F).scalar_subquery())
-    named = select(F.merchant_id, cashier.label("key")).where(*_findings(scope, period), F.rrn != "").subquery()
-    errors = (select(named.c.merchant_id, named.c.key, func.count().label("findings"))
-              .where(named.c.key.is_not(None)).group_by(named.c.merchant_id, named.c.key))
+    """A finding's cashier is the one on the journal line of its transaction, kept on the finding when it was
+    saved (recoup.reconciliation.store)."""
+    errors = (select(F.merchant_id, F.cashier_id.label("key"), func.count().label("findings"))
+              .where(*_findings(scope, period), F.cashier_id.is_not(None)).group_by(F.merchant_id, F.cashier_id))
     return _worst(session, scope, errors, rollup.journal_counts(session, scope, period, "cashier"))
 
 
