@@ -91,7 +91,7 @@ def _journal_sql(dialect: str, tenant_id: int, first: int, count: int, seconds_p
             f"FROM generate_series({first}::bigint, {first + count - 1}::bigint) AS g")
 
 
-def build(url: str, per_month: int, months: int, folder: Path) -> object:
+def build(url: str, per_month: int, months: int, folder: Path, findings: int = 0) -> object:
     """The database of the year: schema, tenant, merchants, terminals, an admin, lines, findings, cases."""
     from sqlalchemy import insert, text
 
@@ -135,7 +135,7 @@ def build(url: str, per_month: int, months: int, folder: Path) -> object:
         print(f"  {min(first + chunk, total):,} journal lines ({time.perf_counter() - started:.0f} s)", flush=True)
     _build_journal_indexes(database)
     print(f"  journal indexes built ({time.perf_counter() - started:.0f} s)", flush=True)
-    _findings_and_cases(database, tenant_id, total, seconds_per_line)
+    _findings_and_cases(database, tenant_id, total, seconds_per_line, findings)
     with database.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
     return database
@@ -162,7 +162,8 @@ def _build_journal_indexes(database: object) -> None:
                 index.create(connection)
 
 
-def _findings_and_cases(database: object, tenant_id: int, total: int, seconds_per_line: float) -> None:
+def _findings_and_cases(database: object, tenant_id: int, total: int, seconds_per_line: float,
+                        findings_wanted: int = 0) -> None:
     from datetime import timedelta
 
     from sqlalchemy import insert
@@ -176,26 +177,30 @@ def _findings_and_cases(database: object, tenant_id: int, total: int, seconds_pe
         session.add(run)
         session.flush()
         cases, findings = [], []
-        for g in range(0, total, 200):
+        step = total / (findings_wanted or total // 200)
+        for number in range(findings_wanted or total // 200):
+            g = int(number * step)
             moment = YEAR_START + timedelta(seconds=int(g * seconds_per_line))
             terminal = g % TERMINALS
             merchant = f"898{terminal % MERCHANTS:012d}"
-            if g % 400 == 0:
+            if number % 2 == 0:
                 cases.append({"number": f"RC-2025-{g:09d}", "tenant_id": tenant_id, "merchant_id": merchant,
                               "terminal_id": f"6{terminal:07d}", "kind": kinds[g % 3], "cause": causes[g % 3],
                               "direction": "MERCHANT_OWES", "currency": "CNY", "at_stake_minor": 1000 + g % 9000,
-                              "recovered_minor": (1000 + g % 9000) if g % 800 == 0 else 0, "rrn": f"{g:012d}",
+                              "recovered_minor": (1000 + g % 9000) if number % 4 == 0 else 0, "rrn": f"{g:012d}",
                               "related_rrn": "", "order_no": "", "txn_time": moment,
-                              "state": "RESOLVED" if g % 800 == 0 else "OPEN", "rung": "MERCHANT",
+                              "state": "RESOLVED" if number % 4 == 0 else "OPEN", "rung": "MERCHANT",
                               "rung_started_at": moment, "deadline_at": moment + timedelta(days=3), "owner": "",
                               "owner_role": "", "summary": "", "opened_by": "bench", "opened_at": moment,
-                              "updated_at": moment, "closed_at": moment + timedelta(days=2) if g % 800 == 0 else None})
+                              "updated_at": moment,
+                              "closed_at": moment + timedelta(days=2) if number % 4 == 0 else None})
             findings.append({"tenant_id": tenant_id, "finding_id": f"B{g:012d}", "run_id": run.id,
                              "last_run_id": run.id, "kind": kinds[g % 3], "cause": causes[g % 3],
                              "merchant_id": merchant, "terminal_id": f"6{terminal:07d}", "rrn": f"{g:012d}",
                              "related_rrn": "", "order_no": "", "charged_minor": 2000, "expected_minor": 200,
                              "difference_minor": 1800, "currency": "CNY", "confidence": 0.9, "reason_codes": [],
-                             "explanation": "", "txn_time": moment, "first_seen_at": moment, "case_id": None})
+                             "explanation": "", "txn_time": moment, "first_seen_at": moment, "case_id": None,
+                             "cashier_id": f"c{terminal % CASHIERS}"})  # as the store keeps it
         session.execute(insert(Case), cases)
         session.execute(insert(StoredFinding), findings)
     print(f"  {len(findings):,} findings, {len(cases):,} cases", flush=True)
@@ -246,7 +251,7 @@ def time_summary(database: object, months: int) -> list[tuple[str, float, float]
 def run(label: str, url: str, args: argparse.Namespace, folder: Path) -> None:
     started = time.perf_counter()
     print(f"{label}: building {args.per_month * args.months:,} journal lines", flush=True)
-    database = build(url, args.per_month, args.months, folder)
+    database = build(url, args.per_month, args.months, folder, args.findings)
     print(f"{label}: built in {time.perf_counter() - started:.0f} s", flush=True)
     if args.indexes:
         from sqlalchemy import text
@@ -282,6 +287,9 @@ def main() -> None:
     parser.add_argument("--per-month", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--findings", type=int, default=0,
+                        help="findings of the year (default: one per 200 lines); 600000 is the density of a year "
+                             "of 120 million lines on a smaller journal")
     parser.add_argument("--indexes", action="store_true", help="add the proposed indexes before timing")
     parser.add_argument("--no-rollup", dest="rollup", action="store_false",
                         help="time the summary without the daily rollups (every line counted at report time)")

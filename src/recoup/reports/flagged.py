@@ -24,7 +24,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, DateTime, Interval, Select, and_, cast, func, literal, null, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Interval,
+    Select,
+    and_,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
@@ -141,6 +154,11 @@ def add_lines(connection: Connection, low: int, high: int) -> None:
 
 
 # --- the readers ----------------------------------------------------------------------------------------
+# `mark` is recoup.reports.rollup.tail_mark: the watermark, or None when no line lies past it (no tail query).
+
+def _with_tail(rolled: Any, tail: Any, mark: int | None) -> list[Any]:
+    return [rolled] if mark is None else [rolled, tail]
+
 
 def _scoped(model: Any, scope: Scope, period: Period) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
@@ -155,51 +173,61 @@ def _flagged(pattern: str, scope: Scope, period: Period) -> list[ColumnElement[b
     return [FL.pattern == pattern, *_scoped(FL, scope, period)]
 
 
-def refunds_to_other_cards(session: Session, scope: Scope, period: Period, mark: int) -> set[tuple[str, str, str]]:
+def refunds_to_other_cards(session: Session, scope: Scope, period: Period,
+                           mark: int | None) -> set[tuple[str, str, str]]:
     """(merchant, terminal, RRN) of the period's refunds paid to another card than their sale's."""
     refund, sale, conditions = _other_card()
     named = [*conditions, *_scoped(refund, scope, period)]
     found = {(str(m), str(t), str(r)) for m, t, r in session.execute(
         select(FL.merchant_id, FL.subject, FL.rrn).where(*_flagged("other_card", scope, period)))}
-    for past in (refund.id > mark, sale.id > mark):
+    for past in ((refund.id > mark, sale.id > mark) if mark is not None else ()):
         found |= {(str(m), str(t), str(r)) for m, t, r in session.execute(
             select(refund.merchant_id, refund.terminal_id, refund.rrn).where(*named, past))}
     return found
 
 
-def voids_of_own_sales(session: Session, scope: Scope, period: Period, mark: int) -> list[tuple[Flag, Any]]:
+def voids_of_own_sales(session: Session, scope: Scope, period: Period, mark: int | None) -> list[tuple[Flag, Any]]:
     """Each (void, sale of the same cashier) pair of the period's approved voids: (the void, the sale's moment)."""
     void, sale, conditions = _void_own(session.get_bind().dialect.name)
     named = [*conditions, *_scoped(void, scope, period)]
     queries = [select(FL.merchant_id, FL.subject, FL.rrn, FL.moment, FL.other_moment).where(
         *_flagged("void_own", scope, period))]
     queries += [select(void.merchant_id, void.cashier_id, void.rrn, void.txn_time, sale.txn_time).where(*named, *past)
-                for past in ([void.id > mark], [sale.id > mark, void.id <= mark])]
+                for past in (([void.id > mark], [sale.id > mark, void.id <= mark]) if mark is not None else ())]
     return [(Flag(str(merchant), str(cashier), str(rrn), voided), sold) for query in queries
             for merchant, cashier, rrn, voided, sold in session.execute(query)]
 
 
-def sales_in_band(session: Session, scope: Scope, period: Period, mark: int) -> list[tuple[str, str, str, str]]:
-    """(merchant, card, masked card, RRN) of the period's approved sales just under the no-PIN limit."""
-    rolled = select(FL.merchant_id, FL.subject, FL.detail, FL.rrn).where(*_flagged("band", scope, period))
+def sales_in_band(session: Session, scope: Scope, period: Period, mark: int | None,
+                  minimum: int = 1) -> list[tuple[str, str, str, str]]:
+    """(merchant, card, masked card, RRN) of the period's approved sales just under the no-PIN limit, by the
+    cards that made at least `minimum` of them at a merchant (counted in the database: a year holds many)."""
+    rolled = select(FL.merchant_id.label("merchant_id"), FL.subject.label("card"), FL.detail.label("masked"),
+                    FL.rrn.label("rrn")).where(*_flagged("band", scope, period))
     tail = select(J.merchant_id, func.coalesce(J.card_token, J.card_masked), J.card_masked, J.rrn).where(
-        *_band(J), *_scoped(J, scope, period), J.id > mark)
-    return [(str(m), str(card), str(masked), str(rrn)) for query in (rolled, tail)
-            for m, card, masked, rrn in session.execute(query)]
+        *_band(J), *_scoped(J, scope, period), J.id > (mark or 0))
+    sales = (rolled if mark is None else union_all(rolled, tail)).cte("band_sales")
+    if minimum > 1:
+        busy = (select(sales.c.merchant_id, sales.c.card).group_by(sales.c.merchant_id, sales.c.card)
+                .having(func.count() >= minimum).subquery())
+        query = select(sales).join(busy, and_(busy.c.merchant_id == sales.c.merchant_id, busy.c.card == sales.c.card))
+    else:
+        query = select(sales)
+    return [(str(m), str(card), str(masked), str(rrn)) for m, card, masked, rrn in session.execute(query)]
 
 
-def refunds_above(session: Session, scope: Scope, period: Period, mark: int,
+def refunds_above(session: Session, scope: Scope, period: Period, mark: int | None,
                   threshold: int) -> list[tuple[str, str, str, int]]:
     """(merchant, terminal, RRN, amount) of the period's approved refunds above `threshold` minor units."""
     rolled = select(FL.merchant_id, FL.subject, FL.rrn, FL.amount_minor).where(
         *_flagged("refund", scope, period), FL.amount_minor > threshold)
     tail = select(J.merchant_id, J.terminal_id, J.rrn, J.amount_minor).where(
-        *_refund(J), *_scoped(J, scope, period), J.id > mark, J.amount_minor > threshold)
-    return [(str(m), str(t), str(rrn), int(amount)) for query in (rolled, tail)
+        *_refund(J), *_scoped(J, scope, period), J.id > (mark or 0), J.amount_minor > threshold)
+    return [(str(m), str(t), str(rrn), int(amount)) for query in _with_tail(rolled, tail, mark)
             for m, t, rrn, amount in session.execute(query)]
 
 
-def burst_refunds(session: Session, scope: Scope, period: Period, mark: int) -> list[Flag]:
+def burst_refunds(session: Session, scope: Scope, period: Period, mark: int | None) -> list[Flag]:
     """The period's approved refunds that may be part of a burst (every one that is), with their moments:
     the flagged ones, the refunds past the watermark and the older ones near those."""
     dialect = session.get_bind().dialect.name
@@ -207,11 +235,11 @@ def burst_refunds(session: Session, scope: Scope, period: Period, mark: int) -> 
     queries = [
         select(FL.line_id, FL.merchant_id, FL.subject, FL.rrn, FL.moment).where(*_flagged("burst", scope, period)),
         select(J.id, J.merchant_id, J.terminal_id, J.rrn, J.txn_time).where(
-            *_refund(J), *_scoped(J, scope, period), J.id > mark),
+            *_refund(J), *_scoped(J, scope, period), J.id > (mark or 0)),
         select(refund.id, refund.merchant_id, refund.terminal_id, refund.rrn, refund.txn_time).where(
-            *_refund(refund), *_scoped(refund, scope, period), refund.id <= mark, *_refund(recent),
-            recent.id > mark, *_near(dialect, refund, recent)).distinct(),
+            *_refund(refund), *_scoped(refund, scope, period), refund.id <= (mark or 0), *_refund(recent),
+            recent.id > (mark or 0), *_near(dialect, refund, recent)).distinct(),
     ]
-    found = {int(line): Flag(str(m), str(t), str(rrn), moment) for query in queries
+    found = {int(line): Flag(str(m), str(t), str(rrn), moment) for query in queries[:1 if mark is None else 3]
              for line, m, t, rrn, moment in session.execute(query)}
     return list(found.values())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case
@@ -20,7 +20,7 @@ from recoup.merchants.models import Terminal
 from recoup.reconciliation.models import StoredFinding
 from recoup.reports import flagged, rollup
 from recoup.reports.models import PreventionAcknowledgement
-from recoup.reports.prevention_rules import KEYING_CAUSES, Flag, TerminalFacts
+from recoup.reports.prevention_rules import EXAMPLES, KEYING_CAUSES, Flag, Group, TerminalFacts
 from recoup.reports.repository import FINDING_MOMENT, Scope
 from recoup.reports.rules import Period
 from recoup.transactions.models import JournalLine
@@ -63,30 +63,52 @@ def terminal_facts(session: Session, scope: Scope, period: Period, totals: Total
             for terminal, merchant, model, firmware, maintained, installed, stopped in session.execute(query)]
 
 
-def keying_errors(session: Session, scope: Scope, period: Period) -> list[Flag]:
-    """Findings caused by keying (per cashier of the transaction, kept on the finding), named by their case
-    number or RRN."""
-    query = (select(F.merchant_id, F.cashier_id, func.coalesce(Case.number, F.rrn))
-             .outerjoin(Case, Case.id == F.case_id)
-             .where(*_findings(scope, period), F.cause.in_(KEYING_CAUSES), F.cashier_id.is_not(None)))
-    return [Flag(str(merchant), str(who), str(name)) for merchant, who, name in session.execute(query)]
+def keying_errors(session: Session, scope: Scope, period: Period, minimum: int) -> list[Group]:
+    """Cashiers with at least `minimum` findings caused by keying (the cashier kept on each finding), with
+    their latest cases (case number, else RRN) as examples."""
+    return _counted(session, F.cashier_id, [*_findings(scope, period), F.cause.in_(KEYING_CAUSES),
+                                            F.cashier_id.is_not(None)], minimum)
 
 
-def mcc_mismatches(session: Session, scope: Scope, period: Period) -> list[Flag]:
-    query = select(F.merchant_id, F.rrn).where(*_findings(scope, period), F.kind == "MCC_MISMATCH")
-    return [Flag(str(merchant), str(merchant), str(rrn)) for merchant, rrn in session.execute(query)]
+def mcc_mismatches(session: Session, scope: Scope, period: Period, minimum: int) -> list[Group]:
+    """Merchants with at least `minimum` MCC_MISMATCH findings, with their latest as examples."""
+    return _counted(session, F.merchant_id, [*_findings(scope, period), F.kind == "MCC_MISMATCH"], minimum)
+
+
+EXAMPLE_QUERIES = 200  # groups whose examples one statement reads (SQLite allows 500 arms in a UNION ALL)
+
+
+def _counted(session: Session, subject: Any, conditions: list[Any], minimum: int) -> list[Group]:
+    """Findings grouped by merchant and `subject` in the database (a year holds hundreds of thousands, read in
+    index order): the groups of at least `minimum`, each with its count and its latest EXAMPLES findings
+    (case number, else RRN), named in order. The examples are read group by group, newest first through the
+    same index: a handful of rows each, never the whole year."""
+    sizes = session.execute(select(F.merchant_id, subject, func.count()).where(*conditions)
+                            .group_by(F.merchant_id, subject).having(func.count() >= minimum)).all()
+    examples: dict[int, list[str]] = {index: [] for index in range(len(sizes))}
+    name = func.coalesce(Case.number, F.rrn)
+    for start in range(0, len(sizes), EXAMPLE_QUERIES):
+        arms = [select(literal(index).label("at"), name.label("name")).select_from(F)
+                .outerjoin(Case, Case.id == F.case_id)
+                .where(*conditions, F.merchant_id == merchant, subject == who)
+                .order_by(F.txn_time.desc(), F.id.desc()).limit(EXAMPLES).subquery().select()
+                for index, (merchant, who, _size) in enumerate(sizes[start:start + EXAMPLE_QUERIES], start)]
+        for index, example in session.execute(union_all(*arms)):
+            examples[int(index)].append(str(example))
+    return [Group(str(merchant), str(who), int(size), tuple(sorted(examples[index])))
+            for index, (merchant, who, size) in enumerate(sizes)]
 
 
 def refunds_to_other_cards(session: Session, scope: Scope, period: Period) -> list[Flag]:
     """Refunds whose card differs from the sale's: by token when both have one, else by the last four digits."""
-    found = flagged.refunds_to_other_cards(session, scope, period, rollup.watermark(session))
+    found = flagged.refunds_to_other_cards(session, scope, period, rollup.tail_mark(session))
     return [Flag(merchant, terminal, rrn) for merchant, terminal, rrn in sorted(found)]
 
 
 def burst_refunds(session: Session, scope: Scope, period: Period) -> list[Flag]:
     """The period's approved refunds that can be part of a burst (recoup.reports.flagged: every refund of a
     burst is among them), with their moments."""
-    return flagged.burst_refunds(session, scope, period, rollup.watermark(session))
+    return flagged.burst_refunds(session, scope, period, rollup.tail_mark(session))
 
 
 def large_refunds(session: Session, scope: Scope, period: Period, factor: float, min_sales: int,
@@ -101,7 +123,7 @@ def large_refunds(session: Session, scope: Scope, period: Period, factor: float,
     averages = {merchant: total / count for merchant, (count, total) in sold.items() if count >= min_sales}
     if not averages:
         return []
-    above = flagged.refunds_above(session, scope, period, rollup.watermark(session),
+    above = flagged.refunds_above(session, scope, period, rollup.tail_mark(session),
                                   int(factor * min(averages.values())))
     return [Flag(merchant, terminal, rrn) for merchant, terminal, rrn, amount in above
             if merchant in averages and amount > factor * averages[merchant]]
@@ -110,16 +132,13 @@ def large_refunds(session: Session, scope: Scope, period: Period, factor: float,
 def sales_in_band(session: Session, scope: Scope, period: Period, minimum: int) -> list[Flag]:
     """Approved sales just under the no-PIN limit (recoup.reports.prevention_rules.under_limit_band) by cards
     that made at least `minimum` of them at a merchant; the subject is the masked card (never a full number)."""
-    rows = flagged.sales_in_band(session, scope, period, rollup.watermark(session))
-    counts: dict[tuple[str, str], int] = {}
-    for merchant, card, _masked, _rrn in rows:
-        counts[(merchant, card)] = counts.get((merchant, card), 0) + 1
-    return [Flag(merchant, masked, rrn) for merchant, card, masked, rrn in rows if counts[(merchant, card)] >= minimum]
+    return [Flag(merchant, masked, rrn) for merchant, _card, masked, rrn
+            in flagged.sales_in_band(session, scope, period, rollup.tail_mark(session), minimum)]
 
 
 def voids_of_own_sales(session: Session, scope: Scope, period: Period) -> list[tuple[Flag, Any]]:
     """Approved voids whose sale was made by the same cashier: (the void as a flag, the sale's moment)."""
-    return flagged.voids_of_own_sales(session, scope, period, rollup.watermark(session))
+    return flagged.voids_of_own_sales(session, scope, period, rollup.tail_mark(session))
 
 
 def acknowledgements(session: Session, tenant_id: int, keys: list[str]) -> dict[str, PreventionAcknowledgement]:

@@ -209,21 +209,37 @@ class Flag:
     moment: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Group:
+    """The flags of one (merchant, subject), counted (in the database or from flags): how many, and the first
+    EXAMPLES of their names in order."""
+
+    merchant_id: str
+    subject: str
+    count: int
+    examples: tuple[str, ...]
+
+
 def grouped(list_key: str, flags: Iterable[Flag], minimum: int, filters: dict[str, str],
             subject_filter: str) -> list[Entry]:
     """One entry per (merchant, subject) with at least `minimum` flags, the most first; `subject_filter` names
     the search field the subject fills ("terminal", "cashier", "last4" or "" for none)."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    names: dict[tuple[str, str], list[str]] = {}
     for flag in flags:
-        groups.setdefault((flag.merchant_id, flag.subject), []).append(flag.example)
+        names.setdefault((flag.merchant_id, flag.subject), []).append(flag.example)
+    groups = [Group(merchant_id, subject, len(examples), tuple(sorted(examples))[:EXAMPLES])
+              for (merchant_id, subject), examples in names.items() if len(examples) >= minimum]
+    return entries_of(list_key, groups, filters, subject_filter)
+
+
+def entries_of(list_key: str, groups: Iterable[Group], filters: dict[str, str], subject_filter: str) -> list[Entry]:
+    """The entries of counted groups (each already at its list's minimum), the most first."""
     entries = []
-    for (merchant_id, subject), examples in groups.items():
-        if len(examples) >= minimum:
-            search = {**filters, "merchant": merchant_id}
-            if subject_filter:
-                search[subject_filter] = subject[-4:] if subject_filter == "last4" else subject
-            entries.append(Entry(list_key, merchant_id, subject, len(examples), {}, search,
-                                 tuple(sorted(examples))[:EXAMPLES]))
+    for group in groups:
+        search = {**filters, "merchant": group.merchant_id}
+        if subject_filter:
+            search[subject_filter] = group.subject[-4:] if subject_filter == "last4" else group.subject
+        entries.append(Entry(list_key, group.merchant_id, group.subject, group.count, {}, search, group.examples))
     return sorted(entries, key=lambda entry: (-entry.count, entry.merchant_id, entry.subject))
 
 

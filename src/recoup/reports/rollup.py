@@ -135,6 +135,14 @@ def watermark(session: Session) -> int:
     return int(session.execute(select(RollupWatermark.last_id).where(RollupWatermark.id == 1)).scalar() or 0)
 
 
+def tail_mark(session: Session) -> int | None:
+    """The watermark when journal lines past it exist, None when the rollups count every line (the readers then
+    skip their queries of the lines past it: an empty range the planner may still walk the journal for)."""
+    mark = watermark(session)
+    last = session.execute(select(func.max(J.id))).scalar()
+    return mark if last is not None and int(last) > mark else None
+
+
 def _in(scope: Scope, model: Any, first: date, last: date) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         model.tenant_id == scope.tenant_id, model.currency == scope.currency,
@@ -154,14 +162,14 @@ def _rolled(scope: Scope, period: Period, models: tuple[Any, Any],
         for monthly, first, last in spans(period.first, period.last)]
 
 
-def _tail(scope: Scope, period: Period, mark: int) -> list[ColumnElement[bool]]:
-    return [*_in(scope, J, period.first, period.last), J.id > mark]
+def _tail(scope: Scope, period: Period, mark: int | None) -> list[ColumnElement[bool]]:
+    return [*_in(scope, J, period.first, period.last), J.id > (mark or 0)]
 
 
 def journal_counts(session: Session, scope: Scope, period: Period, by: str) -> Select[Any]:
     """(merchant_id, key, transactions) of the period's journal lines, grouped by `by`: "terminal",
     "cashier" (lines naming one) or "merchant"; the rollups up to the watermark, the lines past it."""
-    mark = watermark(session)
+    mark = tail_mark(session)
     if by == "cashier":
         rolled = _rolled(scope, period, (K, KM), lambda m: [m.merchant_id, m.cashier_id.label("key"),
                                                              m.lines.label("lines")])
@@ -173,7 +181,7 @@ def journal_counts(session: Session, scope: Scope, period: Period, by: str) -> S
             m.merchant_id, (m.terminal_id if by == "terminal" else m.merchant_id).label("key"),
             m.lines.label("lines")])
         tail = select(J.merchant_id, key_j.label("key"), literal(1).label("lines")).where(*_tail(scope, period, mark))
-    both = union_all(*rolled, tail).subquery()
+    both = union_all(*rolled, *([tail] if mark is not None else [])).subquery()
     return (select(both.c.merchant_id, both.c.key, func.sum(both.c.lines).label("transactions"))
             .group_by(both.c.merchant_id, both.c.key))
 
@@ -181,7 +189,7 @@ def journal_counts(session: Session, scope: Scope, period: Period, by: str) -> S
 def terminal_sums(session: Session, scope: Scope, period: Period) -> Any:
     """A subquery of (merchant_id, terminal_id, lines, sales, sales_minor, refunds) per merchant and terminal
     over the period: every line, the approved sales and their amount, the approved refunds."""
-    mark = watermark(session)
+    mark = tail_mark(session)
     sale = and_(J.txn_type == "SALE", J.status == "APPROVED")
     refund = and_(J.txn_type == "REFUND", J.status == "APPROVED")
     rolled = _rolled(scope, period, (T, TM), lambda m: [m.merchant_id, m.terminal_id, m.lines, m.sales,
@@ -189,7 +197,7 @@ def terminal_sums(session: Session, scope: Scope, period: Period) -> Any:
     tail = select(J.merchant_id, J.terminal_id, literal(1).label("lines"), case((sale, 1), else_=0).label("sales"),
                   case((sale, J.amount_minor), else_=0).label("sales_minor"),
                   case((refund, 1), else_=0).label("refunds")).where(*_tail(scope, period, mark))
-    both = union_all(*rolled, tail).subquery()
+    both = union_all(*rolled, *([tail] if mark is not None else [])).subquery()
     return (select(both.c.merchant_id, both.c.terminal_id, func.sum(both.c.lines).label("lines"),
                    func.sum(both.c.sales).label("sales"), func.sum(both.c.sales_minor).label("sales_minor"),
                    func.sum(both.c.refunds).label("refunds"))
@@ -198,8 +206,10 @@ def terminal_sums(session: Session, scope: Scope, period: Period) -> Any:
 
 def transactions(session: Session, scope: Scope, period: Period) -> int:
     """The number of the period's journal lines (rollups up to the watermark, then the lines past it)."""
-    mark = watermark(session)
+    mark = tail_mark(session)
     rolled = sum(int(session.execute(query).scalar() or 0)
                  for query in _rolled(scope, period, (T, TM), lambda m: [func.sum(m.lines)]))
+    if mark is None:
+        return rolled
     tail = session.execute(select(func.count()).select_from(J).where(*_tail(scope, period, mark))).scalar()
     return rolled + int(tail or 0)

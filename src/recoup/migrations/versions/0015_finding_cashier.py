@@ -4,6 +4,7 @@ The reports count errors per cashier and list the cashiers with repeated keying 
 of each finding from its journal line (same tenant, merchant, terminal and RRN), which at a year of an
 acquirer meant hundreds of thousands of lookups per report. The cashier is now stored when the finding is
 saved (and when a run saves it again while none is known); the findings already stored get theirs here.
+Two indexes let the reports group a period's findings per terminal and per cashier without reading the table.
 
 Revision ID: 0015
 Revises: 0014
@@ -29,8 +30,14 @@ def upgrade() -> None:
         "WHERE line.tenant_id = findings.tenant_id AND line.rrn = findings.rrn "
         "AND line.terminal_id = findings.terminal_id AND line.merchant_id = findings.merchant_id "
         "AND line.cashier_id <> '') WHERE findings.rrn <> ''")
+    op.create_index('ix_findings_report_terminal', 'findings',
+                    ['tenant_id', 'currency', 'merchant_id', 'terminal_id', 'txn_time', 'first_seen_at'])
+    op.create_index('ix_findings_report_cashier', 'findings',
+                    ['tenant_id', 'currency', 'merchant_id', 'cashier_id', 'txn_time', 'first_seen_at', 'cause'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_findings_report_cashier', table_name='findings')
+    op.drop_index('ix_findings_report_terminal', table_name='findings')
     with op.batch_alter_table('findings') as batch:
         batch.drop_column('cashier_id')
