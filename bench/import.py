@@ -8,8 +8,10 @@ own; on PostgreSQL also the server process's), then times `search` by RRN, by or
 and day, and by merchant and hour, and shows the plan the database chose for each search and for the
 import's own follow-up query (index design).
 On PostgreSQL each of `--repeat` rounds imports into a fresh database, then measures there the COPY floor
-(`copy_floor`) and prints the import's rows/s as a share of the floor's, per round and the median, in wall
-time and in CPU seconds (on a shared machine CPU seconds do not depend on what else runs).
+(bench/import_floor.py: the same rows, in the best of PostgreSQL's text and binary formats) and prints the
+import's rows/s as a share of the floor's, per round and the median, in wall time and in CPU seconds (on a
+shared machine CPU seconds depend less on what else runs). `--profile` prints the server's CPU seconds of
+each statement of the import. The searches: bench/import_search.py.
 `--reconcile` then imports the orders and the settlement too and times `recoup reconcile --db` over the
 three (the same service the command runs), on each engine.
 `--search-rows` first grows the PostgreSQL journal to that many lines (copies under other tenants)
@@ -22,16 +24,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +46,8 @@ def child(engine_url: str, folder: Path, kind: str = "journal") -> dict[str, obj
 def child_reconcile(engine_url: str, folder: Path) -> dict[str, object]:
     """In its own process, into the database the journal was imported into: import the orders and the
     settlement, then time `recoup reconcile --db` (its service, as the command runs it) over all three."""
+    from bench.import_floor import cpu_seconds
+
     from recoup.reconciliation.db_run import reconcile_database
     from recoup.reconciliation.db_source import DbScope
 
@@ -56,10 +55,10 @@ def child_reconcile(engine_url: str, folder: Path) -> dict[str, object]:
     result: dict[str, object] = {}
     for kind in ("orders", "settlement"):
         result[f"import_{kind}"] = _timed_import(database, principal, settings, kind, folder / f"{kind}.csv")
-    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     summary = reconcile_database(database, principal, DbScope(), out=folder / "findings.csv", save=False)
     result["reconcile_db"] = {"seconds": round(time.perf_counter() - started, 1),
-                              "cpu_seconds": round(_cpu_seconds() - cpu_started, 1), "rows_read": summary.rows,
+                              "cpu_seconds": round(cpu_seconds() - cpu_started, 1), "rows_read": summary.rows,
                               "findings": summary.total,
                               "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
     return result
@@ -94,242 +93,30 @@ def _setup(engine_url: str, folder: Path, register: bool = True) -> tuple[Any, A
 
 
 def _timed_import(database: Any, principal: Any, settings: Any, kind: str, path: Path) -> dict[str, object]:
+    from bench.import_floor import cpu_seconds, process_cpu_seconds, server_process
     from sqlalchemy import text
 
     from recoup.transactions.importer import import_file
 
-    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     with database.unit_of_work() as session:
-        server = _server_process(session)
-        server_started = _process_cpu_seconds(server)
+        server = server_process(session)
+        server_started = process_cpu_seconds(server)
         report = import_file(session, principal, kind, path, settings)
-        server_cpu = _process_cpu_seconds(server) - server_started
-    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
+        server_cpu = process_cpu_seconds(server) - server_started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if database.engine.dialect.name == "postgresql":
         with database.engine.begin() as connection:
             connection.execute(text(f"ANALYZE {'orders' if kind == 'orders' else kind + '_lines'}"))
     result: dict[str, object] = {"engine": database.engine.dialect.name, "rows": report.imported,
                                  "seconds": round(seconds, 1), "rows_per_second": round(report.imported / seconds),
-                                 "peak_rss_mib": round(peak_mib), "cpu_seconds": round(cpu, 1)}
+                                 "peak_rss_mib": round(peak_mib), "cpu_seconds": round(cpu, 2)}
     if server is not None:
-        result["server_cpu_seconds"] = round(server_cpu, 1)
+        result["server_cpu_seconds"], result["server_pid"] = round(server_cpu, 2), server
     if report.ledger_posted:
         result["ledger_posted"] = report.ledger_posted
     return result
-
-
-def _cpu_seconds() -> float:
-    """User and system time of this process, all its threads (DuckDB's too)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _server_process(session: object) -> int | None:
-    """The PostgreSQL backend serving this session (the bench's server runs on this machine)."""
-    from sqlalchemy import text
-
-    if session.get_bind().dialect.name != "postgresql":  # type: ignore[attr-defined]
-        return None
-    return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())  # type: ignore[attr-defined]
-
-
-def _process_cpu_seconds(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def search_timings(engine_url: str, folder: Path, samples: int = 30) -> dict[str, object]:
-    """Median and worst time of `search` by RRN and by order number, through the service, and the plans."""
-    from sqlalchemy import text
-
-    from recoup.auth.principal import Principal
-    from recoup.auth.roles import Role
-    from recoup.db import Database
-    from recoup.transactions.search import build_filters, search_query
-    from recoup.transactions.service import search_rows
-    from recoup.transactions.warnings import now_linked_query
-
-    database = Database(engine_url)
-    rng = random.Random(5)
-    picks = _sample_lines(folder / "journal.csv", samples, rng)
-    with database.unit_of_work() as session:
-        tenant_id = session.execute(text("SELECT id FROM tenants WHERE code = 'BENCH'")).scalar_one()
-        total = session.execute(text("SELECT count(*) FROM journal_lines")).scalar_one()
-    principal = Principal(0, "bench", tenant_id, Role.ADMIN, frozenset(), origin="cli")
-    timings: dict[str, object] = {"journal_lines_stored": total}
-    for name, filters_of in SEARCHES.items():
-        spent = []
-        for row in picks:
-            filters = build_filters(filters_of(row), default_timezone="Asia/Shanghai")
-            with database.unit_of_work() as session:
-                started = time.perf_counter()
-                found = list(search_rows(session, principal, filters))
-                spent.append((time.perf_counter() - started) * 1000)
-            assert found, (name, row)
-        timings[f"by_{name}_ms"] = {"median": round(statistics.median(spent), 2), "max": round(max(spent), 2)}
-        query = search_query(principal, build_filters(filters_of(picks[0]), default_timezone="Asia/Shanghai"))
-        timings[f"by_{name}_plan"] = _plan(database, query)
-    with database.unit_of_work() as session:
-        import_id = session.execute(text("SELECT max(id) FROM import_batches WHERE tenant_id = :t"),
-                                    {"t": tenant_id}).scalar_one()
-    timings["after_import_now_linked_plan"] = _plan(database, now_linked_query(tenant_id, import_id))
-    database.dispose()
-    return timings
-
-
-def _window(row: list[str]) -> dict[str, str]:
-    """A merchant's hour around the line's time (a customer's memory: "that afternoon, at that shop")."""
-    moment = datetime.fromisoformat(row[2])
-    return {"merchant": row[0], "from": (moment - timedelta(minutes=30)).isoformat(),
-            "to": (moment + timedelta(minutes=30)).isoformat()}
-
-
-# The journal file's columns: 0 merchant, 1 terminal, 2 time, 7 rrn, 11 order number.
-SEARCHES: dict[str, Callable[[list[str]], dict[str, str]]] = {
-    "rrn": lambda row: {"rrn": row[7]},
-    "order_no": lambda row: {"order_no": row[11]},
-    "terminal_day": lambda row: {"terminal": row[1], "from": row[2][:10], "to": row[2][:10]},
-    "merchant_hour": _window,
-}
-
-
-def _plan(database: object, query: object) -> str:
-    """The plan the database chooses for `query` (the statement the code sends, values inlined)."""
-    from sqlalchemy import text
-
-    engine = database.engine  # type: ignore[attr-defined]
-    prefix = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
-    sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))  # type: ignore[attr-defined]
-    with engine.connect() as connection:
-        rows = connection.execute(text(f"{prefix} {sql}")).all()
-    return " | ".join(str(row[-1]).strip() for row in rows)
-
-
-def _sample_lines(path: Path, count: int, rng: random.Random) -> list[list[str]]:
-    """`count` journal lines spread through the file (read in one pass)."""
-    with path.open(encoding="utf-8") as handle:
-        total = sum(1 for _ in handle) - 1
-    wanted = set(rng.sample(range(total), min(count, total)))
-    picked = []
-    with path.open(encoding="utf-8") as handle:
-        next(handle)
-        for index, line in enumerate(handle):
-            if index in wanted:
-                picked.append(line.rstrip("\n").split(","))
-    return picked
-
-
-def grow_postgres(url: str, target: int) -> None:
-    """Copies of the stored journal under other tenants, until the table holds `target` lines."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url)
-    columns = ("merchant_id, terminal_id, txn_time, local_date, txn_type, status, amount_minor, currency, rrn, stan, "
-               "auth_code, card_masked, card_last4, card_token, order_no, cashier_id, orig_rrn, batch_no, "
-               "flagged_stopped")
-    with engine.begin() as connection:
-        base = connection.execute(text("SELECT count(*) FROM journal_lines")).scalar_one()
-        copies = max(0, -(-target // max(base, 1)) - 1)
-        for copy in range(1, copies + 1):
-            tenant = connection.execute(text("INSERT INTO tenants (code, name, created_at) VALUES (:c, :c, now()) "
-                                             "RETURNING id"), {"c": f"NOISE-{copy}"}).scalar_one()
-            bench = "(SELECT id FROM tenants WHERE code = 'BENCH')"
-            connection.execute(text(f"INSERT INTO journal_lines (tenant_id, {columns}) SELECT :t, {columns} "
-                                    f"FROM journal_lines WHERE tenant_id = {bench}"), {"t": tenant})
-            print(f"  grown to about {base * (copy + 1):,} journal lines", flush=True)
-        connection.execute(text("ANALYZE journal_lines"))
-    engine.dispose()
-
-
-def export_stored(url: str, target: Path) -> int:
-    """The stored journal lines in the table's own column format (COPY TO, text), in stored order."""
-    import psycopg
-
-    with psycopg.connect(url.replace("+psycopg", "")) as connection, connection.cursor() as cursor:
-        names = ", ".join(_journal_columns(cursor))
-        with target.open("wb") as out, cursor.copy(f"COPY (SELECT {names} FROM journal_lines ORDER BY id) "
-                                                   "TO STDOUT") as copy:
-            for block in copy:
-                out.write(block)
-        return int(cursor.execute("SELECT count(*) FROM journal_lines").fetchone()[0])  # type: ignore[index]
-
-
-def _journal_columns(cursor: Any) -> list[str]:
-    return [row[0] for row in cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'journal_lines' "
-        "AND column_name <> 'id' ORDER BY ordinal_position").fetchall()]
-
-
-def copy_floor(url: str, exported: Path, rows: int) -> dict[str, object]:
-    """The fastest PostgreSQL takes these lines, what any import of them costs at least: a plain COPY of the
-    very rows the import stored (exported in the table's column format, nothing to read or check) into an
-    empty ordinary table made LIKE the journal INCLUDING ALL (its columns, defaults, constraints and
-    indexes), committed, then dropped. Wall time, and the CPU seconds of the server and of this process."""
-    import psycopg
-
-    with psycopg.connect(url.replace("+psycopg", "")) as connection, connection.cursor() as cursor:
-        names = ", ".join(_journal_columns(cursor))
-        server = int(cursor.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
-        cursor.execute("CREATE TABLE floor_journal (LIKE journal_lines INCLUDING ALL)")
-        connection.commit()
-        try:
-            started, cpu, server_cpu = time.perf_counter(), _cpu_seconds(), _process_cpu_seconds(server)
-            with exported.open("rb") as source, cursor.copy(f"COPY floor_journal ({names}) FROM STDIN") as copy:
-                while block := source.read(1 << 20):
-                    copy.write(block)
-            connection.commit()
-            seconds = time.perf_counter() - started
-            spent = {"cpu_seconds": round(_cpu_seconds() - cpu, 1),
-                     "server_cpu_seconds": round(_process_cpu_seconds(server) - server_cpu, 1)}
-        finally:
-            cursor.execute("DROP TABLE floor_journal")
-            connection.commit()
-    return {"rows": rows, "seconds": round(seconds, 1), "rows_per_second": round(rows / seconds), **spent}
-
-
-def floor_share(imported: dict[str, object], floor: dict[str, object]) -> dict[str, float]:
-    """The import against the floor: rows/s as a share of the floor's, and the floor's CPU seconds
-    (server + client) as a share of the import's (both higher is better, 1.0 = as fast as the floor)."""
-    def total_cpu(figures: dict[str, object]) -> float:
-        return float(figures["cpu_seconds"]) + float(figures.get("server_cpu_seconds", 0.0))  # type: ignore[arg-type]
-
-    return {"wall": float(imported["rows_per_second"]) / float(floor["rows_per_second"]),  # type: ignore[arg-type]
-            "cpu": total_cpu(floor) / total_cpu(imported),
-            "server_cpu": float(floor["server_cpu_seconds"]) / float(imported["server_cpu_seconds"])}  # type: ignore[arg-type]
-
-
-def postgres_rounds(server: Any, folder: Path, repeat: int) -> str:
-    """`repeat` rounds: an import into a fresh database, then the COPY floor in that same database.
-    Returns the URL of the last round's database (for the searches)."""
-    import psycopg
-
-    exported, rows, url = folder / "stored-journal.txt", 0, ""
-    shares: list[dict[str, float]] = []
-    for round_no in range(repeat):
-        with psycopg.connect(server.url().replace("+psycopg", ""), autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE bench_{round_no}")
-            if round_no:
-                connection.execute(f"DROP DATABASE bench_{round_no - 1}")
-        url = server.url(f"bench_{round_no}")
-        imported = run_child("journal", url, folder)
-        if not rows:
-            rows = export_stored(url, exported)
-        floor = copy_floor(url, exported, rows)
-        shares.append(floor_share(imported, floor))
-        label = f"postgresql round {round_no + 1}:"
-        print(f"{label} import {imported}\n{label} COPY floor (the same rows, prepared, into a table LIKE the "
-              f"journal INCLUDING ALL) {floor}\n{label} import at {shares[-1]['wall']:.0%} of the COPY floor in "
-              f"rows/s; in CPU seconds (server + client) at {shares[-1]['cpu']:.0%}, server alone "
-              f"{shares[-1]['server_cpu']:.0%}", flush=True)
-    exported.unlink()
-    median = {key: statistics.median(share[key] for share in shares) for key in shares[0]}
-    print(f"postgresql median of {repeat}: import at {median['wall']:.0%} of the COPY floor with the journal's "
-          f"indexes in rows/s (goal: 90% or more); CPU {median['cpu']:.0%}, server CPU {median['server_cpu']:.0%}",
-          flush=True)
-    return url
 
 
 def run_child(mode: str, url: str, folder: Path) -> dict[str, object]:
@@ -350,11 +137,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="PostgreSQL: rounds of import + COPY floor")
     parser.add_argument("--reconcile", action="store_true", help="then import orders and settlement and time "
                         "`recoup reconcile --db` (journal only)")
+    parser.add_argument("--profile", action="store_true", help="PostgreSQL: the server's CPU seconds per statement")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, url, folder = args.child
         if mode == "search":
+            from bench.import_search import search_timings
+
             done = search_timings(url, Path(folder))
         elif mode == "reconcile":
             done = child_reconcile(url, Path(folder))
@@ -381,12 +171,14 @@ def main() -> None:
             if reconciling:
                 print("sqlite     reconcile --db:", run_child("reconcile", url, folder), flush=True)
         if args.only in (None, "postgresql"):
+            from bench.import_floor import postgres_rounds
+            from bench.import_search import grow_postgres
             from tests.support.postgres import start_postgres
 
             server = start_postgres()
             try:
                 if searching:
-                    url = postgres_rounds(server, folder, args.repeat)
+                    url = postgres_rounds(server, folder, args.repeat, run_child, args.profile)
                 else:
                     url = server.url()
                     print("postgresql", run_child(args.kind, url, folder), flush=True)

@@ -15,7 +15,7 @@ from tests.support.factories import OBJECTS, World
 from tests.transactions.test_import import JOURNAL_HEADER, PAN, count, jline, principal, run, write
 
 from recoup.config import Settings
-from recoup.transactions import importer, loading, storing
+from recoup.transactions import importer, loading, storing_pieces
 from recoup.transactions.importer import ImportRejected, import_file
 from recoup.transactions.models import ImportBatch, JournalLine
 from recoup.transactions.staging import NotInPieces, pieces
@@ -30,7 +30,7 @@ def pieced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(importer, "PIECE_BYTES", 2048)
     monkeypatch.setattr(importer, "FIRST_PIECE_BYTES", 1024)
     went: list[int] = []
-    real = storing.store_journal_pieces
+    real = storing_pieces.store_journal_pieces
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         handed: list[object] = []

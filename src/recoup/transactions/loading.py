@@ -1,13 +1,13 @@
 """Bulk writes of imported rows, inside the caller's transaction.
 
-PostgreSQL: DuckDB writes the rows as CSV (`copy_feed`) while they are streamed with COPY straight into
-the table, inside a savepoint. Only if a row's identity is already stored (an overlapping file, a line
-repeated within the file) is that undone and the file moved instead through a temporary staging table
-and one INSERT ... ON CONFLICT DO NOTHING. SQLite: rows are fetched from DuckDB in chunks and inserted
-with executemany, ON CONFLICT DO NOTHING. `CopyPipe` is the COPY of a file checked piece by piece: one
-COPY fed from a thread of its own with each piece's CSV as it is ready. Either way a row whose identity is
-already stored is left alone, memory stays flat in the size of the file, and the rows become visible only
-when the caller commits.
+PostgreSQL: DuckDB writes the rows in PostgreSQL's COPY text format (`copy_feed`: less work for the
+server than CSV) while they are streamed with COPY straight into the table, inside a savepoint. Only if a
+row's identity is already stored (an overlapping file, a line repeated within the file) is that undone and
+the file moved instead through a temporary staging table and one INSERT ... ON CONFLICT DO NOTHING.
+SQLite: rows are fetched from DuckDB in chunks and inserted with executemany, ON CONFLICT DO NOTHING.
+`CopyPipe` is the COPY of a file checked piece by piece: one COPY fed from a thread of its own with each
+piece's rows as they are ready. Either way a row whose identity is already stored is left alone, memory
+stays flat in the size of the file, and the rows become visible only when the caller commits.
 """
 
 from __future__ import annotations
@@ -24,15 +24,26 @@ import duckdb
 import psycopg
 from sqlalchemy.orm import Session
 
-from recoup.transactions.copy_feed import BLOCK, CsvFeed
+from recoup.transactions.copy_feed import BLOCK, TEXT, CsvFeed, text_select
 
 CHUNK_ROWS = 20_000
 # Index pages of a big import do not fit SQLite's default 2 MiB page cache; a larger one, for the import
 # only, halves its time. 64 MiB imports a million lines as fast as 256 MiB did, with 280 MiB less peak.
 SQLITE_IMPORT_CACHE_KIB = 64 * 1024
 ANALYZE_AFTER_ROWS = 10_000
+# A table's statistics still describe it while an import adds at most this share of the rows they describe:
+# no ANALYZE then (autovacuum refreshes them once a tenth of the rows has changed, over every import).
+STATISTICS_STALE_SHARE = 0.1
+# The journal's columns the queries right after its import filter or join on (follow_up, warnings): only
+# those are analyzed inside the import, which costs the server about 60% of a whole ANALYZE (bench/import.py
+# --profile). Such an ANALYZE leaves the table's count of changed rows as it is, so autovacuum still analyzes
+# every column once the import is committed. Others (settlement: the ledger's booking reads many): whole.
+ANALYZED_COLUMNS = {
+    "journal_lines": ("id", "tenant_id", "import_id", "merchant_id", "terminal_id", "txn_type", "status",
+                      "amount_minor", "rrn", "orig_rrn", "order_no", "flagged_stopped"),
+}
 SAVEPOINT = "recoup_straight_copy"
-CSV = "(FORMAT csv)"
+COPY_OPTIONS = TEXT.copy_options  # the rows DuckDB writes: PostgreSQL's text format
 Progress = Callable[[int], None]  # rows written so far
 RowTransform = Callable[[tuple[Any, ...]], tuple[Any, ...]]
 
@@ -118,13 +129,27 @@ def _copy_postgres(raw: Any, con: duckdb.DuckDBPyConnection, rows: Rows) -> int:
             inserted = _copy_staged(cursor, rows, _Fill("", lambda copy: _send_rows(copy, con, rows)))
         else:
             with tempfile.TemporaryDirectory(prefix="recoup-copy-") as folder, \
-                    CsvFeed(con, rows.select_sql, Path(folder) / "rows.csv") as feed:
-                straight = _copy_straight(cursor, rows, _Fill(CSV, lambda copy: _send(copy, feed.blocks(), rows)))
-                inserted = straight if straight is not None else _copy_staged(
-                    cursor, rows, _Fill(CSV, lambda copy: _send(copy, _file_blocks(feed.whole_file()), rows)))
-        if inserted >= ANALYZE_AFTER_ROWS:  # fresh statistics, or the queries after the import plan blind
-            cursor.execute(f"ANALYZE {rows.table}")
+                    CsvFeed(con, text_select(con, rows.select_sql), Path(folder) / "rows.txt", TEXT) as feed:
+                straight = _copy_straight(cursor, rows, _Fill(COPY_OPTIONS, lambda copy: _send(
+                    copy, feed.blocks(), rows)))
+                inserted = straight if straight is not None else _copy_staged(cursor, rows, _Fill(
+                    COPY_OPTIONS, lambda copy: _send(copy, _file_blocks(feed.whole_file()), rows)))
+        analyze_after(cursor, rows.table, inserted)
     return inserted
+
+
+def analyze_after(cursor: Any, table: str, inserted: int) -> None:
+    """Fresh statistics after a big write, or the queries after the import plan blind (measured: a follow-up
+    query of a million-line first import takes 7 s instead of 14 ms): of the columns they filter on
+    (`ANALYZED_COLUMNS`). None when the table's statistics still describe it (`STATISTICS_STALE_SHARE`)."""
+    if inserted < ANALYZE_AFTER_ROWS:
+        return
+    described = float(cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table,))
+                      .fetchone()[0])  # -1: never analyzed; not changed by the rows just written
+    if inserted <= described * STATISTICS_STALE_SHARE:
+        return
+    columns = ANALYZED_COLUMNS.get(table)
+    cursor.execute(f"ANALYZE {table} ({', '.join(columns)})" if columns else f"ANALYZE {table}")
 
 
 @dataclass(frozen=True)
@@ -163,7 +188,7 @@ def _copy_staged(cursor: Any, rows: Rows, fill: _Fill) -> int:
 
 
 def _send(copy: Any, blocks: Iterable[bytes], rows: Rows) -> None:
-    """Blocks of CSV to COPY; progress counts line ends (a value holding one only makes it run ahead)."""
+    """Blocks of rows to COPY; progress counts line ends (the text format escapes those inside values)."""
     lines = 0
     for block in blocks:
         copy.write(block)
@@ -194,7 +219,8 @@ class _Abandoned(Exception):
 
 
 class CopyPipe:
-    """One COPY into `table` in a thread of its own, fed with CSV files as the caller hands them over, so
+    """One COPY into `table` in a thread of its own, fed with files of rows in PostgreSQL's text format
+    (`copy_feed.TEXT`, written from a `text_select`) as the caller hands them over, so
     that the database stores piece k while the caller prepares piece k+1 (the server works on the other
     core). `with CopyPipe(session, table, columns) as pipe: pipe.put(file) ...; pipe.finish()`.
 
@@ -231,7 +257,7 @@ class CopyPipe:
             self._cursor.close()
 
     def put(self, path: Path) -> None:
-        """One more CSV file of rows (the table's columns, no header), whole: it is read only from now on."""
+        """One more file of rows (text format, the table's columns), whole: it is read only from now on."""
         self._files.append(path)
         self._queue.put(path)
 
@@ -246,10 +272,10 @@ class CopyPipe:
             raise self._error
         if self._copied is None:  # a row's identity is already stored
             cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-            self._copied = _copy_staged(cursor, rows, _Fill(CSV, lambda copy: _send(copy, self._blocks(), rows)))
+            self._copied = _copy_staged(cursor, rows, _Fill(COPY_OPTIONS, lambda copy: _send(
+                copy, self._blocks(), rows)))
         cursor.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
-        if self._copied >= ANALYZE_AFTER_ROWS:
-            cursor.execute(f"ANALYZE {rows.table}")
+        analyze_after(cursor, rows.table, self._copied)
         return self._copied
 
     def _blocks(self) -> Iterator[bytes]:
@@ -259,7 +285,7 @@ class CopyPipe:
     def _copy(self) -> None:
         rows = self._rows
         try:
-            with self._cursor.copy(f"COPY {rows.table} ({', '.join(rows.columns)}) FROM STDIN {CSV}") as copy:
+            with self._cursor.copy(f"COPY {rows.table} ({', '.join(rows.columns)}) FROM STDIN {COPY_OPTIONS}") as copy:
                 while (item := self._queue.get()) is not None:
                     if isinstance(item, _Abandoned):
                         raise _Abandoned

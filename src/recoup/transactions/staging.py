@@ -77,17 +77,18 @@ class NotInPieces(Exception):
     """The file cannot be cut into pieces at line ends (a quoted value holds a line break)."""
 
 
-def pieces(path: Path, folder: Path, piece_bytes: int, first_bytes: int | None = None) -> Iterator[Path]:
-    """The file cut at line ends into pieces of about `piece_bytes` (the first of `first_bytes`), each a
-    file of its own (of the file's name, in a folder of its own) that starts with the file's header line;
-    written one by one, as asked for. NotInPieces when a cut would fall inside a quoted value (an odd
-    count of quotes before it)."""
+def pieces(path: Path, folder: Path, piece_bytes: int, first_bytes: int | None = None,
+           growth: float = 1.0) -> Iterator[Path]:
+    """The file cut at line ends into pieces of about `piece_bytes` (the first of `first_bytes`, each next
+    one `growth` times the one before, up to `piece_bytes`), each a file of its own (of the file's name, in
+    a folder of its own) that starts with the file's header line; written one by one, as asked for.
+    NotInPieces when a cut would fall inside a quoted value (an odd count of quotes before it)."""
     with path.open("rb") as source:
         header = source.readline()
         if header.count(b'"') % 2:
             raise NotInPieces(path.name)
         carry, index = b"", 0
-        while block := source.read(first_bytes if index == 0 and first_bytes else piece_bytes):
+        while block := source.read(_piece_size(index, piece_bytes, first_bytes, growth)):
             text = carry + block
             cut = text.rfind(b"\n") + 1
             if cut == 0:
@@ -97,6 +98,12 @@ def pieces(path: Path, folder: Path, piece_bytes: int, first_bytes: int | None =
             carry, index = text[cut:], index + 1
         if carry.strip():
             yield _piece(folder, index, path.name, header, carry)
+
+
+def _piece_size(index: int, piece_bytes: int, first_bytes: int | None, growth: float) -> int:
+    if not first_bytes:
+        return piece_bytes
+    return min(piece_bytes, int(first_bytes * growth ** min(index, 64)))
 
 
 def _piece(folder: Path, index: int, name: str, header: bytes, lines: bytes) -> Path:

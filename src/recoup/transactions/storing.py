@@ -3,14 +3,13 @@
 Orders, journal lines (also those of a switch log) and settlement lines are written in bulk
 (`loading`); the import's own rows are then found by id (above the highest stored before) for the
 warnings, the recovery confirmations and the ledger. Everything stays in the caller's transaction.
+A big journal file going into PostgreSQL piece by piece: `storing_pieces`.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 from sqlalchemy import func, select
@@ -21,14 +20,11 @@ from recoup.keys.ring import KeyRing
 from recoup.merchants.models import Terminal
 from recoup.transactions.contacts import ContactSealer
 from recoup.transactions.csv_input import LoadResult
-from recoup.transactions.fields_sql import quote
 from recoup.transactions.follow_up import NewLines, follow_disputes, follow_journal, follow_settlement
-from recoup.transactions.loading import CopyPipe, Rows, RowTransform, bulk_insert, dialect_of
+from recoup.transactions.loading import Rows, RowTransform, bulk_insert, dialect_of
 from recoup.transactions.models import JournalLine, Order, SettlementLine
-from recoup.transactions.staging import GOOD
 from recoup.transactions.store_sql import (
     CONTACT_POSITION,
-    JOURNAL_COLUMNS,
     ORDER_NO_POSITION,
     Store,
     journal_store,
@@ -66,52 +62,23 @@ def store_transactions(session: Session, con: duckdb.DuckDBPyConnection, batch: 
                        progress: Callable[[int], None]) -> Stored:
     """Write the batch's rows (a row whose identity is stored already is left alone) and follow them up."""
     store, transform = _store(session, con, batch, keys)
-    new = NewLines(batch.tenant_id, batch.import_id, after_id=_highest_id(session, store.table))
+    new = NewLines(batch.tenant_id, batch.import_id, after_id=highest_id(session, store.table))
     stored = Stored(bulk_insert(session, con, Rows(
         store.select_sql, store.table, store.columns, batch.good_rows,
         constants={"tenant_id": batch.tenant_id, "import_id": batch.import_id}, transform=transform,
         progress=progress)))
     session.flush()
     if batch.kind in ("journal", "iso8583"):
-        _follow_journal(session, con, new, stored)
+        follow_journal_import(session, con, new, stored)
     elif batch.kind == "settlement":
         stored.ledger_posted, stored.recoveries_confirmed = follow_settlement(session, new)
         stored.disputes_confirmed = follow_disputes(session, new, utcnow())
     return stored
 
 
-@dataclass(frozen=True)
-class Piece:
-    """One piece of a journal file staged piece by piece: its load, the relation of its rows to store."""
-
-    load: LoadResult
-    good: str
-    good_rows: int
-
-
-def store_journal_pieces(session: Session, con: duckdb.DuckDBPyConnection, pieces: Iterable[Piece],
-                         tenant_id: int, import_id: int) -> Stored:
-    """Journal lines into PostgreSQL while they are still being checked: DuckDB writes each piece's rows
-    as CSV once `pieces` has checked them, and a CopyPipe streams piece k into the table while piece k+1
-    is checked. An error in `pieces` (a bad line) leaves nothing. Then the follow-up, over every piece."""
-    _stopped_terminals(session, con, tenant_id)
-    new = NewLines(tenant_id, import_id, after_id=_highest_id(session, "journal_lines"))
-    goods = []
-    with tempfile.TemporaryDirectory(prefix="recoup-pieces-") as folder, \
-            CopyPipe(session, "journal_lines", JOURNAL_COLUMNS) as pipe:
-        for index, piece in enumerate(pieces):
-            store = journal_store(piece.load, tenant_id, import_id, "postgresql", source=piece.good)
-            target = Path(folder) / f"{index}.csv"
-            con.execute(f"COPY ({store.select_sql}) TO {quote(str(target))} (FORMAT csv, HEADER false)")
-            pipe.put(target)
-            goods.append(piece.good)
-        stored = Stored(pipe.finish())
-    con.execute(f"CREATE OR REPLACE VIEW {GOOD} AS " + " UNION ALL ".join(f"SELECT * FROM {g}" for g in goods))
-    _follow_journal(session, con, new, stored)
-    return stored
-
-
-def _follow_journal(session: Session, con: duckdb.DuckDBPyConnection, new: NewLines, stored: Stored) -> None:
+def follow_journal_import(session: Session, con: duckdb.DuckDBPyConnection, new: NewLines, stored: Stored) -> None:
+    """After journal lines are stored: the warnings (the file's rows in DuckDB relation GOOD, the new lines
+    in the database) and the recovery actions they confirm, into `stored`."""
     stored.flagged_stopped, stored.warnings = after_journal_warnings(session, con, new.tenant_id, new.import_id)
     stored.recoveries_confirmed = follow_journal(session, new)
 
@@ -123,7 +90,7 @@ def _store(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, keys:
         return order_store(batch.load, batch.tenant_id, batch.import_id, dialect), _contact_sealing(keys)
     if batch.kind == "settlement":
         return settlement_store(batch.load, batch.tenant_id, batch.import_id, dialect), None
-    _stopped_terminals(session, con, batch.tenant_id)
+    stopped_terminals(session, con, batch.tenant_id)
     return journal_store(batch.load, batch.tenant_id, batch.import_id, dialect), None
 
 
@@ -140,13 +107,13 @@ def _contact_sealing(keys: KeyRing) -> RowTransform:
     return seal
 
 
-def _highest_id(session: Session, table: str) -> int:
+def highest_id(session: Session, table: str) -> int:
     """The highest id stored before this import writes: its own rows are the ones above (an index lookup)."""
     model = FACT_TABLES[table]
     return int(session.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one())
 
 
-def _stopped_terminals(session: Session, con: duckdb.DuckDBPyConnection, tenant_id: int) -> None:
+def stopped_terminals(session: Session, con: duckdb.DuckDBPyConnection, tenant_id: int) -> None:
     """The tenant's terminals stopped right now: every line arriving for one of them is flagged."""
     stopped = session.execute(select(Terminal.terminal_id).where(
         Terminal.tenant_id == tenant_id, Terminal.stopped.is_(True))).scalars().all()
