@@ -23,7 +23,6 @@ from recoup.transactions.fields_sql import (
     parse_field,
     quote,
     scale_sql,
-    shown_columns,
 )
 from recoup.transactions.pan_guard import ColumnRule, mask_pans_sql, run_sql
 from recoup.transactions.schema import CsvKind, Field, FieldKind
@@ -179,10 +178,10 @@ class LoadQuery:
         for name, column in self.extras.items():  # unknown columns are free text: card numbers masked
             prepared[f"p_{column}_pan_run"] = run_sql(f"t_{column}")
             values[f"v_{column}"] = _masked_extra(name, f"t_{column}", f"p_{column}_pan_run")
-        if reasons and not strict:  # the quoted values the reasons show, computed once per field (fields_sql._shown)
-            runs, shown = shown_columns([f.name for f in self.fields if f"s_{f.name}" in parsed[f.name].error])
-            prepared |= runs
-            values |= shown
+        if reasons and not strict:  # the reasons read the quoted values of their fields' shown layers
+            for shown in (p.shown for p in parsed.values() if p.shown is not None):
+                prepared |= shown.prepared
+                values |= shown.values
         selected = [f"{sql} AS {name}" for name, sql in self.outputs().items()]
         every_ok = " AND ".join(ok_sql(f, parsed[f.name]) for f in self.fields) or "true"
         keep = "true"

@@ -44,40 +44,47 @@ class Zones:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """The quoted value a field's reasons show (`shown_sql` of its text), computed once per row by the
+    reasons pass: `prepared` holds the card-number run it masks with, `values` the quoted value under
+    `column`, the name the field's `error` reads."""
+
+    column: str
+    prepared: dict[str, str]
+    values: dict[str, str]
+
+
+def shown_layer(name: str) -> Shown:
+    """The shown layer of the field `name` (its text t_<name>): s_<name>, from the run p_<name>_shown_run."""
+    run, column = f"p_{name}_shown_run", f"s_{name}"
+    return Shown(column, {run: run_sql(f"t_{name}")}, {column: shown_sql(f"t_{name}", run)})
+
+
+@dataclass(frozen=True)
 class Parsed:
     """The layers of one field: preparation (p_), values (v_), when a present value is fine (`ok`,
-    cheap, for the fast first pass) and why it is not (`error`, for reporting bad rows)."""
+    cheap, for the fast first pass) and why it is not (`error`, for reporting bad rows). `error` may
+    quote the value: then it reads `shown.column`, and a query selecting `error` must add the `shown`
+    layers (csv_sql does, in the reasons pass); `shown` is None when `error` quotes nothing."""
 
     prepared: dict[str, str]
     values: dict[str, str]
     error: str
     ok: str
+    shown: Shown | None = None
 
 
 def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _shown(column: str) -> str:
-    """A short value quoted for a reason text (a byte-order mark, invisible, is named; a card number, in
-    whatever column it was typed, is masked: reasons go to the screen and to the reject file). For a field's
-    text (t_<name>) it is the column s_<name> that the reasons pass computes once (shown_columns): inlined,
-    the mask repeated its card-number test in every reason of every field, and DuckDB spent over a second
-    planning the 170 kB of SQL that made, for every file with a bad line."""
-    if column.startswith("t_") and column[2:].isidentifier():
-        return f"s_{column[2:]}"
-    return shown_sql(column)
-
-
 def shown_sql(column: str, run: str | None = None) -> str:
-    """The quoted, masked, shortened value of `column` (`run`: a column holding pan_guard.run_sql of it)."""
+    """The quoted, masked, shortened value of `column` (`run`: a column holding pan_guard.run_sql of it),
+    for a reason text: a byte-order mark, invisible, is named; a card number, in whatever column it was
+    typed, is masked (reasons go to the screen and to the reject file). A field's reasons read it from its
+    shown layer (`shown_layer`), computed once per row: inlined in every reason, the mask repeated its
+    card-number test each time, and DuckDB spent over a second planning the 170 kB of SQL that made."""
     return f"'''' || replace(left({mask_pans_sql(column, run)}, 32), chr(65279), '<BOM>') || ''''"
-
-
-def shown_columns(names: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """The reasons pass's layers for `_shown`: (prepared runs, quoted values s_<name>) of every field."""
-    prepared = {f"p_{name}_shown_run": run_sql(f"t_{name}") for name in names}
-    return prepared, {f"s_{name}": shown_sql(f"t_{name}", f"p_{name}_shown_run") for name in names}
 
 
 def currency_sql(text: str, *, strict: bool = False) -> str:
@@ -145,9 +152,9 @@ def _digits(field: Field, t: str) -> Parsed:
 
 
 def _currency(field: Field, t: str, strict: bool) -> Parsed:
-    value = f"p_{field.name}"
-    error = _when(f"{value} IS NULL", f"'unknown currency ' || {_shown(t)}")
-    return Parsed({value: currency_sql(t, strict=strict)}, {}, error, f"{value} IS NOT NULL")
+    value, shown = f"p_{field.name}", shown_layer(field.name)
+    error = _when(f"{value} IS NULL", f"'unknown currency ' || {shown.column}")
+    return Parsed({value: currency_sql(t, strict=strict)}, {}, error, f"{value} IS NOT NULL", shown)
 
 
 def _precision_ok(text: str, exponents: set[int]) -> str:
@@ -189,18 +196,19 @@ def _amount(field: Field, t: str, *, zero_allowed: bool, strict: bool) -> Parsed
                f"WHEN starts_with({t}, '+') THEN substr({t}, 2) ELSE {t} END")
     fits = _precision_ok(text, set(CURRENCY_EXPONENTS.values()))
     minor = f"CASE WHEN {fits} THEN {_minor_sql(text)} END"
+    shown = shown_layer(field.name)
     checks = [
         (f"{value} >= {smallest}", "NULL"),  # the usual case, decided first
         ("p_currency IS NULL", "NULL"),  # the currency column carries the reason
-        (f"starts_with({t}, '-')", f"'negative amount ' || {_shown(t)}"),
-        (f"contains({text}, ',')", f"'a comma that is not a thousands separator: ' || {_shown(t)}"),
-        (f"NOT regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?')", f"'not an amount: ' || {_shown(t)}"),
-        (f"NOT ({fits})", f"'more decimals than ' || p_currency || ' has: ' || {_shown(t)}"),
-        (f"{value} IS NULL", f"'amount too large: ' || {_shown(t)}"),
+        (f"starts_with({t}, '-')", f"'negative amount ' || {shown.column}"),
+        (f"contains({text}, ',')", f"'a comma that is not a thousands separator: ' || {shown.column}"),
+        (f"NOT regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?')", f"'not an amount: ' || {shown.column}"),
+        (f"NOT ({fits})", f"'more decimals than ' || p_currency || ' has: ' || {shown.column}"),
+        (f"{value} IS NULL", f"'amount too large: ' || {shown.column}"),
     ]
     branches = " ".join(f"WHEN {condition} THEN {reason}" for condition, reason in checks)
     return Parsed({text: cleaned}, {value: minor},
-                  f"CASE {branches} ELSE 'amount must be more than zero' END", checks[0][0])
+                  f"CASE {branches} ELSE 'amount must be more than zero' END", checks[0][0], shown)
 
 
 def _has_offset(t: str) -> str:
@@ -246,30 +254,34 @@ def _time(field: Field, t: str, zones: Zones, strict: bool) -> Parsed:
                   f"v_{field.name}_local": f"CAST(timezone({zones.name}, {instant}) AS DATE)"}
     ok = f"v_{field.name} IS NOT NULL AND {_looks_like_time(t)} AND {_suffix_ok(t)}" \
         + (f" AND {_unpadded(t)}" if strict else "")
+    shown = shown_layer(field.name)
     checks = (f"CASE WHEN {ok} THEN NULL WHEN NOT regexp_full_match(left({t}, 16), '{_TIME_HEAD}') "
-              f"THEN 'not an ISO 8601 date-time: ' || {_shown(t)} "
+              f"THEN 'not an ISO 8601 date-time: ' || {shown.column} "
               f"WHEN v_{field.name} IS NOT NULL THEN 'not an ISO 8601 date-time (seconds, then an offset "
-              f"such as +08:00 or Z, or none): ' || {_shown(t)} "
-              f"ELSE 'impossible date or time: ' || {_shown(t)} END")
-    return Parsed({}, values, checks, ok)
+              f"such as +08:00 or Z, or none): ' || {shown.column} "
+              f"ELSE 'impossible date or time: ' || {shown.column} END")
+    return Parsed({}, values, checks, ok, shown)
 
 
-def _date(field: Field, t: str) -> Parsed:
-    value = f"v_{field.name}"
+def _date(field: Field, t: str, strict: bool) -> Parsed:
+    value, shown = f"v_{field.name}", shown_layer(field.name)
+    if strict:  # only 'YYYY-MM-DD' exactly as DuckDB prints the date: a cast and a comparison, no pattern
+        return Parsed({}, {value: f"TRY_CAST({t} AS DATE)"}, "NULL",
+                      f"length({t}) = 10 AND CAST({value} AS VARCHAR) = {t}")
     ok = f"{value} IS NOT NULL AND regexp_full_match({t}, '{_DATE_FORMAT}')"
     checks = (f"CASE WHEN {ok} THEN NULL "
-              f"WHEN NOT regexp_full_match({t}, '{_DATE_FORMAT}') THEN 'not an ISO 8601 date: ' || {_shown(t)} "
-              f"ELSE 'impossible date: ' || {_shown(t)} END")
-    return Parsed({}, {value: f"TRY_CAST(left({t}, 10) AS DATE)"}, checks, ok)
+              f"WHEN NOT regexp_full_match({t}, '{_DATE_FORMAT}') THEN 'not an ISO 8601 date: ' || {shown.column} "
+              f"ELSE 'impossible date: ' || {shown.column} END")
+    return Parsed({}, {value: f"TRY_CAST(left({t}, 10) AS DATE)"}, checks, ok, shown)
 
 
 def _enum(field: Field, t: str, aliases: dict[str, str], what: str, strict: bool) -> Parsed:
-    value = f"p_{field.name}"
-    error = _when(f"{value} IS NULL", f"'unknown {what} ' || {_shown(t)}")
+    value, shown = f"p_{field.name}", shown_layer(field.name)
+    error = _when(f"{value} IS NULL", f"'unknown {what} ' || {shown.column}")
     if strict:  # exact aliases only: the lenient parse handles other spellings
         branches = " ".join(f"WHEN {quote(alias)} THEN {quote(canonical)}" for alias, canonical in aliases.items())
-        return Parsed({value: f"CASE {t} {branches} ELSE NULL END"}, {}, error, f"{value} IS NOT NULL")
-    return Parsed({value: alias_case_sql(t, aliases)}, {}, error, f"{value} IS NOT NULL")
+        return Parsed({value: f"CASE {t} {branches} ELSE NULL END"}, {}, error, f"{value} IS NOT NULL", shown)
+    return Parsed({value: alias_case_sql(t, aliases)}, {}, error, f"{value} IS NOT NULL", shown)
 
 
 def _card(t: str, card_key: bytes | None, run_tokens: bool) -> Parsed:
@@ -298,9 +310,9 @@ def _card(t: str, card_key: bytes | None, run_tokens: bool) -> Parsed:
                   f"{card_like} AND NOT ({keyless})")
 
 
-def _timezone(t: str) -> Parsed:
-    bad = f"{t} NOT IN (SELECT name FROM pg_timezone_names())"
-    return Parsed({}, {}, _when(bad, f"'unknown time zone ' || {_shown(t)}"), f"NOT ({bad})")
+def _timezone(field: Field, t: str) -> Parsed:
+    bad, shown = f"{t} NOT IN (SELECT name FROM pg_timezone_names())", shown_layer(field.name)
+    return Parsed({}, {}, _when(bad, f"'unknown time zone ' || {shown.column}"), f"NOT ({bad})", shown)
 
 
 def parse_field(field: Field, card_key: bytes | None, zones: Zones, *, run_tokens: bool = False,
@@ -321,7 +333,7 @@ def parse_field(field: Field, card_key: bytes | None, zones: Zones, *, run_token
     if kind is FieldKind.TIME:
         return _time(field, t, zones, strict)
     if kind is FieldKind.DATE:
-        return _date(field, t)
+        return _date(field, t, strict)
     if kind is FieldKind.TXN_TYPE:
         aliases = {alias: value for alias, value in TXN_TYPE_ALIASES.items() if value not in field.refused}
         return _enum(field, t, aliases, "transaction type", strict)
@@ -329,7 +341,7 @@ def parse_field(field: Field, card_key: bytes | None, zones: Zones, *, run_token
         return _enum(field, t, STATUS_ALIASES, "status", strict)
     if kind is FieldKind.CARD:
         return _card(t, card_key, run_tokens)
-    return _timezone(t)
+    return _timezone(field, t)
 
 
 def output_columns(field: Field) -> dict[str, str]:
