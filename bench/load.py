@@ -17,6 +17,9 @@ Then, unless --no-floor, the floor in the same run: bench/load_floor.py (uvicorn
 processes, a bare route doing one indexed read of a case on the same PostgreSQL) driven by the same client
 with the same concurrency. Its throughput bounds what any Python web process can reach here; Recoup's
 figure is printed against it too.
+
+Where the time goes, kind by kind (CPU ms, SQL statements and Python calls per request, cProfile's top
+functions), without a socket or a second process: bench/serve_profile.py.
 """
 
 from __future__ import annotations

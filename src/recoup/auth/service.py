@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import Actor, record
-from recoup.auth.models import Tenant, User, user_merchants
-from recoup.auth.passwords import hash_password
+from recoup.auth.models import ApiToken, Tenant, User, WebSession, user_merchants
+from recoup.auth.passwords import hash_password, token_digest
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Role
-from recoup.auth.sessions import end_user_sessions
-from recoup.auth.tokens import LOGIN, revoke_user_tokens, user_of_token
+from recoup.auth.sessions import TOUCH_EVERY as SESSION_TOUCH_EVERY
+from recoup.auth.sessions import SessionPolicy, end_user_sessions
+from recoup.auth.tokens import LOGIN, TOUCH_EVERY, TokenRefused, revoke_user_tokens
 from recoup.auth.tokens import issue_token as issue_token  # where callers have always found it
 from recoup.db import utcnow
 from recoup.errors import Conflict, InvalidInput, NotFound
@@ -110,8 +113,60 @@ def _check_password(password: str) -> None:
         raise InvalidInput(f"the password must have at most {MAX_PASSWORD} characters")
 
 
+# Who is asking, once per request: one indexed read of the token (or browser session), its user and the user's
+# merchants (one row per merchant), as plain rows. The statements are built once (no statement building and
+# no cache key per request); the rules are those of auth.tokens.user_of_token and auth.sessions.user_of_session.
+_USER_COLUMNS = (User.id.label("user_id"), User.username, User.tenant_id, User.role, User.locale, User.active,
+                 user_merchants.c.merchant_id)
+_BY_TOKEN = (select(ApiToken.id, ApiToken.revoked, ApiToken.expires_at, ApiToken.last_used_at, *_USER_COLUMNS)
+             .join(User, ApiToken.user_id == User.id)
+             .outerjoin(user_merchants, user_merchants.c.user_id == User.id)
+             .where(ApiToken.token_hash == bindparam("digest")))
+_BY_SESSION = (select(WebSession.id, WebSession.revoked_at, WebSession.expires_at, WebSession.last_seen_at,
+                      *_USER_COLUMNS)
+               .join(User, WebSession.user_id == User.id)
+               .outerjoin(user_merchants, user_merchants.c.user_id == User.id)
+               .where(WebSession.token_hash == bindparam("digest")))
+_TOUCH_TOKEN = update(ApiToken).where(ApiToken.id == bindparam("row_id")).values(last_used_at=bindparam("now"))
+_TOUCH_SESSION = (update(WebSession).where(WebSession.id == bindparam("row_id"))
+                  .values(last_seen_at=bindparam("now")))
+
+
+def _principal_of(rows: list[Row[Any]], origin: str) -> Principal:
+    first = rows[0]
+    return Principal(user_id=first.user_id, username=first.username, tenant_id=first.tenant_id,
+                     role=Role(first.role), merchant_ids=frozenset(r.merchant_id for r in rows if r.merchant_id),
+                     locale=first.locale, origin=origin)
+
+
 def principal_from_token(session: Session, token: str, now: datetime | None = None) -> Principal:
-    return principal_for(session, user_of_token(session, token, now or utcnow()), "api")
+    """The principal of a live API token of an active user (TokenRefused otherwise); its last use noted (at
+    most once a minute)."""
+    moment = now or utcnow()
+    rows = list(session.execute(_BY_TOKEN, {"digest": token_digest(token)}))
+    if not rows or rows[0].revoked or not rows[0].active:
+        raise TokenRefused("invalid or revoked API token")
+    first = rows[0]
+    if first.expires_at is not None and first.expires_at <= moment:
+        raise TokenRefused("the API token has expired: log in again (POST /api/v1/auth/login) or ask for a new one")
+    if first.last_used_at is None or moment - first.last_used_at >= TOUCH_EVERY:
+        session.execute(_TOUCH_TOKEN, {"row_id": first.id, "now": moment})
+    return _principal_of(rows, "api")
+
+
+def principal_of_session(session: Session, session_id: str, now: datetime, policy: SessionPolicy) -> Principal | None:
+    """The principal of a live browser session of an active user, or None (unknown, ended, idle too long,
+    expired); its last use noted (at most once a minute)."""
+    rows = list(session.execute(_BY_SESSION, {"digest": token_digest(session_id)}))
+    if not rows:
+        return None
+    first = rows[0]
+    if (first.revoked_at is not None or first.expires_at <= now or first.last_seen_at + policy.idle <= now
+            or not first.active):
+        return None
+    if now - first.last_seen_at >= SESSION_TOUCH_EVERY:
+        session.execute(_TOUCH_SESSION, {"row_id": first.id, "now": now})
+    return _principal_of(rows, "web")
 
 
 def list_users(session: Session, tenant_id: int | None) -> list[User]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -56,9 +57,11 @@ def open_(body: OpenCaseIn, request: Request, principal: ApiActor) -> dict[str, 
                    lambda session: open_case(session, principal, opening))
 
 
-@router.get("/cases/{case_id}")
-def case(case_id: CaseReference, principal: ApiUser, session: SessionDep) -> dict[str, object]:
-    return case_detail(session, get_case(session, principal, case_id))
+@router.get("/cases/{case_id}", response_model=dict[str, Any])
+def case(case_id: CaseReference, principal: ApiUser, session: SessionDep) -> Response:
+    # case_detail holds JSON's own types only (strings, numbers, lists, dicts): sent as it is, without FastAPI's
+    # walk through every value of the timeline, actions and lines (jsonable_encoder).
+    return JSONResponse(case_detail(session, get_case(session, principal, case_id)))
 
 
 def _serve(change: CaseChange) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Row, Select, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,25 +35,39 @@ def scoped_cases(principal: Principal) -> Select[Case]:
     return query
 
 
-def _by_reference(query: Select[Case], reference: str) -> Select[Case] | None:
-    """A case is named by its number (RC-2026-000123) or its numeric id."""
+def _by_reference(reference: str) -> tuple[str, str | int] | None:
+    """A case is named by its number (RC-2026-000123) or its numeric id: ("number", text) or ("id", int)."""
     text = reference.strip().upper()
     if CASE_NUMBER.match(text):
-        return query.where(Case.number == text)
+        return "number", text
     if is_ascii_digits(text) and len(text) < 18:  # not "²": str.isdigit() takes it, int() does not
-        return query.where(Case.id == int(text))
+        return "id", int(text)
     return None
+
+
+@cache
+def _case_statement(named_by: str, limited: bool, lock: bool) -> Select[Case]:
+    """The statement of get_case, built once per shape (no statement building, no cache key per request):
+    the tenant, the merchants of a merchant role (an expanding list) and the number or id as parameters."""
+    query = select(Case).where(Case.tenant_id == bindparam("tenant_id"),
+                               (Case.number if named_by == "number" else Case.id) == bindparam("reference"))
+    if limited:
+        query = query.where(Case.merchant_id.in_(bindparam("merchant_ids", expanding=True)))
+    return query.with_for_update() if lock else query
 
 
 def get_case(session: Session, principal: Principal, reference: str, *, lock: bool = False) -> Case:
     """The case in the caller's scope, or NotFound (404) — never 403 for another tenant's case."""
-    query = _by_reference(scoped_cases(principal), reference)
-    if query is None:
+    named = _by_reference(reference)
+    if named is None:
         raise NotFound(f"no case {reference!r}: name a case by its number, e.g. RC-2026-000123")
     if lock:
         exclusive(session)
-        query = query.with_for_update()
-    found = session.execute(query).scalar_one_or_none()
+    limited = principal.limited_to_merchants
+    values: dict[str, object] = {"tenant_id": principal.tenant_id, "reference": named[1]}
+    if limited:
+        values["merchant_ids"] = sorted(principal.merchant_ids)
+    found = session.execute(_case_statement(named[0], limited, lock), values).scalar_one_or_none()
     if found is None:
         raise NotFound(f"no case {reference}")
     return found
@@ -102,24 +118,54 @@ def claimed_keys(session: Session, tenant_id: int, keys: Sequence[str]) -> set[s
     return {row[0] for row in rows}
 
 
+# What a case page and GET /cases/{id} read of one case, each statement built once.
+_KEYS = select(CaseKey.key).where(CaseKey.case_id == bindparam("case_id")).order_by(CaseKey.id)
+_TIMELINE = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.id)
+_ALERTS = select(CaseAlert).where(CaseAlert.case_id == bindparam("case_id")).order_by(CaseAlert.id)
+_FINDINGS = select(StoredFinding).where(StoredFinding.case_id == bindparam("case_id")).order_by(StoredFinding.id)
+_JOURNAL = select(JournalLine).where(JournalLine.tenant_id == bindparam("tenant_id"),
+                                     JournalLine.rrn.in_(bindparam("rrns", expanding=True)))
+_SETTLED = select(SettlementLine).where(SettlementLine.tenant_id == bindparam("tenant_id"),
+                                        SettlementLine.rrn.in_(bindparam("rrns", expanding=True)))
+
+
+def _rows_of(model: type[CaseEvent] | type[CaseAlert] | type[StoredFinding]) -> Select[Any]:
+    """Every column of the model's table for one case, oldest first, as plain rows (read-only views: no ORM
+    object per row, which costs more than the row's reading)."""
+    table: Any = model.__table__
+    return select(table).where(table.c.case_id == bindparam("case_id")).order_by(table.c.id)
+
+
+_TIMELINE_ROWS, _ALERT_ROWS, _FINDING_ROWS = (_rows_of(model) for model in (CaseEvent, CaseAlert, StoredFinding))
+
+
+def timeline_rows(session: Session, case_id: int) -> list[Row[Any]]:
+    """The case's timeline as rows with CaseEvent's attributes (GET /cases/{id}, the case page)."""
+    return list(session.execute(_TIMELINE_ROWS, {"case_id": case_id}))
+
+
+def alert_rows(session: Session, case_id: int) -> list[Row[Any]]:
+    return list(session.execute(_ALERT_ROWS, {"case_id": case_id}))
+
+
+def finding_rows(session: Session, case_id: int) -> list[Row[Any]]:
+    return list(session.execute(_FINDING_ROWS, {"case_id": case_id}))
+
+
 def keys_of(session: Session, case_id: int) -> list[str]:
-    return list(session.execute(select(CaseKey.key).where(CaseKey.case_id == case_id).order_by(CaseKey.id))
-                .scalars())
+    return list(session.execute(_KEYS, {"case_id": case_id}).scalars())
 
 
 def timeline(session: Session, case_id: int) -> list[CaseEvent]:
-    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
-    return list(session.execute(query).scalars())
+    return list(session.execute(_TIMELINE, {"case_id": case_id}).scalars())
 
 
 def alerts_of(session: Session, case_id: int) -> list[CaseAlert]:
-    query = select(CaseAlert).where(CaseAlert.case_id == case_id).order_by(CaseAlert.id)
-    return list(session.execute(query).scalars())
+    return list(session.execute(_ALERTS, {"case_id": case_id}).scalars())
 
 
 def findings_of(session: Session, case_id: int) -> list[StoredFinding]:
-    query = select(StoredFinding).where(StoredFinding.case_id == case_id).order_by(StoredFinding.id)
-    return list(session.execute(query).scalars())
+    return list(session.execute(_FINDINGS, {"case_id": case_id}).scalars())
 
 
 def transactions_of(session: Session, case: Case) -> list[JournalLine | SettlementLine]:
@@ -131,12 +177,9 @@ def transactions_of(session: Session, case: Case) -> list[JournalLine | Settleme
         return []
     # Looked up by the (tenant, rrn) key alone, the merchant checked and the lines sorted here: with the merchant
     # or an ORDER BY in the query SQLite's planner walks the merchant's whole time index instead.
-    journal = [line for line in session.execute(select(JournalLine).where(
-        JournalLine.tenant_id == case.tenant_id, JournalLine.rrn.in_(rrns))).scalars()
-        if line.merchant_id == case.merchant_id]
-    settled = [line for line in session.execute(select(SettlementLine).where(
-        SettlementLine.tenant_id == case.tenant_id, SettlementLine.rrn.in_(rrns))).scalars()
-        if line.merchant_id == case.merchant_id]
+    values = {"tenant_id": case.tenant_id, "rrns": rrns}
+    journal = [line for line in session.execute(_JOURNAL, values).scalars() if line.merchant_id == case.merchant_id]
+    settled = [line for line in session.execute(_SETTLED, values).scalars() if line.merchant_id == case.merchant_id]
     return [*sorted(journal, key=lambda line: (line.txn_time, line.id)),
             *sorted(settled, key=lambda line: (line.settle_date, line.id))]
 

@@ -7,13 +7,14 @@ come in the same way (never as JSON numbers, so a float never touches money).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case, CaseAlert, CaseEvent
-from recoup.cases.repository import alerts_of, findings_of, timeline, transactions_of
+from recoup.cases.repository import alert_rows, finding_rows, timeline_rows, transactions_of
 from recoup.ledger.service import ACCOUNT_ORDER, balance_map
 from recoup.money import format_major
 from recoup.reconciliation.models import StoredFinding
@@ -38,12 +39,12 @@ def case_row(case: Case) -> dict[str, object]:
     }
 
 
-def event_row(event: CaseEvent) -> dict[str, object]:
+def event_row(event: CaseEvent | Row[Any]) -> dict[str, object]:
     return {"at": _at(event.at), "actor": event.actor, "event": event.event, "from_state": event.from_state,
             "to_state": event.to_state, "note": event.note, "data": event.data}
 
 
-def action_row(action: RecoveryAction) -> dict[str, object]:
+def action_row(action: RecoveryAction | Row[Any]) -> dict[str, object]:
     return {
         "id": action.id, "kind": action.kind, "amount": format_major(action.amount_minor, action.currency),
         "currency": action.currency, "state": action.status, "idempotency_key": action.idempotency_key,
@@ -56,7 +57,7 @@ def action_row(action: RecoveryAction) -> dict[str, object]:
     }
 
 
-def finding_row(finding: StoredFinding) -> dict[str, object]:
+def finding_row(finding: StoredFinding | Row[Any]) -> dict[str, object]:
     return {
         "finding_id": finding.finding_id, "kind": finding.kind, "cause": finding.cause, "rrn": finding.rrn,
         "related_rrn": finding.related_rrn, "order_no": finding.order_no,
@@ -68,7 +69,7 @@ def finding_row(finding: StoredFinding) -> dict[str, object]:
     }
 
 
-def alert_row(alert: CaseAlert) -> dict[str, object]:
+def alert_row(alert: CaseAlert | Row[Any]) -> dict[str, object]:
     return {"at": _at(alert.created_at), "kind": alert.kind, "message": alert.message,
             "owner": alert.owner or alert.owner_role}
 
@@ -84,20 +85,23 @@ def transaction_row(line: JournalLine | SettlementLine) -> dict[str, object]:
     }
 
 
+_ACTION_TABLE: Any = RecoveryAction.__table__
+_ACTIONS = select(_ACTION_TABLE).where(_ACTION_TABLE.c.case_id == bindparam("case_id")).order_by(_ACTION_TABLE.c.id)
+
+
 def case_detail(session: Session, case: Case) -> dict[str, object]:
     """`recoup case show --format json` and GET /api/v1/cases/{id}: the case with its timeline,
     actions, findings, transactions, alerts and the merchant's balances."""
-    actions = session.execute(select(RecoveryAction).where(RecoveryAction.case_id == case.id)
-                              .order_by(RecoveryAction.id)).scalars()
+    actions = session.execute(_ACTIONS, {"case_id": case.id})  # plain rows: a read-only view
     balances = balance_map(session, case.tenant_id, case.merchant_id)
     return {
         **case_row(case), "summary": case.summary, "rung_started_at": _at(case.rung_started_at),
         "closed_at": _at(case.closed_at), "txn_time": _at(case.txn_time),
-        "timeline": [event_row(event) for event in timeline(session, case.id)],
+        "timeline": [event_row(event) for event in timeline_rows(session, case.id)],
         "actions": [action_row(action) for action in actions],
-        "findings": [finding_row(finding) for finding in findings_of(session, case.id)],
+        "findings": [finding_row(finding) for finding in finding_rows(session, case.id)],
         "transactions": [transaction_row(line) for line in transactions_of(session, case)],
-        "alerts": [alert_row(alert) for alert in alerts_of(session, case.id)],
+        "alerts": [alert_row(alert) for alert in alert_rows(session, case.id)],
         "balance": {account.value: format_major(sum(v for k, v in balances.items() if k.account == account
                                                     and k.currency == case.currency), case.currency)
                     for account in ACCOUNT_ORDER},

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -104,13 +104,15 @@ def case_page(case_id: CaseReference, request: Request, principal: WebUser, sess
     return _draw_case(request, principal, session, case_id, done=done, done_action=action)
 
 
+_PAYMENTS = select(PaymentRequest.action_id, PaymentRequest.token).where(PaymentRequest.case_id == bindparam("case_id"))
+
+
 def _draw_case(request: Request, principal: Principal, session: Session, case_id: str, *, status_code: int = 200,
                form_error: dict[str, object] | None = None, done: str = "", done_action: int = 0) -> HTMLResponse:
     case = get_case(session, principal, case_id)
     state = CaseState(case.state)
     detail = case_detail(session, case)
-    payments = dict(session.execute(select(PaymentRequest.action_id, PaymentRequest.token)
-                                    .where(PaymentRequest.case_id == case.id)).tuples().all())
+    payments = {row.action_id: row.token for row in session.execute(_PAYMENTS, {"case_id": case.id})}
     merchant = session.get(Merchant, case.merchant_id)
     return render(
         request, "cases/detail.html", status_code=status_code, user=principal, case=case, detail=detail,

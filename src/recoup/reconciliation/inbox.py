@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from recoup.auth.principal import Principal
@@ -180,10 +181,37 @@ def _counts(session: Session, query: Select[Any]) -> dict[str, int]:
 
 def list_findings(session: Session, principal: Principal, wanted: FindingFilter) -> tuple[int, list[StoredFinding]]:
     """The API's: how many match, and the asked slice of them."""
+    if replace(wanted, limit=0, offset=0, sort="") == _UNFILTERED:
+        return _unfiltered(session, principal, wanted)
     query = _query(session, principal, wanted)
     total = session.execute(query.with_only_columns(func.count()).order_by(None)).scalar_one()
     page = query.order_by(*_ordering(wanted.sort))
     rows = session.execute(page.limit(max(1, min(wanted.limit, 1000))).offset(max(0, wanted.offset))).scalars()
+    return int(total), list(rows)
+
+
+_UNFILTERED = FindingFilter(limit=0, offset=0)
+
+
+@lru_cache(maxsize=64)  # a few shapes: merchant scope or not, times the sorts
+def _unfiltered_statements(limited: bool, sort: str) -> tuple[Select[Any], Select[Any]]:
+    """The count and the page of every finding in scope (GET /findings with only a page, and perhaps a sort),
+    built once per shape: the tenant, merchants, limit and offset are parameters."""
+    query = select(F).where(F.tenant_id == bindparam("tenant_id"))
+    if limited:
+        query = query.where(F.merchant_id.in_(bindparam("merchant_ids", expanding=True)))
+    page = query.order_by(*_ordering(sort)).limit(bindparam("limit")).offset(bindparam("offset"))
+    return query.with_only_columns(func.count()), page
+
+
+def _unfiltered(session: Session, principal: Principal, wanted: FindingFilter) -> tuple[int, list[StoredFinding]]:
+    count, page = _unfiltered_statements(principal.limited_to_merchants, wanted.sort)
+    values: dict[str, Any] = {"tenant_id": principal.tenant_id}
+    if principal.limited_to_merchants:
+        values["merchant_ids"] = sorted(principal.merchant_ids)
+    total = session.execute(count, values).scalar_one()
+    rows = session.execute(page, {**values, "limit": max(1, min(wanted.limit, 1000)),
+                                  "offset": max(0, wanted.offset)}).scalars()
     return int(total), list(rows)
 
 

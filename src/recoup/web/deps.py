@@ -12,8 +12,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
-from recoup.auth.service import principal_for, principal_from_token
-from recoup.auth.sessions import session_policy, user_of_session
+from recoup.auth.service import principal_from_token, principal_of_session
+from recoup.auth.sessions import session_policy
 from recoup.config import Settings
 from recoup.db import Database, utcnow
 from recoup.errors import RecoupError, Unauthorized
@@ -53,19 +53,33 @@ def settings(request: Request) -> Settings:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """The request owns the transaction: commit when the handler returns, roll back when it raises."""
+    """The request owns the transaction: commit when the handler returns, roll back when it raises. While the
+    handler runs, `request.state.db_session` is this session (a page's menu badge reads through it rather
+    than opening a transaction of its own: recoup.web.templating)."""
     with database(request).unit_of_work() as session:
-        yield session
+        request.state.db_session = session
+        try:
+            yield session
+        finally:
+            request.state.db_session = None
 
 
 # scope="function": the commit happens when the route returns, before the answer leaves. With FastAPI's
 # default ("request") it would run after the response was sent, so a client could act on a 201 (or a login
 # redirect) whose transaction has not committed, or never will.
 SessionDep = Annotated[Session, Depends(db_session, scope="function")]
-SettingsDep = Annotated[Settings, Depends(settings)]
 
 
-def current_time() -> datetime:
+# The dependencies that do no I/O are `async def`: FastAPI runs them on the event loop, where a plain `def` costs
+# a hop to a worker thread and back on every request (bench/serve_profile.py).
+async def _request_settings(request: Request) -> Settings:
+    return settings(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_request_settings)]
+
+
+async def current_time() -> datetime:
     """The clock of a request (tests override this dependency to move time without sleeping)."""
     return utcnow()
 
@@ -73,7 +87,7 @@ def current_time() -> datetime:
 Now = Annotated[datetime, Depends(current_time)]
 
 
-def caller_address(request: Request, settings: SettingsDep) -> str:
+async def caller_address(request: Request, settings: SettingsDep) -> str:
     return client_address(request.scope, settings)
 
 
@@ -93,11 +107,10 @@ def web_principal(request: Request, session: SessionDep, settings: SettingsDep, 
     session_id = request.session.get(SESSION_ID)
     if not isinstance(session_id, str):
         raise LoginRequired("please log in")
-    user = user_of_session(session, session_id, now, session_policy(settings))
-    if user is None:
+    principal = principal_of_session(session, session_id, now, session_policy(settings))
+    if principal is None:
         request.session.pop(SESSION_ID, None)
         raise LoginRequired("please log in")
-    principal = principal_for(session, user, "web")
     locale = request.session.get("locale")
     return replace(principal, locale=locale) if isinstance(locale, str) else principal
 

@@ -56,6 +56,7 @@ class Explained:
     codes: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)
 def explained(text: str | None, locale: str) -> Explained:
     """ "交易已撤销… / The sale was voided… [UnionPay 4544]" -> the reader's half, the other half and
     "银联原因码 4544" / "UnionPay reason code 4544"; a text in one language only is `mine`."""
@@ -86,7 +87,20 @@ def lookup(locale: str, message: str) -> str:
 
 def translate(locale: str, message: str) -> str:
     """`message` in the language: its catalogue entry, else a msgid-with-placeholders' translation filled with
-    the message's values; else the message as it is."""
+    the message's values; else the message as it is. Cached: the catalogues do not change under a running
+    process, and a page asks for the same hundred texts on every request (a str subclass, such as Markup,
+    is not: its own type comes back)."""
+    if type(message) is str:
+        return _translated(locale, message)
+    return _translate(locale, message)
+
+
+@lru_cache(maxsize=8192)
+def _translated(locale: str, message: str) -> str:
+    return _translate(locale, message)
+
+
+def _translate(locale: str, message: str) -> str:
     locale = normalise_locale(locale)
     found = catalogue(locale).get(message)
     if found is not None:
@@ -116,7 +130,11 @@ MIN_FIXED_TEXT = 6  # "{a} {b}" would match anything: a pattern needs some words
 def code_label(locale: str, code: object) -> str:
     """An enum's code as words: its catalogue entry, else (a code nobody translated yet) "Action pending"
     made from ACTION_PENDING, so a page never shows the raw code."""
-    text = "" if code is None else str(code)
+    return _code_words(locale, "" if code is None else str(code))
+
+
+@lru_cache(maxsize=4096)
+def _code_words(locale: str, text: str) -> str:
     if not text:
         return ""
     translated = lookup(locale, text)

@@ -10,6 +10,7 @@ Who is logged in is not in the cookie: `recoup.auth.sessions` holds it, behind t
 from __future__ import annotations
 
 import json
+import time
 from base64 import b64decode, b64encode
 from collections.abc import Sequence
 
@@ -25,6 +26,7 @@ from recoup.web.forwarded import secure_cookies
 
 COOKIE = "recoup_session"
 MAX_COOKIE_CHARS = 4096
+CHECKED_COOKIES = 1024  # the cookies whose signature this process has checked, kept (oldest dropped first)
 
 
 class SessionCookie:
@@ -35,16 +37,32 @@ class SessionCookie:
         self.settings = settings
         self.cookie = cookie
         self.max_age = settings.session_max_age_seconds
+        self._checked: dict[str, tuple[bytes, float]] = {}  # signed cookie -> its JSON and signing time
 
     def _load(self, connection: HTTPConnection) -> Session | None:
         raw = connection.cookies.get(self.cookie)
         if raw is None or len(raw) > MAX_COOKIE_CHARS:
             return None
+        known = self._checked.get(raw)
+        if known is not None and time.time() - known[1] <= self.max_age:  # as unsign(max_age) would
+            return Session(json.loads(known[0]))  # a dict of its own: the request may change it
         try:
-            loaded = json.loads(b64decode(self.signer.unsign(raw.encode(), max_age=self.max_age)))
+            payload, signed_at = self.signer.unsign(raw.encode(), max_age=self.max_age, return_timestamp=True)
+            text = b64decode(payload)
+            loaded = json.loads(text)
         except (BadSignature, ValueError):
             return None
-        return Session(loaded) if isinstance(loaded, dict) else None
+        if not isinstance(loaded, dict):
+            return None
+        self._remember(raw, text, signed_at.timestamp())
+        return Session(loaded)
+
+    def _remember(self, raw: str, text: bytes, signed_at: float) -> None:
+        """A cookie whose signature was checked: the same browser sends it on every request until it changes,
+        so the HMAC is checked once (its age is still checked every time)."""
+        if len(self._checked) >= CHECKED_COOKIES:
+            self._checked.pop(next(iter(self._checked)))
+        self._checked[raw] = (text, signed_at)
 
     def _flags(self, scope: Scope) -> str:
         return "httponly; samesite=lax" + ("; secure" if secure_cookies(scope, self.settings) else "")

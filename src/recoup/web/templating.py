@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 
 from recoup.web import formatting
 from recoup.web.csrf import csrf_token
@@ -39,7 +40,8 @@ def request_locale(request: Request) -> str:
 
 def _unread_alerts(request: Request, user: object) -> Callable[[], int]:
     """The menu's alert badge: the logged-in user's unread alerts, one COUNT query, made only when the
-    menu asks (recoup.messaging.alerts)."""
+    menu asks (recoup.messaging.alerts), in the request's own transaction while it is open (no second
+    transaction and connection for one count), else in a short one."""
 
     def count() -> int:
         from recoup.auth.principal import Principal
@@ -47,6 +49,12 @@ def _unread_alerts(request: Request, user: object) -> Callable[[], int]:
 
         if not isinstance(user, Principal):
             return 0
+        current = getattr(request.state, "db_session", None)
+        if current is not None:
+            try:
+                return unread_count(current, user)
+            except SQLAlchemyError:  # a transaction the page already saw fail: count in a fresh one
+                pass
         with request.app.state.database.unit_of_work() as session:
             return unread_count(session, user)
 

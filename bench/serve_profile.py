@@ -1,0 +1,294 @@
+"""In-process CPU per request, by kind: where bench/load.py's time goes, without the noise of a loaded machine.
+
+    .venv/bin/python bench/serve_profile.py [--pg] [--n 200] [--rounds 3] [--kinds case,case_page] [--calls]
+                                            [--profile KIND] [--top 30] [--var DIR]
+
+Builds the demo (`recoup db upgrade` + `recoup demo`; on SQLite in --var, kept there for the next run, or on
+a PostgreSQL server of its own with --pg), makes the app in this process, logs in as bench/load.py does and
+sends each of its seven request kinds N times straight into the ASGI app (no socket, no uvicorn, no
+TestClient): search by RRN, a case as JSON, a page of findings, the case page, a note, a refund with an
+idempotency key, an assignment; plus /healthz (the middleware stack alone). Prints, per kind, the CPU ms per
+request (process time, the best of --rounds rounds), the wall ms and the SQL statements per request; with
+--calls, the Python function calls per request (a count: steady on a busy machine, where timings are not).
+--profile KIND runs that kind under cProfile and prints the top functions by cumulative and by own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+
+from bench.load import KEYS, PASSWORD  # noqa: E402
+
+KINDS = ("healthz", "search", "case", "findings", "case_page", "note", "refund", "assign")
+
+
+def _recoup(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "recoup", *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"recoup {' '.join(args)} failed: {done.stderr[-2000:]}")
+
+
+def _prepare(options: argparse.Namespace) -> tuple[dict[str, str], Callable[[], None]]:
+    """The environment of a demo database (built here unless already there), and how to stop its server."""
+    if options.pg:
+        from sqlalchemy import create_engine, text
+        from tests.support.postgres import start_postgres
+
+        server = start_postgres()
+        engine = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("CREATE DATABASE recoup_profile"))
+        engine.dispose()
+        folder = Path(tempfile.mkdtemp(prefix="recoup-profile-"))
+        env = {**os.environ, **KEYS, "RECOUP_DATABASE_URL": server.url("recoup_profile"),
+               "RECOUP_VAR_DIR": str(folder / "var")}
+        stop: Callable[[], None] = server.stop
+    else:
+        folder = Path(options.var or Path(tempfile.gettempdir()) / "recoup-serve-profile")
+        env = {**os.environ, **KEYS, "RECOUP_DATABASE_URL": "", "RECOUP_VAR_DIR": str(folder / "var")}
+        stop = _nothing
+    if not (folder / "built").exists():
+        began = time.monotonic()
+        _recoup(["db", "upgrade"], env)
+        _recoup(["demo"], env)
+        (folder / "built").touch()
+        print(f"demo built in {time.monotonic() - began:.1f} s ({'PostgreSQL' if options.pg else folder})")
+    else:
+        _recoup(["db", "upgrade"], env)  # a revision added since the demo was built
+    return env, stop
+
+
+def _nothing() -> None:
+    return None
+
+
+class AsgiClient:
+    """Requests straight into the ASGI app on one event loop of its own: no socket and no TestClient (whose
+    portal and httpx cost more CPU than the middleware stack it would measure); the browser's cookie kept."""
+
+    def __init__(self, app: Any, cookie: str) -> None:
+        import asyncio
+
+        self.app, self.cookie = app, cookie
+        self.runner = asyncio.Runner()
+        self.statuses: set[int] = set()
+
+    async def request(self, method: str, path: str, *, params: dict[str, object] | None = None,
+                      json: object = None, headers: dict[str, str] | None = None) -> Answer:
+        import json as json_module
+        from urllib.parse import urlencode
+
+        body = b"" if json is None else json_module.dumps(json).encode()
+        sent = {"host": "127.0.0.1", "user-agent": "serve-profile", "cookie": self.cookie, **(headers or {})}
+        if json is not None:
+            sent |= {"content-type": "application/json", "content-length": str(len(body))}
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+                 "query_string": urlencode(params or {}).encode(), "client": ("127.0.0.1", 50000),
+                 "server": ("127.0.0.1", 80),
+                 "headers": [(k.lower().encode(), v.encode()) for k, v in sent.items()]}
+        return await self._call(scope, body)
+
+    async def _call(self, scope: dict[str, Any], body: bytes) -> Answer:
+        answer = Answer()
+        pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            return pending.pop() if pending else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answer.status_code = int(message["status"])
+            elif message["type"] == "http.response.body":
+                answer.content += message.get("body", b"")
+
+        await self.app(scope, receive, send)
+        return answer
+
+    async def get(self, path: str, **options: Any) -> Answer:
+        return await self.request("GET", path, **options)
+
+    async def post(self, path: str, **options: Any) -> Answer:
+        return await self.request("POST", path, **options)
+
+    def many(self, work: Callable[[], Awaitable[object]], n: int) -> None:
+        """`work` n times in one task: the root task stays, so anyio's worker threads are reused (as under
+        uvicorn, whose serving task is the root) instead of one new thread per request."""
+
+        async def loop() -> None:
+            for _ in range(n):
+                await work()
+
+        self.runner.run(loop())
+
+
+class Answer:
+    def __init__(self) -> None:
+        self.status_code = 0
+        self.content = b""
+
+    @property
+    def text(self) -> str:
+        return self.content.decode()
+
+
+class Session:
+    """A logged-in client (token for the API, cookie for the page) and the cases and RRNs to ask for."""
+
+    def __init__(self, client: Any, app: Any) -> None:
+        import re
+
+        token = client.post("/api/v1/auth/login", json={"username": "finance", "password": PASSWORD}).json()["token"]
+        form = client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        client.post("/login", data={"username": "finance", "password": PASSWORD,
+                                    "csrf_token": csrf.group(1) if csrf else ""})
+        self.api = {"Authorization": f"Bearer {token}"}
+        items = client.get("/api/v1/cases", params={"limit": 200}, headers=self.api).json()
+        self.cases = [c["number"] for c in items if c.get("state") not in ("CLOSED", "REJECTED", "RESOLVED")]
+        self.rrns = [c["rrn"] for c in items if c.get("rrn")]
+        self.rng = random.Random(1)
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        self.client = AsgiClient(app, cookie)
+
+    def run(self, kind: str, n: int) -> set[int]:
+        statuses: set[int] = set()
+
+        async def one() -> None:
+            statuses.add(await self.one(kind))
+
+        self.client.many(one, n)
+        return statuses
+
+    async def one(self, kind: str) -> int:
+        """One request of the kind, as bench/load.py sends it; its status (a refund's refusal counts as 200)."""
+        client, rng, api = self.client, self.rng, self.api
+        number = rng.choice(self.cases)
+        if kind == "healthz":
+            return int((await client.get("/healthz")).status_code)
+        if kind == "search":
+            return int((await client.get("/api/v1/transactions", params={"rrn": rng.choice(self.rrns), "limit": 20},
+                                  headers=api)).status_code)
+        if kind == "case":
+            return int((await client.get(f"/api/v1/cases/{number}", headers=api)).status_code)
+        if kind == "findings":
+            return int((await client.get("/api/v1/findings", params={"limit": 50, "offset": rng.randrange(0, 200)},
+                                  headers=api)).status_code)
+        if kind == "case_page":
+            return int((await client.get(f"/cases/{number}")).status_code)
+        if kind == "note":
+            return int((await client.post(f"/api/v1/cases/{number}/notes", json={"text": "called the payer"},
+                                   headers=api)).status_code)
+        if kind == "refund":
+            answer = await client.post(f"/api/v1/cases/{number}/actions", json={"kind": "REFUND", "amount": "0.01"},
+                                 headers={**api, "Idempotency-Key": f"load-{number}"})
+            refused = answer.status_code in (409, 422) or (answer.status_code == 404 and "no sale" in answer.text)
+            return 200 if refused else int(answer.status_code)
+        return int((await client.post(f"/api/v1/cases/{number}/assign", json={"username": "finance"},
+                               headers=api)).status_code)
+
+
+class QueryCounter:
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: object) -> None:
+        self.count += 1
+
+
+def _measure(session: Session, kind: str, n: int, counter: QueryCounter) -> tuple[float, float, float, set[int]]:
+    session.run(kind, min(10, n))  # warm: statement caches, templates, the token's first touch
+    queries = counter.count
+    cpu, wall = time.process_time(), time.perf_counter()
+    statuses = session.run(kind, n)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return cpu * 1000 / n, wall * 1000 / n, (counter.count - queries) / n, statuses
+
+
+def _calls(session: Session, kinds: list[str], n: int) -> None:
+    """Python function calls per request (cProfile's count, endpoints inline): unlike CPU time, the same on a
+    busy machine as on a quiet one, so a change's effect shows even when the timings drown in noise."""
+    _inline_threads()
+    print(f"{'kind':<10} {'calls/request':>14}")
+    for kind in kinds:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        session.run(kind, n)
+        profiler.disable()
+        stats = pstats.Stats(profiler)
+        print(f"{kind:<10} {stats.total_calls / n:>14.0f}")  # type: ignore[attr-defined]
+
+
+def _inline_threads() -> None:
+    """anyio's worker threads replaced by a plain call, so the profile sees the endpoint and its queries."""
+    import anyio.to_thread
+
+    async def run_sync(func: Callable[..., object], *args: object, **_: object) -> object:
+        return func(*args)
+
+    anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pg", action="store_true", help="on a PostgreSQL server of its own (else SQLite)")
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of N per kind: the least CPU is printed")
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--profile", default="", help="run this kind under cProfile")
+    parser.add_argument("--calls", action="store_true", help="also: Python function calls per request, by kind")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--var", default="", help="SQLite: the data folder (kept, reused)")
+    options = parser.parse_args()
+    env, stop = _prepare(options)
+    try:
+        os.environ.update(env)
+        from fastapi.testclient import TestClient
+
+        from recoup.config import Settings
+        from recoup.web.app import create_app
+
+        app = create_app(Settings())
+        counter = QueryCounter(app.state.database.engine)
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            session = Session(client, app)
+            print(f"{'kind':<10} {'cpu ms':>8} {'wall ms':>8} {'queries':>8}  statuses")
+            for kind in options.kinds.split(","):  # the best of some rounds: the machine is shared
+                rounds = [_measure(session, kind, options.n, counter) for _ in range(options.rounds)]
+                cpu, wall, queries, statuses = min(rounds, key=lambda measured: measured[0])
+                print(f"{kind:<10} {cpu:>8.2f} {wall:>8.2f} {queries:>8.1f}  {sorted(statuses)}")
+            if options.calls:
+                _calls(session, options.kinds.split(","), options.n)
+            if options.profile:
+                _inline_threads()  # cProfile sees one thread: the endpoints run in it
+                profiler = cProfile.Profile()
+                profiler.enable()
+                session.run(options.profile, options.n)
+                profiler.disable()
+                stats = pstats.Stats(profiler)
+                stats.sort_stats("cumulative").print_stats(options.top)
+                stats.sort_stats("tottime").print_stats(options.top)
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    main()

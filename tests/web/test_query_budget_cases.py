@@ -1,0 +1,115 @@
+"""How many SQL statements the hot requests of bench/load.py run (issue 15, load): a case as JSON, the case page,
+a page of findings, a search and a note. Each has a ceiling, and none may grow with the case's history: a lazy
+load (a relationship read row by row in a loop or a template) or a query per timeline entry fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+from tests.auth.logins import web_login
+from tests.cases.test_case_world import MERCHANT_A, Finding, add_sale, admin, overcharge_case, save
+from tests.support.factories import World, token_for
+
+from recoup.recovery.plans import ActionRequest
+from recoup.recovery.service import perform
+
+FINANCE = "a-merchant_finance"  # a merchant role: its merchants' scope applies to every query
+# Ceilings, as of issue 15 (the statements each request runs, the one that identifies the caller included).
+CASE_JSON = 10  # the caller, the case, its actions, balances, timeline, findings, keys, journal, settlement, alerts
+CASE_PAGE = 24  # the same, the other domains' sections (documents, evidence, messages, complaint, disputes), menu
+FINDINGS = 3  # the caller, the count, the page
+NOTE = 10
+
+
+@contextmanager
+def counted(world: World) -> Iterator[list[str]]:
+    """The SQL statements run on the database while the block runs."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    engine = world.database.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def _statements(world: World, ask: Callable[[], int]) -> int:
+    ask()  # the first request notes the token's or the session's use (a write, once a minute)
+    with counted(world) as seen:
+        assert ask() == 200
+    return len(seen)
+
+
+def _busy_case(world: World, client: TestClient, api: dict[str, str], number: str, notes: int) -> None:
+    """A longer history: notes on the timeline, refunds in the actions, more findings on other sales."""
+    for n in range(notes):
+        answer = client.post(f"/api/v1/cases/{number}/notes", json={"text": f"called the payer {n}"}, headers=api)
+        assert answer.status_code == 200, answer.text
+
+
+@pytest.fixture
+def api(world: World) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(world.database, FINANCE)}"}
+
+
+def test_a_case_as_json_and_its_page_run_few_statements_whatever_its_history(
+        world: World, client: TestClient, api: dict[str, str]) -> None:
+    number = overcharge_case(world, fund_minor=900000)
+    perform(world.database, admin(world), number, ActionRequest("refund", "100.00"), "budget-1")
+    assert web_login(client, FINANCE) == 303
+
+    def case_json() -> int:
+        answer = client.get(f"/api/v1/cases/{number}", headers=api)
+        assert answer.json()["number"] == number
+        return int(answer.status_code)
+
+    def case_page() -> int:
+        answer = client.get(f"/cases/{number}")
+        assert number in answer.text
+        return int(answer.status_code)
+
+    before = (_statements(world, case_json), _statements(world, case_page))
+    _busy_case(world, client, api, number, notes=6)
+    perform(world.database, admin(world), number, ActionRequest("refund", "50.00"), "budget-2")
+    detail = client.get(f"/api/v1/cases/{number}", headers=api).json()
+    assert sum(event["event"] == "note" for event in detail["timeline"]) >= 6  # the history did grow
+    assert len(detail["actions"]) == 2
+    after = (_statements(world, case_json), _statements(world, case_page))
+    assert after == before, f"statements grew with the case's history: {before} -> {after}"
+    assert after[0] <= CASE_JSON, f"GET /api/v1/cases/{{id}}: {after[0]} statements (ceiling {CASE_JSON})"
+    assert after[1] <= CASE_PAGE, f"GET /cases/{{id}}: {after[1]} statements (ceiling {CASE_PAGE})"
+
+
+def test_a_page_of_findings_and_a_note_run_few_statements(world: World, client: TestClient,
+                                                          api: dict[str, str]) -> None:
+    with world.database.unit_of_work() as session:
+        for n in range(8):
+            add_sale(session, world.tenants["A"].id, f"41000000000{n}", 128000 + n)
+    save(world, [Finding("OVERCHARGE", MERCHANT_A, f"41000000000{n}", 128000 + n, 12800, cause="EXTRA_DIGIT")
+                 for n in range(8)])
+
+    def findings() -> int:
+        answer = client.get("/api/v1/findings", params={"limit": 5, "offset": 1}, headers=api)
+        page = answer.json()
+        assert page["total"] == 8
+        assert len(page["items"]) == 5
+        assert page["items"][0]["charged_amount"].startswith("1280.0")
+        return int(answer.status_code)
+
+    number = client.get("/api/v1/cases", headers=api).json()[0]["number"]
+
+    def note() -> int:
+        answer = client.post(f"/api/v1/cases/{number}/notes", json={"text": "called the payer"}, headers=api)
+        assert answer.json()["number"] == number
+        return int(answer.status_code)
+
+    assert _statements(world, findings) <= FINDINGS
+    assert _statements(world, note) <= NOTE
