@@ -9,7 +9,8 @@ import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.support.factories import OBJECTS, PASSWORD, World
+from tests.support.factories import OBJECTS, World
+from tests.support.web_login import log_in, try_log_in
 
 from recoup.audit.models import AuditEntry
 from recoup.auth.models import User
@@ -21,18 +22,6 @@ from recoup.webhooks.models import WebhookEndpoint
 MERCHANT_A = OBJECTS["A"][0]
 
 
-def _csrf(text: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', text)
-    assert found is not None
-    return found.group(1)
-
-
-def _login(client: TestClient, username: str = "a-admin", password: str = PASSWORD) -> tuple[int, str]:
-    answer = client.post("/login", data={"username": username, "password": password,
-                                         "csrf_token": _csrf(client.get("/login").text)}, follow_redirects=False)
-    return answer.status_code, _csrf(client.get("/login").text) if answer.status_code == 303 else ""
-
-
 def _actions(world: World) -> list[str]:
     with world.database.unit_of_work() as session:
         return list(session.execute(select(AuditEntry.action).order_by(AuditEntry.seq)).scalars())
@@ -40,7 +29,7 @@ def _actions(world: World) -> list[str]:
 
 def test_admin_adds_a_user_refused_input_stays_then_disables_enables_and_resets(client: TestClient,
                                                                                world: World) -> None:
-    _, csrf = _login(client)
+    csrf = log_in(client, "a-admin")
     index = client.get("/admin").text
     for link in ("/admin/users", "/admin/merchants", "/admin/ladder", "/admin/qr-account", "/admin/webhooks",
                  "/message-templates"):
@@ -62,20 +51,20 @@ def test_admin_adds_a_user_refused_input_stays_then_disables_enables_and_resets(
     assert "该用户名已被使用" in taken.text
     disabled = client.post("/admin/users/ca-new/disable", data={"csrf_token": csrf})
     assert "已停用用户 ca-new" in disabled.text
-    assert _login(TestClient(client.app), "ca-new", "a-long-password")[0] != 303
+    assert try_log_in(TestClient(client.app), "ca-new", "a-long-password") != 303
     client.post("/admin/users/ca-new/enable", data={"csrf_token": csrf})
     short = client.post("/admin/users/ca-new/password", data={"csrf_token": csrf, "password": "x"})
     assert short.status_code == 422
     assert "至少 8 个字符" in short.text
     client.post("/admin/users/ca-new/password", data={"csrf_token": csrf, "password": "another-password"})
-    assert _login(TestClient(client.app), "ca-new", "another-password")[0] == 303
+    assert try_log_in(TestClient(client.app), "ca-new", "another-password") == 303
     assert [a for a in _actions(world) if a.startswith("user.") and "refused" not in a][-4:] == [
         "user.add", "user.disable", "user.enable", "user.password"]
     assert "user.add.refused" in _actions(world)
 
 
 def test_admin_cannot_touch_another_tenants_users_nor_disable_itself(client: TestClient, world: World) -> None:
-    _, csrf = _login(client)
+    csrf = log_in(client, "a-admin")
     assert client.get("/admin/users/b-cashier").status_code == 404
     assert client.post("/admin/users/b-cashier/disable", data={"csrf_token": csrf}).status_code == 404
     assert client.post("/admin/users/b-cashier/password",
@@ -86,12 +75,12 @@ def test_admin_cannot_touch_another_tenants_users_nor_disable_itself(client: Tes
     with world.database.unit_of_work() as session:
         assert all(session.execute(select(User.active).where(User.username.in_(["b-cashier", "a-admin"]))).scalars())
     assert "b-cashier" not in client.get("/admin/users").text
-    _login(client, "a-merchant_finance")
+    log_in(client, "a-merchant_finance")
     assert client.get("/admin").status_code == 403
 
 
 def test_merchants_and_terminals_added_and_edited_in_english(client: TestClient, world: World) -> None:
-    _, csrf = _login(client)
+    csrf = log_in(client, "a-admin")
     client.post("/lang", data={"locale": "en", "next": "/", "csrf_token": csrf})
     merchant = {"csrf_token": csrf, "merchant_id": "898301054110001", "name": "Tea house", "mcc": "58x",
                 "timezone": "Mars/Olympus", "city": "Hangzhou"}
@@ -126,7 +115,7 @@ def test_merchants_and_terminals_added_and_edited_in_english(client: TestClient,
 
 
 def test_ladder_qr_account_and_webhooks(client: TestClient, world: World) -> None:
-    _, csrf = _login(client)
+    csrf = log_in(client, "a-admin")
     values = dict(re.findall(r'name="(days_\w+|dispute_window_days)"[^>]*value="(\d+)"',
                                                       client.get("/admin/ladder").text))
     assert values["days_MERCHANT"] == "2"

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.cases.test_case_world import MERCHANT_A, TERMINAL_A, Finding, add_sale, overcharge_case, save
-from tests.support.factories import PASSWORD, World
+from tests.support.factories import World
+from tests.support.web_login import log_in
 
 from recoup.cases.models import Case, CaseEvent
 from recoup.recovery.models import RecoveryAction
@@ -18,17 +19,6 @@ from recoup.recovery.models import RecoveryAction
 UPPER_CODE = re.compile(r"\b[A-Z]{2,}(?:_[A-Z0-9]+)+\b")
 LOWER_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[ ,'-]+[A-Za-z]{2,})+\b")  # two English words in a row
-
-
-def csrf_of(page: str) -> str:
-    return page.split('name="csrf_token" value="')[1].split('"')[0]
-
-
-def log_in(client: TestClient, username: str, locale: str) -> str:
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(
-        client.get("/login").text)})
-    client.post("/lang", data={"locale": locale, "next": "/", "csrf_token": csrf_of(client.get("/").text)})
-    return csrf_of(client.get("/").text)
 
 
 def visible_text(page: str) -> str:

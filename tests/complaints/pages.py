@@ -1,11 +1,11 @@
-"""Helpers of the complaint page tests: the public form's token, filing through the page, logging in staff."""
+"""Helpers of the complaint page tests: the public form's token, filing through the page (staff log in with
+tests.support.web_login.log_in)."""
 
 from __future__ import annotations
 
 import re
 
 from fastapi.testclient import TestClient
-from tests.support.factories import PASSWORD
 
 from recoup.complaints.rules import MAX_PHOTO_BYTES
 
@@ -35,17 +35,4 @@ def post_complaint(client: TestClient, merchant_id: str, token: str, *, descript
 def tracking_code(html: str) -> str:
     found = CODE.search(html)
     assert found is not None, html
-    return found.group(1)
-
-
-def log_in(client: TestClient, username: str) -> str:
-    """Log in through the page; the session's CSRF token."""
-    page = client.get("/login")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert csrf is not None
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf.group(1)},
-                         follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/complaints").text)
-    assert found is not None
     return found.group(1)

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.complaints.complaint_world import MERCHANT_A, sale_pair
-from tests.complaints.pages import PNG, form_token, log_in, post_complaint, tracking_code
+from tests.complaints.pages import PNG, form_token, post_complaint, tracking_code
 from tests.support.factories import World
+from tests.support.web_login import log_in
 
 from recoup.complaints.models import Complaint
 from recoup.complaints.rules import MAX_PHOTO_BYTES

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 from tests.complaints.complaint_world import MERCHANT_A, MERCHANT_B, TERMINAL_B, add_sale, file_complaint, sale_pair
-from tests.complaints.pages import log_in
 from tests.support.cli import run_in_process
 from tests.support.factories import World, token_for
+from tests.support.web_login import log_in
 
 from recoup.config import Settings
 

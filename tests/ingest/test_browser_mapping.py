@@ -37,7 +37,7 @@ def test_a_profile_is_built_on_the_upload_page_and_imports(live_url: str, browse
     page.select_option("[data-testid=map-amount]", "")  # a wrong correction: the page says what is missing
     page.fill("[data-testid=profile-name]", "odd-bank")
     page.click("[data-testid=mapping-preview]")
-    assert "amount" in page.inner_text("[data-testid=mapping-problem]")
+    assert "交易金额" in page.inner_text("[data-testid=mapping-problem]")  # the field in words, in Chinese
     page.select_option("[data-testid=map-amount]", "9")
     assert page.input_value("[data-testid=vmap-txn_type-1]") == "REFUND"  # 退货: a word Recoup knows
     assert page.input_value("[data-testid=vmap-txn_type-2]") == ""  # 调账: the file's own word

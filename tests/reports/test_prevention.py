@@ -4,7 +4,6 @@ The pure rules (bursts, stand-out rates) against brute force with hypothesis."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.reports.prevention_world import FIRST, LAST, MERCHANT, NOW, T1, T2, generate, store
 from tests.reports.prevention_world import expected as hand_count
-from tests.support.factories import PASSWORD, World, token_for
+from tests.support.factories import World, token_for
+from tests.support.web_login import log_in
 
 from recoup.audit.models import AuditEntry
 from recoup.auth.models import User
@@ -76,23 +76,12 @@ def test_acknowledging_is_audited_and_marks_the_entry(world: World) -> None:
     assert all(not row.acknowledged_by for row in report.prevention if row.key != key)
 
 
-def _login(client: TestClient, username: str) -> str:
-    page = client.get("/login")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert csrf is not None
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf.group(1)},
-                follow_redirects=False)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/reports/prevention").text)
-    assert token is not None
-    return token.group(1)
-
-
 def test_page_api_and_report_show_the_lists(client: TestClient, world: World) -> None:
     lines = generate(4)
     store(world, lines)
     client.app.dependency_overrides[current_time] = lambda: NOW  # type: ignore[attr-defined]
     period = f"from={FIRST.isoformat()}&to={LAST.isoformat()}"
-    csrf = _login(client, "a-admin")
+    csrf = log_in(client, "a-admin")
     page = client.get(f"/reports/prevention?{period}")
     assert page.status_code == 200
     assert "需要维护的终端" in page.text  # the list's name in Chinese

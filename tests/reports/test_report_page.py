@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from tests.cases.test_case_world import overcharge_case
-from tests.support.factories import OBJECTS, PASSWORD, World
+from tests.support.factories import OBJECTS, World
+from tests.support.web_login import log_in
 from tests.web.conftest import browser, live_url  # noqa: F401 (fixtures)
 from tests.web.test_csp_pages import Watched
 
@@ -21,18 +22,9 @@ from recoup.auth.roles import Role
 PERIOD = "from=2026-10-01&to=2026-10-31"  # the factories' sale is of 2026-10-12
 
 
-def _login(client: TestClient, username: str = "a-admin") -> None:
-    page = client.get("/login")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert csrf is not None
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf.group(1)},
-                         follow_redirects=False)
-    assert answer.status_code == 303
-
-
 def test_the_page_shows_totals_charts_tables_and_downloads(client: TestClient, world: World) -> None:
     overcharge_case(world)
-    _login(client)
+    log_in(client, "a-admin")
     page = client.get(f"/reports?{PERIOD}")
     assert page.status_code == 200
     html = page.text
@@ -48,7 +40,7 @@ def test_the_page_shows_totals_charts_tables_and_downloads(client: TestClient, w
 
 def test_the_downloads_are_the_report(client: TestClient, world: World) -> None:
     overcharge_case(world)
-    _login(client)
+    log_in(client, "a-admin")
     workbook = client.get(f"/reports/export.xlsx?{PERIOD}&lang=en")
     assert workbook.status_code == 200
     assert "attachment" in workbook.headers["content-disposition"]
@@ -70,7 +62,7 @@ def test_the_downloads_are_the_report(client: TestClient, world: World) -> None:
 ])
 def test_bad_input_gets_a_message_and_no_report(client: TestClient, world: World, query: str, status: int,
                                                 message: str) -> None:
-    _login(client)
+    log_in(client, "a-admin")
     page = client.get(f"/reports?{query}")
     assert page.status_code == status
     assert 'data-testid="report-error"' in page.text
@@ -82,7 +74,7 @@ def test_bad_input_gets_a_message_and_no_report(client: TestClient, world: World
 
 
 def test_an_unknown_language_is_refused(client: TestClient, world: World) -> None:
-    _login(client)
+    log_in(client, "a-admin")
     answer = client.get(f"/reports/export.pdf?{PERIOD}&lang=fr")
     assert answer.status_code == 422
     assert "zh 或 en" in answer.text  # the page speaks the user's language (Chinese by default)
@@ -118,7 +110,7 @@ def test_the_browser_shows_the_charts_in_both_languages(live_url: str, browser: 
 
 def test_the_currency_is_a_choice_and_the_form_says_it_is_working(client: TestClient, world: World) -> None:
     overcharge_case(world)  # in CNY
-    _login(client)
+    log_in(client, "a-admin")
     usd = client.get(f"/reports?{PERIOD}&currency=usd")
     assert usd.status_code == 200
     assert '<option value="USD" selected>' in usd.text

@@ -196,7 +196,7 @@ def test_the_daily_summary_arrives_once_with_its_pdf_after_a_restart(
     assert len(received.messages) == 1
     mail = received.messages[0]
     assert mail["To"] == "finance@shop.test"  # the merchant's finance user only, in English
-    assert _subject(mail) == f"Recoup · Daily report · 2026-03-10 · {MERCHANT_A}"
+    assert _subject(mail) == f"Recoup · Daily report · 2026-03-10 · 商户A ({MERCHANT_A})"
     day = date(2026, 3, 10)
     with world.database.unit_of_work() as session:
         counted = summary(session, _principal(world, "A", Role.ADMIN), day, day, merchant_id=MERCHANT_A, now=NOW)

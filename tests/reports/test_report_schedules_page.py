@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
-from tests.support.factories import OBJECTS, PASSWORD, World, token_for
+from tests.support.factories import OBJECTS, World, token_for
+from tests.support.web_login import log_in
 from tests.web.conftest import browser, live_url  # noqa: F401 (fixtures)
 from tests.web.test_csp_pages import Watched
 from tests.web.test_one_language import _visible, problems
@@ -98,22 +99,6 @@ def test_the_form_refuses_each_bad_field_by_name(at: str, weekday: str, frequenc
 
 # --- the page -------------------------------------------------------------------------------------------
 
-def _login(client: TestClient, username: str = "a-admin", locale: str = "zh_CN") -> str:
-    page = client.get("/login")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert csrf is not None
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf.group(1)},
-                         follow_redirects=False)
-    assert answer.status_code == 303
-    token = _csrf(client.get("/reports/schedules").text)
-    client.post("/lang", data={"locale": locale, "next": "/reports/schedules", "csrf_token": token})
-    return token
-
-
-def _csrf(page: str) -> str:
-    return page.split('name="csrf_token" value="')[1].split('"')[0]
-
-
 def _row(page: str, scope: str, frequency: str) -> str:
     found = re.search(rf'<tr data-testid="schedule" data-scope="{scope}" data-frequency="{frequency}">(.*?)</tr>',
                       page, re.S)
@@ -123,7 +108,7 @@ def _row(page: str, scope: str, frequency: str) -> str:
 
 def test_the_list_reads_in_chinese_and_english(client: TestClient, world: World) -> None:
     _two_schedules(world)
-    _login(client)
+    log_in(client, "a-admin", "zh_CN")
     page = client.get("/reports/schedules")
     assert page.status_code == 200
     weekly = _row(page.text, "tenant", "weekly")
@@ -135,7 +120,7 @@ def test_the_list_reads_in_chinese_and_english(client: TestClient, world: World)
         assert words in daily
     assert "merchant_finance" not in daily  # the role in words, never its code
     assert problems(_visible(page.text, "zh_CN"), "zh_CN", []) == []  # no code, no English sentence
-    _login(client, locale="en")
+    log_in(client, "a-admin", "en")
     english = client.get("/reports/schedules").text
     assert "Friday" in _row(english, "tenant", "weekly")
     assert "Daily summary" in _row(english, MERCHANT_A, "daily")
@@ -145,7 +130,7 @@ def test_the_list_reads_in_chinese_and_english(client: TestClient, world: World)
 
 
 def test_set_change_and_switch_off_through_the_form(client: TestClient, world: World) -> None:
-    csrf = _login(client)
+    csrf = log_in(client, "a-admin", "zh_CN")
     form = {"csrf_token": csrf, "merchant": MERCHANT_A, "frequency": "weekly", "weekday": "tue", "at": "06:45"}
     saved = client.post("/reports/schedules", data=form, follow_redirects=False)
     assert saved.status_code == 303
@@ -184,7 +169,7 @@ BAD_INPUT = (  # the fields posted, the field told, what it is told (in Chinese)
 
 
 def test_bad_input_is_told_beside_its_field_and_kept(client: TestClient, world: World) -> None:
-    csrf = _login(client)
+    csrf = log_in(client, "a-admin", "zh_CN")
     for fields, field, said, kept in BAD_INPUT:
         answer = client.post("/reports/schedules", data={"csrf_token": csrf, **fields})
         assert answer.status_code in (404, 422), fields
@@ -198,7 +183,7 @@ def test_bad_input_is_told_beside_its_field_and_kept(client: TestClient, world: 
     assert "整个租户没有日报计划" in nothing.text
     with world.database.unit_of_work() as session:
         assert session.execute(select(ReportSchedule)).first() is None  # nothing saved
-    csrf = _login(client, locale="en")
+    csrf = log_in(client, "a-admin", "en")
     english = client.post("/reports/schedules", data={"csrf_token": csrf, "frequency": "daily", "at": "12:60"})
     assert english.status_code == 422
     assert "A local time as HH:MM between 00:00 and 23:59, not &#39;12:60&#39;" in english.text
@@ -206,7 +191,7 @@ def test_bad_input_is_told_beside_its_field_and_kept(client: TestClient, world: 
 
 
 def test_merchant_roles_schedule_their_own_merchants_only(client: TestClient, world: World) -> None:
-    csrf = _login(client, "a-merchant_finance")
+    csrf = log_in(client, "a-merchant_finance", "zh_CN")
     page = client.get("/reports/schedules").text
     assert '<option value=""' not in page  # no tenant scope to choose
     assert "整个租户" not in page.split('data-testid="schedule-form"')[1]
@@ -218,7 +203,7 @@ def test_merchant_roles_schedule_their_own_merchants_only(client: TestClient, wo
                                                    "at": "08:00"}, follow_redirects=False)
     assert done.status_code == 303
     client.cookies.clear()
-    csrf = _login(client, "a-cashier")
+    csrf = log_in(client, "a-cashier", "zh_CN")
     page = client.get("/reports/schedules").text
     assert "商户A" in _row(page, MERCHANT_A, "daily")  # a cashier sees it, and may not change it
     assert 'data-testid="schedule-form"' not in page

@@ -6,23 +6,15 @@ import time
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.support.factories import PASSWORD, World
+from tests.support.factories import World
 from tests.support.journals import journal_bytes
+from tests.support.web_login import log_in
 
 from recoup.auth.models import User
 from recoup.auth.roles import Role
 from recoup.transactions.import_jobs import ImportJob
 from recoup.transactions.models import JournalLine
 from recoup.transactions.web_imports import import_board
-
-
-def log_in(client: TestClient, username: str) -> str:
-    """Logs in; returns the CSRF token of the upload page."""
-    login = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": login})
-    page = client.get("/imports")
-    assert page.status_code == 200
-    return page.text.split('name="csrf_token" value="')[1].split('"')[0]
 
 
 def job_url(fragment: str) -> str:
@@ -61,7 +53,7 @@ def stored_lines(world: World) -> int:
 
 def test_an_upload_runs_in_the_background_and_shows_progress_then_its_outcome(world: World,
                                                                                client: TestClient) -> None:
-    csrf = log_in(client, World.username("A", Role.ADMIN))
+    csrf = log_in(client, World.username("A", Role.ADMIN), page="/imports")
     started = client.post("/imports/jobs", data={"kind": "journal", "csrf_token": csrf},
                           files={"file": ("big.csv", journal_bytes(3000), "text/csv")})
     assert started.status_code == 200
@@ -72,7 +64,7 @@ def test_an_upload_runs_in_the_background_and_shows_progress_then_its_outcome(wo
 
 
 def test_a_running_import_shows_how_far_it_is_to_its_owner_only(world: World, client: TestClient) -> None:
-    log_in(client, World.username("A", Role.ADMIN))
+    log_in(client, World.username("A", Role.ADMIN), page="/imports")
     page = client.get("/imports")
     board = import_board(FakeRequest(client.app))
     owner = world_user_id(world, World.username("A", Role.ADMIN))
@@ -85,12 +77,12 @@ def test_a_running_import_shows_how_far_it_is_to_its_owner_only(world: World, cl
     assert 'hx-get="/imports/jobs/job-1"' in shown.text  # the page asks again
     assert page.status_code == 200
     other = TestClient(client.app)
-    log_in(other, World.username("A", Role.MERCHANT_FINANCE))
+    log_in(other, World.username("A", Role.MERCHANT_FINANCE), page="/imports")
     assert other.get("/imports/jobs/job-1").status_code == 404  # a job is its owner's only
 
 
 def test_a_rejected_upload_lists_every_bad_line_and_imports_nothing(world: World, client: TestClient) -> None:
-    csrf = log_in(client, World.username("A", Role.ADMIN))
+    csrf = log_in(client, World.username("A", Role.ADMIN), page="/imports")
     started = client.post("/imports/jobs", data={"kind": "journal", "csrf_token": csrf},
                           files={"file": ("bad.csv", journal_bytes(5, bad_amount_at=2), "text/csv")})
     ended = follow(client, started.text)
@@ -101,7 +93,7 @@ def test_a_rejected_upload_lists_every_bad_line_and_imports_nothing(world: World
 
 
 def test_an_upload_the_user_may_not_make_fails_clearly(world: World, client: TestClient) -> None:
-    csrf = log_in(client, World.username("A", Role.CASHIER))
+    csrf = log_in(client, World.username("A", Role.CASHIER), page="/imports")
     started = client.post("/imports/jobs", data={"kind": "journal", "csrf_token": csrf},
                           files={"file": ("j.csv", journal_bytes(2), "text/csv")})
     assert started.status_code == 403  # refused at once: no job that looks like an import under way

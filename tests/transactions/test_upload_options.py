@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.support.factories import PASSWORD, World, token_for
+from tests.support.factories import World, token_for
 from tests.support.journals import journal_bytes
+from tests.support.web_login import log_in
 
 from recoup.auth.roles import Role
 from recoup.transactions.models import ImportBatch
@@ -22,23 +23,11 @@ def batches(world: World) -> int:
         return int(session.execute(select(func.count()).select_from(ImportBatch)).scalar_one())
 
 
-def csrf_of(page: str) -> str:
-    return page.split('name="csrf_token" value="')[1].split('"')[0]
-
-
-def log_in(client: TestClient, locale: str) -> str:
-    """Logs in and picks the language; returns the CSRF token of the upload page."""
-    login = csrf_of(client.get("/login").text)
-    client.post("/login", data={"username": ADMIN, "password": PASSWORD, "csrf_token": login})
-    client.post("/lang", data={"locale": locale, "next": "/imports", "csrf_token": csrf_of(client.get("/").text)})
-    return csrf_of(client.get("/imports").text)
-
-
 @pytest.mark.parametrize(("locale", "title", "reasons"), [("zh_CN", "输入无效", BAD_YEARS_ZH),
                                                          ("en", "Invalid input", BAD_YEARS)])
 def test_the_page_refuses_a_bad_year_with_a_clear_message(world: World, client: TestClient, locale: str,
                                                           title: str, reasons: dict[str, str]) -> None:
-    csrf = log_in(client, locale)
+    csrf = log_in(client, ADMIN, locale, page="/imports")
     for path in ("/imports", "/imports/jobs"):
         for year, reason in reasons.items():
             answer = client.post(path, data={"kind": "iso8583", "year": year, "csrf_token": csrf},
@@ -53,7 +42,7 @@ def test_the_page_refuses_a_bad_year_with_a_clear_message(world: World, client: 
 
 
 def test_the_page_takes_an_empty_year_as_none_given(world: World, client: TestClient) -> None:
-    csrf = log_in(client, "en")
+    csrf = log_in(client, ADMIN, "en", page="/imports")
     answer = client.post("/imports", data={"kind": "journal", "year": "", "csrf_token": csrf},
                          files={"file": ("j.csv", journal_bytes(2), "text/csv")})
     assert answer.status_code == 200, answer.text

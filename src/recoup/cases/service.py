@@ -105,12 +105,9 @@ def _check_resolving_by_hand(session: Session, case: Case, reason: str) -> None:
     """RESOLVED says the money is back. A person may say so while a refund or collection of the case still
     waits for the bank's confirmation (the payer was paid another way, the statement shows it), but not in
     silence: a reason is required (the timeline keeps it; the actions table still shows what waits)."""
-    from recoup.recovery.models import RecoveryAction  # recovery builds on cases: imported when needed
-    from recoup.recovery.plans import IN_PROGRESS
+    from recoup.recovery.repository import has_unconfirmed  # recovery builds on cases: imported when needed
 
-    waiting = session.execute(select(RecoveryAction.id).where(
-        RecoveryAction.case_id == case.id, RecoveryAction.status.in_(IN_PROGRESS)).limit(1)).first()
-    if waiting is not None and not reason.strip():
+    if not reason.strip() and has_unconfirmed(session, case.id):
         raise InvalidInput(RESOLVE_WHILE_WAITING)
 
 

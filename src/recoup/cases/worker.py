@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
+import psycopg
 import typer
+from psycopg import errors as pg_errors
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 from recoup.audit.checkpoints import checkpoint_after_pass
@@ -174,7 +178,7 @@ def run_forever(database: Database, interval_seconds: float, stop: threading.Eve
             if report != PassReport():
                 log.info("worker pass: %s", report.summary())
         except DBAPIError as error:
-            if not error.connection_invalidated and not _unreachable(error):
+            if not _unreachable(error, database.engine.dialect):
                 log.exception("worker pass failed")
             elif not unreachable:  # once per outage, not once per pass
                 log.warning("the database cannot be reached (%s): the worker retries every %g s, nothing is lost",
@@ -185,11 +189,31 @@ def run_forever(database: Database, interval_seconds: float, stop: threading.Eve
         stop.wait(interval_seconds)
 
 
-def _unreachable(error: DBAPIError) -> bool:
-    """Whether the driver lost (or could not open) its connection, as opposed to refusing a statement."""
-    text = str(error.orig).lower()
-    return any(sign in text for sign in ("connection", "server closed", "terminating", "could not connect",
-                                         "shutting down", "starting up", "unable to open"))
+# PostgreSQL going away, by SQLSTATE: class 08 (connection exception: psycopg's ConnectionException,
+# ConnectionFailure, ...), 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now (starting up
+# or shutting down). psycopg raises each as its own subclass of OperationalError.
+_PG_GONE_CLASS = "08"
+_PG_GONE = frozenset({pg_errors.AdminShutdown.sqlstate, pg_errors.CrashShutdown.sqlstate,
+                      pg_errors.CannotConnectNow.sqlstate})
+
+
+def _unreachable(error: DBAPIError, dialect: Dialect | None = None) -> bool:
+    """Whether the driver lost (or could not open) its connection, as opposed to refusing a statement: by
+    SQLAlchemy's disconnect detection (the pool invalidated the connection; the dialect's is_disconnect), then
+    by the driver's error classes and codes, never by the wording of the message."""
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    driver = dialect.dbapi if dialect is not None else None
+    if dialect is not None and driver is not None and isinstance(cause, driver.Error) \
+            and dialect.is_disconnect(cause, None, None):
+        return True
+    if isinstance(cause, psycopg.OperationalError):  # no SQLSTATE: the client found no server to answer
+        code = cause.sqlstate
+        return code is None or code.startswith(_PG_GONE_CLASS) or code in _PG_GONE
+    if isinstance(cause, sqlite3.OperationalError):
+        return cause.sqlite_errorcode == sqlite3.SQLITE_CANTOPEN
+    return False
 
 
 def _first_line(error: DBAPIError) -> str:

@@ -28,7 +28,7 @@ from recoup.complaints.rules import (
 )
 from recoup.complaints.service import find_by_code, public_status, rate
 from recoup.complaints.throttle import count_attempt
-from recoup.complaints.views import error_words, local_time
+from recoup.complaints.views import error_words
 from recoup.errors import InvalidInput, RecoupError
 from recoup.merchants.models import Merchant
 from recoup.transactions.pan_guard import mask_pans
@@ -142,8 +142,9 @@ def _status_page(request: Request, code: str, now: datetime, error: str = "", st
         except RecoupError as unknown:
             return _problem(request, error_words(request_locale(request), unknown), unknown.status)
         view = public_status(session, complaint)
+    zone = view.timezone or settings(request).default_timezone  # the merchant's, named beside its times
     return render(request, "complaints/public_status.html", status_code=status_code, user=None, status=view,
-                  code=code, error=error, when=local_time, here=f"/c/status/{code}")
+                  code=code, error=error, zone=zone, here=f"/c/status/{code}")
 
 
 @router.get("/c/status/{code}", response_class=HTMLResponse)

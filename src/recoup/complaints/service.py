@@ -153,7 +153,7 @@ class PublicStatus:
     answers: list[tuple[datetime, str]]
     rating: int | None
     may_rate: bool
-    timezone: str
+    timezone: str  # the merchant's IANA zone; "" when it has none
 
 
 def public_status(session: Session, complaint: Complaint) -> PublicStatus:
@@ -164,7 +164,7 @@ def public_status(session: Session, complaint: Complaint) -> PublicStatus:
         filed_at=complaint.created_at, answered_at=complaint.answered_at, closed_at=complaint.closed_at,
         answers=[(row.at, row.text) for row in answers_of(session, complaint.id)], rating=complaint.rating,
         may_rate=complaint.rating is None and state in (ComplaintState.ANSWERED, ComplaintState.CLOSED),
-        timezone=merchant.timezone if merchant else "Asia/Shanghai",
+        timezone=merchant.timezone if merchant else "",  # none: the page uses Settings.default_timezone
     )
 
 

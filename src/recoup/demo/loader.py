@@ -29,6 +29,7 @@ DEMO_ORDERS = 9000  # about three dozen terminals at a dozen orders a day each
 DEMO_DAYS = 21
 HOME_TENANT = "ACQ-EAST"
 KINDS = ("merchants", "terminals", "orders", "journal", "settlement")
+DEMO_MAIL_DOMAIN = "demo.recoup.example"  # RFC 2606: reserved, so no demo mail ever reaches a real inbox
 # username, role, tenant, how many of the tenant's merchants (in registry order) the user works for
 DEMO_USERS = [
     ("admin", Role.ADMIN, "ACQ-EAST", 0),
@@ -39,6 +40,11 @@ DEMO_USERS = [
     ("auditor", Role.AUDITOR, "ACQ-EAST", 0),
     ("north-admin", Role.ADMIN, "ACQ-NORTH", 0),
 ]
+
+
+def demo_email(username: str) -> str:
+    """The demo user's e-mail address, so scheduled report mails and alerts have someone to go to."""
+    return f"{username}@{DEMO_MAIL_DOMAIN}"
 
 
 def demo_dataset() -> Dataset:
@@ -63,7 +69,7 @@ def load_demo(database: Database, settings: Settings) -> Iterator[str]:
         yield "demo data loaded"
     yield f"open http://{settings.host}:{settings.port}/ and log in with one of these demo users:"
     for username, role, code, _ in DEMO_USERS:
-        yield f"  {username:<12} password {DEMO_PASSWORD}   ({role.value}, tenant {code})"
+        yield f"  {username:<12} password {DEMO_PASSWORD}   ({role.value}, tenant {code}, {demo_email(username)})"
 
 
 def _load(session: Session, settings: Settings, dataset: Dataset) -> Iterator[str]:
@@ -74,9 +80,14 @@ def _load(session: Session, settings: Settings, dataset: Dataset) -> Iterator[st
         for code, tenant in tenants.items():
             yield from _import_tenant(session, settings, tenant, code, paths)
     merchants_of = {code: [row["merchant_id"] for row in dataset.merchants if row["tenant"] == code] for code in codes}
-    for username, role, code, merchant_count in DEMO_USERS:
-        add_user(session, DEMO, tenant=tenants[code], username=username, password=DEMO_PASSWORD, role=role,
-                 merchant_ids=merchants_of[code][:merchant_count])
+    add_demo_users(session, tenants, merchants_of)
+
+
+def add_demo_users(session: Session, tenants: dict[str, Tenant], merchants_of: dict[str, list[str]]) -> list[User]:
+    """The demo's users, each with a password, an e-mail address on the reserved domain and their merchants."""
+    return [add_user(session, DEMO, tenant=tenants[code], username=username, password=DEMO_PASSWORD, role=role,
+                     merchant_ids=merchants_of.get(code, [])[:merchant_count], email=demo_email(username))
+            for username, role, code, merchant_count in DEMO_USERS]
 
 
 def _reconcile_every_tenant(database: Database) -> Iterator[str]:

@@ -15,6 +15,7 @@ from recoup.auth.roles import Permission
 from recoup.errors import InvalidInput
 from recoup.ingest import pending
 from recoup.ingest.mapping_form import MappingForm, mapping_context, read_mapping_form
+from recoup.ingest.mapping_words import problem_words
 from recoup.ingest.profile import Profile
 from recoup.ingest.service import choose_profile, get_profile, import_with_profile, save_profile
 from recoup.ingest.translate import TranslationRejected, translate
@@ -23,7 +24,6 @@ from recoup.transactions.importer import ImportOptions, ImportRejected
 from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, upload_file, upload_name
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import SessionDep, SettingsDep, WebUser
-from recoup.web.errors import page_message
 from recoup.web.templating import render, request_locale
 from recoup.web.upload_form import UploadRoute
 
@@ -129,6 +129,6 @@ async def mapping_submit(token: Token, request: Request, principal: WebUser, ses
         note = f"{held.file_name}: profile {saved.name} saved for your tenant"
         return _preview(request, principal, held, saved, note)
     status = 422 if context.get("problem") or context.get("rejects") else 200
-    if isinstance(context.get("problem"), str):  # in the page's language where a catalogue knows it
-        context["problem"] = page_message(request_locale(request), str(context["problem"]))
+    if isinstance(context.get("problem"), str):  # in the page's language, fields named by their words
+        context["problem"] = problem_words(request_locale(request), str(context["problem"]))
     return _page(request, "ingest/mapping.html", status, user=principal, held=held, **context)

@@ -7,18 +7,22 @@ counts for every import of those days it read after them, whoever started it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
-from recoup.reconciliation.inbox import FindingFilter, list_findings
+from recoup.auth.scoping import scoped
+from recoup.merchants.models import Merchant
+from recoup.reconciliation.inbox import _between as day_window
 from recoup.reconciliation.jobs_scope import ImportDays, days_of_imports
-from recoup.reconciliation.models import ReconciliationRun
+from recoup.reconciliation.models import ReconciliationRun, StoredFinding
 from recoup.transactions.models import ImportBatch
+
+F = StoredFinding
 
 
 @dataclass(frozen=True)
@@ -53,16 +57,48 @@ def findings_of_imports(session: Session, principal: Principal,
     days = days_of_imports(session, principal, [batch.id for batch in batches])
     imported_at = {batch.id: batch.imported_at for batch in batches}
     runs = _stored_runs(session, principal, min(imported_at.values())) if days else []
+    totals = finding_counts(session, principal, days)
     shown: dict[int, ImportFindings] = {}
     for batch_id, span in days.items():
-        wanted = FindingFilter(merchant_id=span.merchant_id, date_from=span.date_from, date_to=span.date_to,
-                               limit=1)
-        total, _ = list_findings(session, principal, wanted)
         covering = [run for run in runs if run.covers(span, imported_at[batch_id])]
         latest = covering[-1] if covering else None
-        shown[batch_id] = ImportFindings(span, total, latest.run_id if latest else None,
+        shown[batch_id] = ImportFindings(span, totals[batch_id], latest.run_id if latest else None,
                                          latest.at if latest else None)
     return shown
+
+
+def finding_counts(session: Session, principal: Principal, days: Mapping[int, ImportDays]) -> dict[int, int]:
+    """The stored findings on each import's days (of its one merchant, else of every merchant in the caller's
+    scope), as the findings list filtered to those days counts them: one query, a conditional count per
+    import (and one for the merchants' zones), however many imports the page lists."""
+    if not days:
+        return {}
+    zones = _zone_groups(session, principal.tenant_id)
+    windows = {batch_id: _window(span, zones) for batch_id, span in days.items()}
+    ids = sorted(windows)
+    query = scoped(F, principal).with_only_columns(*(func.count(case((windows[i], 1))) for i in ids))
+    row = session.execute(query.where(or_(*windows.values())).order_by(None)).one()
+    return {batch_id: int(count) for batch_id, count in zip(ids, row, strict=True)}
+
+
+def _zone_groups(session: Session, tenant_id: int) -> dict[str, list[str]]:
+    """The tenant's merchants by time zone ("": none given), as the findings list groups them."""
+    zones: dict[str, list[str]] = {}
+    for merchant_id, zone_name in session.execute(select(Merchant.merchant_id, Merchant.timezone)
+                                                  .where(Merchant.tenant_id == tenant_id)).tuples():
+        zones.setdefault(zone_name or "", []).append(merchant_id)
+    return zones
+
+
+def _window(span: ImportDays, zones: dict[str, list[str]]) -> ColumnElement[bool]:
+    """The findings of the import's days: each day in its merchant's own zone (recoup.reconciliation.inbox)."""
+    first, last = span.date_from, span.date_to
+    if span.merchant_id:
+        zone = next((name for name, ids in zones.items() if span.merchant_id in ids), "")
+        return and_(F.merchant_id == span.merchant_id, day_window(zone, first, last))
+    if len(zones) <= 1:
+        return day_window(next(iter(zones), ""), first, last)
+    return or_(*(and_(F.merchant_id.in_(ids), day_window(name, first, last)) for name, ids in sorted(zones.items())))
 
 
 def _stored_runs(session: Session, principal: Principal, since: datetime) -> list[StoredRun]:

@@ -14,6 +14,7 @@ any other message, with their files, leases, retries, "retry now" and audit entr
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,6 +81,7 @@ def queue_due(database: Database, schedule_id: int, now: datetime, keys: KeyRing
             return 0
         people = recipients(session, schedule)
         found = summary(session, _reader(schedule), due.first, due.last, merchant_id=schedule.merchant_id, now=now)
+        names = merchant_names(session, found.merchant_ids)
         exclusive(session)
         sent = ReportSent(schedule_id=schedule.id, period=due.key, first_day=due.first, last_day=due.last,
                           recipients=len(people), queued_at=now)
@@ -87,21 +89,22 @@ def queue_due(database: Database, schedule_id: int, now: datetime, keys: KeyRing
         session.flush()
         pdfs: dict[str, bytes] = {}
         for person in people:
-            _queue_one(session, schedule, found, due, person, pdfs, now, keys)
+            _queue_one(session, schedule, (found, names), due, person, pdfs, now, keys)
         schedule.last_period = due.key
         record(session, WORKER, "report.queued", "report_schedule", str(schedule.id), tenant_id=schedule.tenant_id,
                after={"period": due.key, "recipients": [person.username for person in people]}, at=now)
         return len(people)
 
 
-def _queue_one(session: Session, schedule: ReportSchedule, found: Summary, due: DuePeriod, person: Recipient,
-               pdfs: dict[str, bytes], now: datetime, keys: KeyRing | None) -> None:
+def _queue_one(session: Session, schedule: ReportSchedule, counted: tuple[Summary, dict[str, str]], due: DuePeriod,
+               person: Recipient, pdfs: dict[str, bytes], now: datetime, keys: KeyRing | None) -> None:
     from recoup.reports.pdf import render_pdf
 
+    found, names = counted
     lang = language_of(person.locale)
     if lang not in pdfs:
         pdfs[lang] = render_pdf(found, lang)
-    subject, body = mail_text(found, schedule.frequency, lang)
+    subject, body = mail_text(found, schedule.frequency, lang, names)
     message = enqueue(session, tenant_id=schedule.tenant_id, channel="email", to=person.email, subject=subject,
                       body=body, now=now, purpose="report", created_by=WORKER.name, keys=keys,
                       dedupe_key=f"report:{schedule.id}:{due.key}:{person.username}")
@@ -109,14 +112,34 @@ def _queue_one(session: Session, schedule: ReportSchedule, found: Summary, due: 
            "application/pdf", pdfs[lang], now)
 
 
-def mail_text(found: Summary, frequency: str, lang: str) -> tuple[str, str]:
-    """The e-mail's subject and body in `lang`: the period, the scope and the totals (the PDF has the rest)."""
+def merchant_names(session: Session, merchant_ids: Sequence[str]) -> dict[str, str]:
+    """merchant id -> its name, for the merchants a report is about."""
+    if not merchant_ids:
+        return {}
+    rows = session.execute(select(Merchant.merchant_id, Merchant.name).where(
+        Merchant.merchant_id.in_(list(merchant_ids)))).tuples()
+    return {merchant_id: name for merchant_id, name in rows if name}
+
+
+def scope_words(found: Summary, lang: str, names: Mapping[str, str] | None = None) -> str:
+    """Whom the report is about, as the recipient reads it: each merchant by its name, with its id in
+    parentheses (two merchants may have the same name), or all merchants in the recipient's language."""
+    if not found.merchant_ids:
+        return translator(lang)("All merchants")
+    known = names or {}
+    return ", ".join(f"{known[merchant_id]} ({merchant_id})" if known.get(merchant_id) else merchant_id
+                     for merchant_id in found.merchant_ids)
+
+
+def mail_text(found: Summary, frequency: str, lang: str, names: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The e-mail's subject and body in `lang`: the period, the scope (merchants by name: `names`, merchant id ->
+    name) and the totals (the PDF has the rest)."""
     t = translator(lang)
     money = money_formatter(lang, found.currency)
     title = t("Daily report") if frequency == Frequency.DAILY.value else t("Weekly report")
     period = found.date_from.isoformat() if found.date_from == found.date_to else \
         f"{found.date_from.isoformat()} – {found.date_to.isoformat()}"
-    scope = ", ".join(found.merchant_ids) if found.merchant_ids else t("All merchants")
+    scope = scope_words(found, lang, names)
     totals = found.totals
     lines = [f"{title} · {period} · {scope}", "",
              f"{t('Findings')}: {totals.findings}", f"{t('Cases')}: {totals.cases}",
