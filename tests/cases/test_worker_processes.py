@@ -62,7 +62,7 @@ def test_several_worker_processes_send_each_message_and_escalate_each_case_exact
     port, received = smtp_server
     _fill(world, settings)
     workers = [_worker(settings, port) for _ in range(WORKERS)]
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 600  # ends as soon as all is done; a machine shared with other work is slow
     while _left(world) != (0, 0) and time.monotonic() < deadline and all(w.poll() is None for w in workers):
         time.sleep(0.5)
     for worker in workers:
