@@ -72,19 +72,21 @@ def keying_errors(session: Session, scope: Scope, period: Period, minimum: int) 
 
 def mcc_mismatches(session: Session, scope: Scope, period: Period, minimum: int) -> list[Group]:
     """Merchants with at least `minimum` MCC_MISMATCH findings, with their latest as examples."""
-    return _counted(session, F.merchant_id, [*_findings(scope, period), F.kind == "MCC_MISMATCH"], minimum)
+    merchant = F.merchant_id.concat("")  # no index order to group by: SQLite then seeks the kind's index
+    return _counted(session, merchant, [*_findings(scope, period), F.kind == "MCC_MISMATCH"], minimum, merchant)
 
 
 EXAMPLE_QUERIES = 200  # groups whose examples one statement reads (SQLite allows 500 arms in a UNION ALL)
 
 
-def _counted(session: Session, subject: Any, conditions: list[Any], minimum: int) -> list[Group]:
+def _counted(session: Session, subject: Any, conditions: list[Any], minimum: int,
+             merchant: Any = F.merchant_id) -> list[Group]:
     """Findings grouped by merchant and `subject` in the database (a year holds hundreds of thousands, read in
     index order): the groups of at least `minimum`, each with its count and its latest EXAMPLES findings
     (case number, else RRN), named in order. The examples are read group by group, newest first through the
     same index: a handful of rows each, never the whole year."""
-    sizes = session.execute(select(F.merchant_id, subject, func.count()).where(*conditions)
-                            .group_by(F.merchant_id, subject).having(func.count() >= minimum)).all()
+    sizes = session.execute(select(merchant, subject, func.count()).where(*conditions)
+                            .group_by(merchant, subject).having(func.count() >= minimum)).all()
     examples: dict[int, list[str]] = {index: [] for index in range(len(sizes))}
     name = func.coalesce(Case.number, F.rrn)
     for start in range(0, len(sizes), EXAMPLE_QUERIES):
