@@ -14,11 +14,10 @@ Findings, cases, journal and settlement lines in another currency are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, cast, exists, func, literal, select
+from sqlalchemy import ColumnElement, Date, Select, String, and_, case, cast, exists, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -130,20 +129,27 @@ def recovery_hours(session: Session, scope: Scope, period: Period) -> list[float
                  .where(RecoveryAction.case_id == C.id, RecoveryAction.status == RecoveryStatus.CONFIRMED.value,
                         RecoveryAction.purpose == "RECOVERY")
                  .correlate(C).scalar_subquery())
-    back = func.coalesce(confirmed, C.closed_at)
-    rows = session.execute(select(C.opened_at, back).where(*_cases(scope, period), FULLY_RECOVERED))
+    back: Any = func.coalesce(confirmed, C.closed_at)
+    opened: Any = C.opened_at
+    if session.get_bind().dialect.name == "sqlite":  # the stored UTC texts, parsed here (a year: 150,000 rows)
+        opened, back = type_coerce(opened, String), type_coerce(back, String)
+    rows = session.execute(select(opened, back).where(*_cases(scope, period), FULLY_RECOVERED))
     hours: list[float] = []
     for opened_at, back_at in rows:  # one row per recovered case: the percentiles need each duration
         if back_at is not None:
-            hours.append(max(0.0, (_aware(back_at) - opened_at).total_seconds() / 3600))
+            hours.append(max(0.0, _seconds(opened_at, back_at) / 3600))
     return hours
 
 
-def _aware(moment: datetime | str) -> datetime:
-    """A coalesce() loses the column's type on SQLite: its text comes back as stored (UTC)."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo("UTC"))
+def _seconds(start: datetime | str, end: datetime | str) -> float:
+    """Seconds from `start` to `end`: both moments (PostgreSQL), or both SQLite's stored texts, in UTC."""
+    if isinstance(start, str) and isinstance(end, str):
+        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    return (cast_moment(end) - cast_moment(start)).total_seconds()
+
+
+def cast_moment(moment: datetime | str) -> datetime:
+    return moment if isinstance(moment, datetime) else datetime.fromisoformat(moment).replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
