@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case
@@ -76,29 +76,32 @@ def mcc_mismatches(session: Session, scope: Scope, period: Period, minimum: int)
     return _counted(session, merchant, [*_findings(scope, period), F.kind == "MCC_MISMATCH"], minimum, merchant)
 
 
-EXAMPLE_QUERIES = 200  # groups whose examples one statement reads (SQLite allows 500 arms in a UNION ALL)
-
-
 def _counted(session: Session, subject: Any, conditions: list[Any], minimum: int,
              merchant: Any = F.merchant_id) -> list[Group]:
     """Findings grouped by merchant and `subject` in the database (a year holds hundreds of thousands, read in
     index order): the groups of at least `minimum`, each with its count and its latest EXAMPLES findings
     (case number, else RRN), named in order. The examples are read group by group, newest first through the
-    same index: a handful of rows each, never the whole year."""
-    sizes = session.execute(select(merchant, subject, func.count()).where(*conditions)
-                            .group_by(merchant, subject).having(func.count() >= minimum)).all()
-    examples: dict[int, list[str]] = {index: [] for index in range(len(sizes))}
-    name = func.coalesce(Case.number, F.rrn)
-    for start in range(0, len(sizes), EXAMPLE_QUERIES):
-        arms = [select(literal(index).label("at"), name.label("name")).select_from(F)
-                .outerjoin(Case, Case.id == F.case_id)
-                .where(*conditions, F.merchant_id == merchant, subject == who)
-                .order_by(F.txn_time.desc(), F.id.desc()).limit(EXAMPLES).subquery().select()
-                for index, (merchant, who, _size) in enumerate(sizes[start:start + EXAMPLE_QUERIES], start)]
-        for index, example in session.execute(union_all(*arms)):
-            examples[int(index)].append(str(example))
-    return [Group(str(merchant), str(who), int(size), tuple(sorted(examples[index])))
-            for index, (merchant, who, size) in enumerate(sizes)]
+    same index: a handful of rows each, never the whole year (PostgreSQL: one LATERAL join; SQLite, which
+    has none: one statement compiled once, run per group in process)."""
+    sizes = (select(merchant.label("merchant"), subject.label("subject"), func.count().label("size"))
+             .where(*conditions).group_by(merchant, subject).having(func.count() >= minimum))
+    latest = (select(func.coalesce(Case.number, F.rrn).label("name")).select_from(F)
+              .outerjoin(Case, Case.id == F.case_id).where(*conditions)
+              .order_by(F.txn_time.desc(), F.first_seen_at.desc()).limit(EXAMPLES))
+    names: dict[tuple[str, str, int], list[str]] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        group = sizes.subquery()
+        examples = latest.where(F.merchant_id == group.c.merchant, subject == group.c.subject).lateral()
+        for merchant_id, who, size, name in session.execute(
+                select(group.c.merchant, group.c.subject, group.c.size, examples.c.name).join(examples, true())):
+            names.setdefault((str(merchant_id), str(who), int(size)), []).append(str(name))
+    else:
+        one = latest.where(F.merchant_id == bindparam("of_merchant"), subject == bindparam("of_subject"))
+        for merchant_id, who, size in session.execute(sizes).all():
+            names[(str(merchant_id), str(who), int(size))] = [str(name) for name in session.execute(
+                one, {"of_merchant": merchant_id, "of_subject": who}).scalars()]
+    return [Group(merchant_id, who, size, tuple(sorted(examples_of)))
+            for (merchant_id, who, size), examples_of in names.items()]
 
 
 def refunds_to_other_cards(session: Session, scope: Scope, period: Period) -> list[Flag]:
