@@ -199,7 +199,7 @@ def voids_of_own_sales(session: Session, scope: Scope, period: Period, mark: int
 
 
 def sales_in_band(session: Session, scope: Scope, period: Period, mark: int | None,
-                  minimum: int = 1) -> list[tuple[str, str, str, str]]:
+                  minimum: int) -> list[tuple[str, str, str, str]]:
     """(merchant, card, masked card, RRN) of the period's approved sales just under the no-PIN limit, by the
     cards that made at least `minimum` of them at a merchant (counted in the database: a year holds many)."""
     rolled = select(FL.merchant_id.label("merchant_id"), FL.subject.label("card"), FL.detail.label("masked"),
@@ -207,12 +207,9 @@ def sales_in_band(session: Session, scope: Scope, period: Period, mark: int | No
     tail = select(J.merchant_id, func.coalesce(J.card_token, J.card_masked), J.card_masked, J.rrn).where(
         *_band(J), *_scoped(J, scope, period), J.id > (mark or 0))
     sales = (rolled if mark is None else union_all(rolled, tail)).cte("band_sales")
-    if minimum > 1:
-        busy = (select(sales.c.merchant_id, sales.c.card).group_by(sales.c.merchant_id, sales.c.card)
-                .having(func.count() >= minimum).subquery())
-        query = select(sales).join(busy, and_(busy.c.merchant_id == sales.c.merchant_id, busy.c.card == sales.c.card))
-    else:
-        query = select(sales)
+    busy = (select(sales.c.merchant_id, sales.c.card).group_by(sales.c.merchant_id, sales.c.card)
+            .having(func.count() >= minimum).subquery())
+    query = select(sales).join(busy, and_(busy.c.merchant_id == sales.c.merchant_id, busy.c.card == sales.c.card))
     return [(str(m), str(card), str(masked), str(rrn)) for m, card, masked, rrn in session.execute(query)]
 
 
