@@ -21,6 +21,7 @@ rollups (rollup.TABLES) for the refresh to rebuild them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -154,10 +155,12 @@ def add_lines(connection: Connection, low: int, high: int) -> None:
 
 
 # --- the readers ----------------------------------------------------------------------------------------
-# `mark` is recoup.reports.rollup.tail_mark: the watermark, or None when no line lies past it (no tail query).
+# `mark` is recoup.reports.rollup.tail_mark: the watermark, or None when no line lies past it. Each reader
+# builds its queries of the flagged rows and, through `_with_tails`, those of the lines past the watermark
+# only when there are some (an empty range the planner may still walk the journal for).
 
-def _with_tail(rolled: Any, tail: Any, mark: int | None) -> list[Any]:
-    return [rolled] if mark is None else [rolled, tail]
+def _with_tails(rolled: list[Any], mark: int | None, tails: Callable[[int], list[Any]]) -> list[Any]:
+    return rolled if mark is None else [*rolled, *tails(mark)]
 
 
 def _scoped(model: Any, scope: Scope, period: Period) -> list[ColumnElement[bool]]:
@@ -178,22 +181,22 @@ def refunds_to_other_cards(session: Session, scope: Scope, period: Period,
     """(merchant, terminal, RRN) of the period's refunds paid to another card than their sale's."""
     refund, sale, conditions = _other_card()
     named = [*conditions, *_scoped(refund, scope, period)]
-    found = {(str(m), str(t), str(r)) for m, t, r in session.execute(
-        select(FL.merchant_id, FL.subject, FL.rrn).where(*_flagged("other_card", scope, period)))}
-    for past in ((refund.id > mark, sale.id > mark) if mark is not None else ()):
-        found |= {(str(m), str(t), str(r)) for m, t, r in session.execute(
-            select(refund.merchant_id, refund.terminal_id, refund.rrn).where(*named, past))}
-    return found
+    queries = _with_tails(
+        [select(FL.merchant_id, FL.subject, FL.rrn).where(*_flagged("other_card", scope, period))], mark,
+        lambda past: [select(refund.merchant_id, refund.terminal_id, refund.rrn).where(*named, newer)
+                      for newer in (refund.id > past, sale.id > past)])
+    return {(str(m), str(t), str(r)) for query in queries for m, t, r in session.execute(query)}
 
 
 def voids_of_own_sales(session: Session, scope: Scope, period: Period, mark: int | None) -> list[tuple[Flag, Any]]:
     """Each (void, sale of the same cashier) pair of the period's approved voids: (the void, the sale's moment)."""
     void, sale, conditions = _void_own(session.get_bind().dialect.name)
     named = [*conditions, *_scoped(void, scope, period)]
-    queries = [select(FL.merchant_id, FL.subject, FL.rrn, FL.moment, FL.other_moment).where(
-        *_flagged("void_own", scope, period))]
-    queries += [select(void.merchant_id, void.cashier_id, void.rrn, void.txn_time, sale.txn_time).where(*named, *past)
-                for past in (([void.id > mark], [sale.id > mark, void.id <= mark]) if mark is not None else ())]
+    queries = _with_tails(
+        [select(FL.merchant_id, FL.subject, FL.rrn, FL.moment, FL.other_moment).where(
+            *_flagged("void_own", scope, period))], mark,
+        lambda past: [select(void.merchant_id, void.cashier_id, void.rrn, void.txn_time, sale.txn_time).where(
+            *named, *newer) for newer in ([void.id > past], [sale.id > past, void.id <= past])])
     return [(Flag(str(merchant), str(cashier), str(rrn), voided), sold) for query in queries
             for merchant, cashier, rrn, voided, sold in session.execute(query)]
 
@@ -202,11 +205,13 @@ def sales_in_band(session: Session, scope: Scope, period: Period, mark: int | No
                   minimum: int) -> list[tuple[str, str, str, str]]:
     """(merchant, card, masked card, RRN) of the period's approved sales just under the no-PIN limit, by the
     cards that made at least `minimum` of them at a merchant (counted in the database: a year holds many)."""
-    rolled = select(FL.merchant_id.label("merchant_id"), FL.subject.label("card"), FL.detail.label("masked"),
-                    FL.rrn.label("rrn")).where(*_flagged("band", scope, period))
-    tail = select(J.merchant_id, func.coalesce(J.card_token, J.card_masked), J.card_masked, J.rrn).where(
-        *_band(J), *_scoped(J, scope, period), J.id > (mark or 0))
-    sales = (rolled if mark is None else union_all(rolled, tail)).cte("band_sales")
+    queries = _with_tails(
+        [select(FL.merchant_id.label("merchant_id"), FL.subject.label("card"), FL.detail.label("masked"),
+                FL.rrn.label("rrn")).where(*_flagged("band", scope, period))], mark,
+        lambda past: [select(J.merchant_id, func.coalesce(J.card_token, J.card_masked), J.card_masked, J.rrn)
+                      .where(*_band(J), *_scoped(J, scope, period), J.id > past)])
+    both: Any = union_all(*queries) if len(queries) > 1 else queries[0]
+    sales = both.cte("band_sales")
     busy = (select(sales.c.merchant_id, sales.c.card).group_by(sales.c.merchant_id, sales.c.card)
             .having(func.count() >= minimum).subquery())
     query = select(sales).join(busy, and_(busy.c.merchant_id == sales.c.merchant_id, busy.c.card == sales.c.card))
@@ -216,11 +221,12 @@ def sales_in_band(session: Session, scope: Scope, period: Period, mark: int | No
 def refunds_above(session: Session, scope: Scope, period: Period, mark: int | None,
                   threshold: int) -> list[tuple[str, str, str, int]]:
     """(merchant, terminal, RRN, amount) of the period's approved refunds above `threshold` minor units."""
-    rolled = select(FL.merchant_id, FL.subject, FL.rrn, FL.amount_minor).where(
-        *_flagged("refund", scope, period), FL.amount_minor > threshold)
-    tail = select(J.merchant_id, J.terminal_id, J.rrn, J.amount_minor).where(
-        *_refund(J), *_scoped(J, scope, period), J.id > (mark or 0), J.amount_minor > threshold)
-    return [(str(m), str(t), str(rrn), int(amount)) for query in _with_tail(rolled, tail, mark)
+    queries = _with_tails(
+        [select(FL.merchant_id, FL.subject, FL.rrn, FL.amount_minor).where(
+            *_flagged("refund", scope, period), FL.amount_minor > threshold)], mark,
+        lambda past: [select(J.merchant_id, J.terminal_id, J.rrn, J.amount_minor).where(
+            *_refund(J), *_scoped(J, scope, period), J.id > past, J.amount_minor > threshold)])
+    return [(str(m), str(t), str(rrn), int(amount)) for query in queries
             for m, t, rrn, amount in session.execute(query)]
 
 
@@ -229,14 +235,15 @@ def burst_refunds(session: Session, scope: Scope, period: Period, mark: int | No
     the flagged ones, the refunds past the watermark and the older ones near those."""
     dialect = session.get_bind().dialect.name
     refund, recent = aliased(J, name="refund"), aliased(J, name="recent")
-    queries = [
-        select(FL.line_id, FL.merchant_id, FL.subject, FL.rrn, FL.moment).where(*_flagged("burst", scope, period)),
-        select(J.id, J.merchant_id, J.terminal_id, J.rrn, J.txn_time).where(
-            *_refund(J), *_scoped(J, scope, period), J.id > (mark or 0)),
-        select(refund.id, refund.merchant_id, refund.terminal_id, refund.rrn, refund.txn_time).where(
-            *_refund(refund), *_scoped(refund, scope, period), refund.id <= (mark or 0), *_refund(recent),
-            recent.id > (mark or 0), *_near(dialect, refund, recent)).distinct(),
-    ]
-    found = {int(line): Flag(str(m), str(t), str(rrn), moment) for query in queries[:1 if mark is None else 3]
+    queries = _with_tails(
+        [select(FL.line_id, FL.merchant_id, FL.subject, FL.rrn, FL.moment).where(*_flagged("burst", scope, period))],
+        mark,
+        lambda past: [
+            select(J.id, J.merchant_id, J.terminal_id, J.rrn, J.txn_time).where(
+                *_refund(J), *_scoped(J, scope, period), J.id > past),
+            select(refund.id, refund.merchant_id, refund.terminal_id, refund.rrn, refund.txn_time).where(
+                *_refund(refund), *_scoped(refund, scope, period), refund.id <= past, *_refund(recent),
+                recent.id > past, *_near(dialect, refund, recent)).distinct()])
+    found = {int(line): Flag(str(m), str(t), str(rrn), moment) for query in queries
              for line, m, t, rrn, moment in session.execute(query)}
     return list(found.values())

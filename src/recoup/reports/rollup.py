@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text, union_all
 from sqlalchemy.engine import Connection
@@ -142,12 +142,23 @@ def watermark(session: Session) -> int:
     return int(session.execute(select(RollupWatermark.last_id).where(RollupWatermark.id == 1)).scalar() or 0)
 
 
+_TAIL_MARK = "reports_tail_mark"
+
+
 def tail_mark(session: Session) -> int | None:
     """The watermark when journal lines past it exist, None when the rollups count every line (the readers then
-    skip their queries of the lines past it: an empty range the planner may still walk the journal for)."""
-    mark = watermark(session)
+    skip their queries of the lines past it: an empty range the planner may still walk the journal for).
+
+    Read once per transaction: every section of one report then splits rollups and journal at the same line."""
+    transaction = session.get_transaction()
+    known = session.info.get(_TAIL_MARK)
+    if transaction is not None and known is not None and known[0] is transaction:
+        return cast(int | None, known[1])
+    mark: int | None = watermark(session)
     last = session.execute(select(func.max(J.id))).scalar()
-    return mark if last is not None and int(last) > mark else None
+    mark = mark if last is not None and int(last) > (mark or 0) else None
+    session.info[_TAIL_MARK] = (session.get_transaction(), mark)
+    return mark
 
 
 def _in(scope: Scope, model: Any, first: date, last: date) -> list[ColumnElement[bool]]:
