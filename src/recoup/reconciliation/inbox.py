@@ -132,13 +132,23 @@ def _card_ending(session: Session, tenant_id: int, last4: str) -> ColumnElement[
 def _days(session: Session, principal: Principal, first: date | None, last: date | None) -> ColumnElement[bool]:
     """The transaction's day in its merchant's zone (a finding without a transaction time: the day it was
     first seen); merchants are grouped by zone, so most tenants get one range on the time index."""
+    return days_in_zones(zone_groups(session, principal.tenant_id), first, last)
+
+
+def zone_groups(session: Session, tenant_id: int) -> dict[str, list[str]]:
+    """The tenant's merchants by time zone ("": none given)."""
     zones: dict[str, list[str]] = {}
     for merchant_id, zone_name in session.execute(select(Merchant.merchant_id, Merchant.timezone)
-                                                  .where(Merchant.tenant_id == principal.tenant_id)).tuples():
+                                                  .where(Merchant.tenant_id == tenant_id)).tuples():
         zones.setdefault(zone_name or "", []).append(merchant_id)
+    return zones
+
+
+def days_in_zones(zones: dict[str, list[str]], first: date | None, last: date | None) -> ColumnElement[bool]:
+    """The findings of the days `first`..`last`, each merchant's days in its zone (`zone_groups`)."""
     if len(zones) <= 1:
-        return _between(next(iter(zones), ""), first, last)
-    return or_(*(and_(F.merchant_id.in_(ids), _between(name, first, last)) for name, ids in sorted(zones.items())))
+        return day_window(next(iter(zones), ""), first, last)
+    return or_(*(and_(F.merchant_id.in_(ids), day_window(name, first, last)) for name, ids in sorted(zones.items())))
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -148,7 +158,7 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(DEFAULT_ZONE)
 
 
-def _between(zone_name: str, first: date | None, last: date | None) -> ColumnElement[bool]:
+def day_window(zone_name: str, first: date | None, last: date | None) -> ColumnElement[bool]:
     local = _zone(zone_name)
     start = datetime.combine(first, time.min, local) if first else None
     following = day_after(last) if last else None  # none after 9999-12-31: no end

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
 from recoup.auth.scoping import scoped
-from recoup.merchants.models import Merchant
-from recoup.reconciliation.inbox import _between as day_window
+from recoup.reconciliation.inbox import day_window, days_in_zones, zone_groups
 from recoup.reconciliation.jobs_scope import ImportDays, days_of_imports
 from recoup.reconciliation.models import ReconciliationRun, StoredFinding
 from recoup.transactions.models import ImportBatch
@@ -73,21 +72,12 @@ def finding_counts(session: Session, principal: Principal, days: Mapping[int, Im
     import (and one for the merchants' zones), however many imports the page lists."""
     if not days:
         return {}
-    zones = _zone_groups(session, principal.tenant_id)
+    zones = zone_groups(session, principal.tenant_id)
     windows = {batch_id: _window(span, zones) for batch_id, span in days.items()}
     ids = sorted(windows)
     query = scoped(F, principal).with_only_columns(*(func.count(case((windows[i], 1))) for i in ids))
     row = session.execute(query.where(or_(*windows.values())).order_by(None)).one()
     return {batch_id: int(count) for batch_id, count in zip(ids, row, strict=True)}
-
-
-def _zone_groups(session: Session, tenant_id: int) -> dict[str, list[str]]:
-    """The tenant's merchants by time zone ("": none given), as the findings list groups them."""
-    zones: dict[str, list[str]] = {}
-    for merchant_id, zone_name in session.execute(select(Merchant.merchant_id, Merchant.timezone)
-                                                  .where(Merchant.tenant_id == tenant_id)).tuples():
-        zones.setdefault(zone_name or "", []).append(merchant_id)
-    return zones
 
 
 def _window(span: ImportDays, zones: dict[str, list[str]]) -> ColumnElement[bool]:
@@ -96,9 +86,7 @@ def _window(span: ImportDays, zones: dict[str, list[str]]) -> ColumnElement[bool
     if span.merchant_id:
         zone = next((name for name, ids in zones.items() if span.merchant_id in ids), "")
         return and_(F.merchant_id == span.merchant_id, day_window(zone, first, last))
-    if len(zones) <= 1:
-        return day_window(next(iter(zones), ""), first, last)
-    return or_(*(and_(F.merchant_id.in_(ids), day_window(name, first, last)) for name, ids in sorted(zones.items())))
+    return days_in_zones(zones, first, last)
 
 
 def _stored_runs(session: Session, principal: Principal, since: datetime) -> list[StoredRun]:
