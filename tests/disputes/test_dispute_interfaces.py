@@ -93,3 +93,5 @@ def test_the_command_line_runs_the_cycle_and_imports_notices(world: World, datab
     assert lost.code != 0
     assert "has ended" in lost.err + lost.out
     assert available(world) == before - 20000
+    fee = run_in_process(["dispute", "scheme", "amex", "--fee", "25.50"], database_url, monkeypatch, capsys)
+    assert (fee.code, fee.out.strip()) == (0, "AMEX: chargeback fee 25.50 CNY")

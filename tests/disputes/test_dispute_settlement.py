@@ -28,6 +28,7 @@ from tests.disputes.dispute_world import (
 from tests.support.factories import PASSWORD, World
 from tests.support.files import write_lines
 
+from recoup.cases.models import CaseEvent
 from recoup.config import Settings
 from recoup.disputes.models import Dispute
 from recoup.disputes.service import OpenRequest, advance, open_dispute, record_outcome, respond
@@ -42,6 +43,12 @@ CHARGEBACK = OpenRequest("unionpay", "chargeback", "4507", "1280.00", "CB-S1", "
 def _dispute(world: World, dispute_id: int) -> Dispute:
     with world.database.unit_of_work() as session:
         return session.execute(select(Dispute).where(Dispute.id == dispute_id)).scalar_one()
+
+
+def _confirmed_note(world: World) -> str:
+    with world.database.unit_of_work() as session:
+        query = select(CaseEvent.note).where(CaseEvent.event == "dispute.confirmed").order_by(CaseEvent.id)
+        return str(session.execute(query.limit(1)).scalar_one())
 
 
 def _postings(world: World) -> int:
@@ -75,6 +82,7 @@ def test_settlement_lines_confirm_the_chargeback_and_its_reversal_once_without_b
     assert (available(world), _postings(world)) == (debited, postings)  # the dispute already debited it
     ledger_ok(world)
     assert case_events(world, number).count("dispute.confirmed") == 1
+    assert "(1280.00 CNY)" in _confirmed_note(world)  # major units, as the settlement file wrote them
     client.app.dependency_overrides[current_time] = lambda: NOW  # type: ignore[attr-defined]
     page = _page(client, dispute_id)
     assert re.search(r'data-testid="debit-confirmed"[^>]*>[^<]*confirmed by settlement', page)

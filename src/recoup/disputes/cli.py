@@ -27,6 +27,7 @@ from recoup.disputes.submission_zip import plan_submission
 from recoup.disputes.views import detail_of, due_soon_day
 from recoup.errors import InvalidInput
 from recoup.evidence.bundle import stream_bundle
+from recoup.money import format_major
 from recoup.output import Format, emit, emit_one, write_new_file
 
 app = typer.Typer(help="Scheme disputes: retrieval requests, chargebacks, re-presentments, arbitration.",
@@ -217,7 +218,7 @@ def scheme_(name: str, fee: Annotated[str, typer.Option(help="the chargeback fee
     principal = ctx.principal(user)
     with audited(ctx.database, principal, "dispute.scheme.set", name) as session:
         rule = set_scheme(session, principal, name, fee, utcnow())
-        typer.echo(f"{rule.scheme}: chargeback fee {rule.chargeback_fee_minor} (minor units)")
+        typer.echo(f"{rule.scheme}: chargeback fee {format_major(rule.chargeback_fee_minor, 'CNY')} CNY")
 
 
 @app.command("reason")

@@ -18,6 +18,7 @@ from recoup.audit.service import Actor
 from recoup.cases.repository import get_case_by_id
 from recoup.disputes.effects import put_on_record
 from recoup.disputes.models import Dispute
+from recoup.money import format_major
 from recoup.transactions.models import SettlementLine
 
 CONFIRMING_TYPES = ("CHARGEBACK", "CHARGEBACK_REVERSAL")
@@ -40,7 +41,8 @@ def confirm_from_settlement(session: Session, lines: Sequence[SettlementLine], n
                 continue
             case = get_case_by_id(session, dispute.case_id, lock=True)
             put_on_record(session, SETTLEMENT, case, dispute, "confirmed", now,
-                          f"{line.txn_type} settled on {line.settle_date} ({line.amount_minor} {line.currency})",
+                          f"{line.txn_type} settled on {line.settle_date} "
+                          f"({format_major(abs(line.amount_minor), line.currency)} {line.currency})",
                           before={"settlement_line": line.id})
             confirmed += 1
     return confirmed
