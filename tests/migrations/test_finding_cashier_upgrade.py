@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from tests.support.old_schema import add_run, add_tenant
 
 from recoup.migrations.runner import upgrade
 
@@ -23,11 +24,8 @@ def test_the_upgrade_gives_each_stored_finding_the_cashier_of_its_journal_line(t
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, "0014")
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO tenants (id, code, name, created_at) VALUES (1, 'A', 'A', "
-                                "'2026-10-17 00:00:00')"))
-        connection.execute(text("INSERT INTO reconciliation_runs (id, tenant_id, run_by, saved_at, finding_count, "
-                                "new_findings, cases_opened, cases_joined, skipped) VALUES (1, 1, 'ops', "
-                                "'2026-10-17 04:00:00', 4, 4, 0, 0, 0)"))
+        add_tenant(connection)
+        add_run(connection, 1, findings=4, new=4, opened=0)
         for merchant, terminal, rrn, kind, stan, cashier in [
                 ("M1", "T1", "000000000001", "SALE", "1", "c07"), ("M1", "T1", "000000000001", "VOID", "2", "c03"),
                 ("M1", "T1", "000000000002", "SALE", "3", ""), ("M1", "T2", "000000000003", "SALE", "4", "c09")]:

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
+from tests.support.old_schema import add_run, add_tenant
 
 from recoup.migrations.runner import upgrade
 
@@ -16,13 +17,9 @@ def test_the_upgrade_copies_the_days_a_page_run_read_from_its_audit_entry(tmp_pa
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, "0013")
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO tenants (id, code, name, created_at) VALUES (1, 'A', 'A', "
-                                "'2026-10-17 00:00:00')"))
+        add_tenant(connection)
         for run_id in (1, 2):
-            connection.execute(text(
-                "INSERT INTO reconciliation_runs (id, tenant_id, run_by, saved_at, finding_count, new_findings, "
-                "cases_opened, cases_joined, skipped) VALUES (:id, 1, 'ops', '2026-10-17 04:00:00', 3, 1, 1, 0, 0)"),
-                {"id": run_id})
+            add_run(connection, run_id)
         facts = {"run_id": 2, "date_from": "2026-10-15", "date_to": "2026-10-16", "merchants": ["M2", "M1"],
                  "findings": 3, "new": 1}
         for seq, (action, after) in enumerate([("reconciliation.import_days", facts),
