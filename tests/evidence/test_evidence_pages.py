@@ -6,8 +6,13 @@ import hashlib
 import re
 
 from fastapi.testclient import TestClient
-from tests.evidence.evidence_world import EXE, open_case_for, png_bytes
+from sqlalchemy import select
+from tests.evidence.evidence_world import EXE, NOW, open_case_for, png_bytes
 from tests.support.factories import PASSWORD, World
+
+from recoup.cases.models import Case
+from recoup.config import Settings
+from recoup.evidence.service import add_evidence
 
 
 def _login(client: TestClient, username: str) -> str:
@@ -54,3 +59,20 @@ def test_upload_from_the_page_shows_the_file_and_refuses_a_program_in_the_users_
                           headers={"X-Requested-With": "XMLHttpRequest"})
     assert english.status_code == 422
     assert "the file is a program, not evidence" in english.text
+
+
+def test_evidence_the_system_added_names_who_added_it_in_words(client: TestClient, world: World,
+                                                                settings: Settings) -> None:
+    number = open_case_for(world)
+    with world.database.unit_of_work() as session:
+        case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        add_evidence(session, settings, tenant_id=world.tenants["A"].id, case_id=case.id, kind="receipt",
+                     name="slip.png", content=png_bytes(), added_by="demo-loader", now=NOW)
+    csrf = _login(client, "a-cashier")
+    page = client.get(f"/cases/{number}").text
+    assert "演示数据导入" in page[page.index('data-testid="evidence"'):]
+    client.post("/lang", data={"csrf_token": csrf, "locale": "en", "next": f"/cases/{number}"})
+    page = client.get(f"/cases/{number}").text
+    section = page[page.index('data-testid="evidence"'):]
+    assert "Demo data loader" in section
+    assert "demo-loader" not in section

@@ -90,7 +90,8 @@ def test_the_english_timeline_keeps_the_sentences_and_names_the_codes(world: Wor
     number = _case_with_entries(world)
     log_in(client, "a-merchant_finance", locale="en")
     rows = dict(enumerate(_rows(client.get(f"/cases/{number}").text)[1:]))
-    assert rows[0] == ("demo-loader", "Wrong merchant category (MCC) 156642409977 (F-a302f6a7bcacd168)")
+    assert rows[0] == ("Demo data loader", "Wrong merchant category (MCC) 156642409977 (F-a302f6a7bcacd168)")
+    assert rows[1][0] == "Background worker"
     assert rows[1][1] == "Amount at stake ¥1,152.00 → ¥1,200.00 (reconciliation run 7)"
     assert rows[3][1] == "action 5 can now be performed"
     assert rows[7][1] == "小票.jpg (Photo)"
