@@ -47,11 +47,23 @@ def _flagged(session: Session, con: duckdb.DuckDBPyConnection, import_id: int) -
 
 
 def _orphans(session: Session, con: duckdb.DuckDBPyConnection, tenant_id: int) -> list[str]:
-    """Undoing lines whose original is neither in the file nor stored (by RRN, within the tenant)."""
+    """Undoing lines whose original is neither in the file nor stored (by RRN, within the tenant).
+
+    The few undoing lines are set apart first, and the file's lines are then only probed against their
+    originals: a join that hashes every RRN of a file of millions of lines overruns the import's small
+    DuckDB memory (the rows of a file imported in pieces cannot all be held)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE undoing_lines AS SELECT rrn, txn_type, orig_rrn FROM {GOOD} "
+                f"WHERE txn_type IN {UNDOING_TYPES}")
+    con.execute("CREATE OR REPLACE TEMP TABLE named_originals AS SELECT DISTINCT orig_rrn FROM undoing_lines "
+                "WHERE orig_rrn IS NOT NULL")  # a table: the join below then hashes it, the smaller side
+    con.execute(f"CREATE OR REPLACE TEMP TABLE originals_in_file AS SELECT o.rrn FROM {GOOD} o "
+                "SEMI JOIN named_originals n ON o.rrn = n.orig_rrn")
     candidates = con.execute(
-        f"SELECT coalesce(rrn, ''), txn_type, coalesce(orig_rrn, '') FROM {GOOD} u "
-        f"WHERE txn_type IN {UNDOING_TYPES} AND (orig_rrn IS NULL OR NOT EXISTS "
-        f"(SELECT 1 FROM {GOOD} o WHERE o.rrn = u.orig_rrn)) ORDER BY rrn").fetchall()
+        "SELECT coalesce(rrn, ''), txn_type, coalesce(orig_rrn, '') FROM undoing_lines u "
+        "WHERE orig_rrn IS NULL OR NOT EXISTS (SELECT 1 FROM originals_in_file o WHERE o.rrn = u.orig_rrn) "
+        "ORDER BY rrn").fetchall()
+    for table in ("undoing_lines", "named_originals", "originals_in_file"):
+        con.execute(f"DROP TABLE {table}")
     wanted = sorted({orig for _, _, orig in candidates if orig})
     stored: set[str] = set()
     for start in range(0, len(wanted), LOOKUP_CHUNK):
