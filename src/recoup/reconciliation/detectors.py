@@ -13,13 +13,22 @@ FINDING_COLUMNS = (
     "expected_minor", "currency", "event_time", "other_time", "note", "payment_count",
 )
 
+# The payments of the orders with a gap are read as rc_payments defines them, but from the sales table
+# and the few rule 2 links (as steps.ORDER_GAPS does): the orders' filter then applies before any join,
+# where through rc_payments every sale would first be joined with the rule 2 links.
 _PAYMENT_SUMS = """
-WITH gap_payments AS (
+WITH gap_links AS (
+  SELECT line_no, order_line FROM rc_sale_orders
+  WHERE line_no IS NOT NULL AND order_line IN (SELECT order_line FROM rc_order_gaps)
+  UNION ALL
+  SELECT r.sale_line, r.order_line FROM rc_rule2 r JOIN rc_sale_orders s ON s.line_no = r.sale_line
+  WHERE s.order_line IS NULL AND r.order_line IN (SELECT order_line FROM rc_order_gaps)
+), gap_payments AS (
   SELECT p.line_no, p.order_line, j.terminal_id, j.rrn, j.txn_time,
          ROW_NUMBER() OVER (PARTITION BY p.order_line
                             ORDER BY j.txn_time DESC, j.rrn DESC, j.amount_minor DESC, j.line_no DESC) AS latest
-  FROM rc_payments p JOIN journal j ON j.line_no = p.line_no
-  WHERE p.order_line IN (SELECT order_line FROM rc_order_gaps)
+  FROM gap_links p JOIN journal j ON j.line_no = p.line_no
+  WHERE p.line_no NOT IN (SELECT dup_line FROM rc_dups)
 ), refunds AS (
   SELECT p.order_line, sum(r.ref_amount) AS refunded_minor
   FROM gap_payments p JOIN rc_refs r ON r.target_line = p.line_no
@@ -64,10 +73,11 @@ WITH reversals AS (
   SELECT target_line, ref_line, ref_rrn, ref_time,
          ROW_NUMBER() OVER (PARTITION BY target_line ORDER BY ref_time, ref_rrn, ref_line) AS k
   FROM rc_refs WHERE ref_type = 'REVERSAL'
-), candidates AS (
+), candidates AS (  -- the failed sales and the reversed ones, each found by a filter on few lines
   SELECT s.* FROM journal s
   WHERE s.txn_type = 'SALE'
-    AND (s.status IN ('FAILED', 'TIMEOUT') OR s.line_no IN (SELECT target_line FROM reversals))
+    AND s.line_no IN (SELECT line_no FROM journal WHERE txn_type = 'SALE' AND status IN ('FAILED', 'TIMEOUT')
+                      UNION ALL SELECT target_line FROM reversals)
     AND s.line_no NOT IN (SELECT j_line FROM rc_unsettled)
     AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.target_line = s.line_no
                       AND r.ref_line NOT IN (SELECT j_line FROM rc_unsettled))
@@ -163,17 +173,28 @@ FROM past p JOIN journal s ON s.line_no = p.target_line
 WHERE p.k = 1
 """
 
+# The merchants and MCCs the settlement days show against another registered MCC come first (few, and
+# usually none): only their settlement lines are then read, and none at all when there are none.
 _MCC_MISMATCH = f"""
+WITH switched AS (
+  SELECT DISTINCT d.merchant_id, d.mcc FROM rc_settled_days d JOIN merchants m ON m.merchant_id = d.merchant_id
+  WHERE d.mcc IS NOT NULL AND m.mcc IS NOT NULL AND d.mcc <> m.mcc
+)
 SELECT 'MCC_MISMATCH', s.merchant_id, s.terminal_id, s.rrn, CAST(NULL AS VARCHAR), s.order_no, s.amount_minor,
        s.amount_minor, s.currency, s.txn_time, CAST(NULL AS TIMESTAMP), s.mcc || '/' || m.mcc, 0
-FROM {CLEARED} s JOIN merchants m ON m.merchant_id = s.merchant_id
+FROM {CLEARED} s
+JOIN switched w ON w.merchant_id = s.merchant_id AND w.mcc = s.mcc
+JOIN merchants m ON m.merchant_id = s.merchant_id
 WHERE s.mcc IS NOT NULL AND m.mcc IS NOT NULL AND s.mcc <> m.mcc
 """
 
+# Sales in force that link to no order by either rule (as rc_linked tells), read from the sales table:
+# the few without a rule 1 order are then looked up among the rule 2 links, not every sale.
 _UNMATCHED_CHARGE = """
 WITH loose AS (
-  SELECT l.line_no FROM rc_linked l
-  WHERE l.in_force AND l.order_line IS NULL AND l.line_no NOT IN (SELECT dup_line FROM rc_dups)
+  SELECT s.line_no FROM rc_sale_orders s
+  WHERE s.line_no IS NOT NULL AND s.in_force AND s.order_line IS NULL
+    AND s.line_no NOT IN (SELECT sale_line FROM rc_rule2) AND s.line_no NOT IN (SELECT dup_line FROM rc_dups)
 )
 SELECT 'UNMATCHED_CHARGE', s.merchant_id, s.terminal_id, s.rrn, CAST(NULL AS VARCHAR), s.order_no, s.amount_minor,
        0, s.currency, s.txn_time, CAST(NULL AS TIMESTAMP), CAST(NULL AS VARCHAR), 0

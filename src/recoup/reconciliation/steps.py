@@ -62,18 +62,22 @@ SELECT DISTINCT target_line FROM rc_refs WHERE ref_status = 'APPROVED' AND ref_t
 # merchant, masked card, amount and currency: grouping that one number finds the repeated ones far
 # cheaper than grouping the four columns (a rare collision only adds a candidate, which the exact
 # grouping in Python sets apart). One full outer join gives both the sales (line_no set) and the
-# orders no sale links to (line_no NULL).
+# orders no sale links to (line_no NULL). The approved voids, reversals and refunds are folded to one
+# row per sale they name, so that every sale is looked up once (not once for cancelling, once for
+# refunding).
+UNDONE = """
+SELECT target_line, max(CASE WHEN ref_type IN ('VOID', 'REVERSAL') THEN 1 ELSE 0 END) AS cancelled,
+       max(CASE WHEN ref_type = 'REFUND' THEN 1 ELSE 0 END) AS refunded
+FROM rc_refs WHERE ref_status = 'APPROVED' GROUP BY target_line
+"""
 SALE_ORDERS = f"""
 CREATE TABLE rc_sale_orders AS
 WITH sales AS (
   SELECT j.line_no, j.merchant_id, j.order_no, j.amount_minor, j.card_masked, j.currency,
-         j.status = 'APPROVED' AND cancelled.target_line IS NULL AS in_force,
-         refunded.target_line IS NOT NULL AS refunded
+         j.status = 'APPROVED' AND coalesce(undone.cancelled, 0) = 0 AS in_force,
+         coalesce(undone.refunded, 0) = 1 AS refunded
   FROM journal j
-  LEFT JOIN ({CANCELLED}) cancelled ON cancelled.target_line = j.line_no
-  LEFT JOIN (SELECT DISTINCT target_line FROM rc_refs
-             WHERE ref_status = 'APPROVED' AND ref_type = 'REFUND') refunded
-         ON refunded.target_line = j.line_no
+  LEFT JOIN ({UNDONE}) undone ON undone.target_line = j.line_no
   WHERE j.txn_type IN {SALE_TYPES}
 )
 SELECT s.line_no, s.amount_minor, s.in_force, s.refunded,
@@ -149,15 +153,16 @@ WHERE s_line IS NULL AND j_line NOT IN (SELECT j_line FROM rc_stan_pairs)
 """
 
 # What each source holds per merchant, merchant-local day and currency: the days the settlement
-# and the orders cover (absences are judged only on those), and the facts behind source warnings.
+# and the orders cover (absences are judged only on those), and the facts behind source warnings. The
+# settlement's days are told apart by MCC too: the MCCs each merchant's lines carry (for MCC_MISMATCH).
 JOURNAL_DAYS = """
 CREATE TABLE rc_journal_days AS
 SELECT merchant_id, local_date, currency, count(*) AS lines FROM journal GROUP BY merchant_id, local_date, currency
 """
 SETTLED_DAYS = f"""
 CREATE TABLE rc_settled_days AS
-SELECT merchant_id, local_date, currency, count(*) AS lines FROM {CLEARED} s
-GROUP BY merchant_id, local_date, currency
+SELECT merchant_id, local_date, currency, mcc, count(*) AS lines FROM {CLEARED} s
+GROUP BY merchant_id, local_date, currency, mcc
 """
 ORDERED_DAYS = """
 CREATE TABLE rc_ordered_days AS
