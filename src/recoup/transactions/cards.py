@@ -14,6 +14,9 @@ import re
 
 PAN_PATTERN = r"[0-9]{12,19}"
 MASKED_PATTERN = r"[0-9]{4,9}[*xX]{2,13}[0-9]{2,4}"
+# The strict read's card (fields_sql `strict`): a PAN or a masked card, 12 to 19 characters (checked
+# apart), in one regular expression a value instead of one for each form.
+STRICT_CARD_PATTERN = f"{PAN_PATTERN}|{MASKED_PATTERN}"
 _PAN = re.compile(PAN_PATTERN)
 _MASKED = re.compile(MASKED_PATTERN)
 _BLOCK_SIZE = 64  # SHA-256 block size in bytes
@@ -71,6 +74,7 @@ def run_token_sql(pan_expression: str, key: bytes) -> str:
 
 
 def mask_sql(pan_expression: str) -> str:
-    """DuckDB SQL for `mask_pan` (the PAN is known to be 12 to 19 digits)."""
-    return (f"(left({pan_expression}, 6) || repeat('*', length({pan_expression}) - 10) "
-            f"|| right({pan_expression}, 4))")
+    """DuckDB SQL for `mask_pan` (the PAN is known to be 12 to 19 digits, never NULL: concat reads NULL as
+    ''): substr and concat cost about two thirds of left/right and `||`."""
+    return (f"concat(substr({pan_expression}, 1, 6), repeat('*', length({pan_expression}) - 10), "
+            f"substr({pan_expression}, length({pan_expression}) - 3))")

@@ -158,7 +158,8 @@ class LoadQuery:
         return sql
 
     def sql(self, source: str, *, reasons: bool = True, strict: bool = False) -> str:
-        """Layers: trimmed text (t_), preparation (p_), parsed values (v_), outputs + load_error.
+        """Layers: trimmed text (t_), cleaned text (Parsed.cleaned), preparation (p_), parsed values (v_),
+        outputs + load_error.
 
         Without `reasons`, load_error only says 'bad' (cheaper); a caller finding any bad row
         reads the file again with reasons. `strict` is the cheap first read (fields_sql): raw text,
@@ -196,6 +197,9 @@ class LoadQuery:
         def extend(items: dict[str, str]) -> str:
             return "".join(f", {sql} AS {name}" for name, sql in items.items())
 
+        cleaned = {name: sql for p in parsed.values() for name, sql in p.cleaned.items()}
+        text = f"(SELECT {', '.join(layer1)} FROM {source}) l1"
+        if cleaned:  # computed once, under the preparation that reads it
+            text = f"(SELECT *{extend(cleaned)} FROM {text}) l1c"
         return (f"SELECT {', '.join(selected)} FROM (SELECT *{extend(values)} FROM "
-                f"(SELECT *{extend(prepared)} FROM (SELECT {', '.join(layer1)} FROM {source}) l1) l2) l3 "
-                f"WHERE {keep}")
+                f"(SELECT *{extend(prepared)} FROM {text}) l2) l3 WHERE {keep}")

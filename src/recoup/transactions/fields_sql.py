@@ -1,7 +1,7 @@
 """SQL that turns a CSV text column into its normalised value and the reason it is bad (NULL when fine).
 
-The loader reads every column as text in layers: `t_<name>` (trimmed, NULL when empty), `p_<name>`
-(cheap preparation: canonical enums and currencies, cleaned cards), `v_<name>` (parsed values) and
+The loader reads every column as text in layers: `t_<name>` (trimmed, NULL when empty), the cleaned
+card `p_card`, `p_<name>` (cheap preparation: canonical enums and currencies), `v_<name>` (parsed values) and
 the output columns with one `load_error` listing every bad column. Each check puts the common,
 valid case first so bad-row work (building reason texts) only runs on bad rows.
 
@@ -14,10 +14,11 @@ quoted to help the user find them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from recoup.money import CURRENCY_EXPONENTS, NUMERIC_CODES
-from recoup.transactions.cards import MASKED_PATTERN, PAN_PATTERN, mask_sql, run_token_sql, token_sql
+from recoup.transactions import cards
 from recoup.transactions.enums import STATUS_ALIASES, TXN_TYPE_ALIASES, alias_case_sql
 from recoup.transactions.pan_guard import REASON as CARD_NUMBER_REASON
 from recoup.transactions.pan_guard import ColumnRule, has_card_id_sql, mask_pans_sql, rule_for, run_sql
@@ -72,6 +73,7 @@ class Parsed:
     error: str
     ok: str
     shown: Shown | None = None
+    cleaned: dict[str, str] = dataclasses.field(default_factory=dict)  # a layer under `prepared` (read by it)
 
 
 def quote(text: str) -> str:
@@ -147,7 +149,8 @@ def _text_checks(field: Field, t: str, strict: bool) -> Parsed:
 
 
 def _digits(field: Field, t: str) -> Parsed:
-    good = f"regexp_full_match({t}, '[0-9]{{{field.length}}}')"
+    """Exactly `length` ASCII digits: a GLOB of character classes, cheaper than a regular expression."""
+    good = f"({t} GLOB '{'[0-9]' * (field.length or 0)}')"
     return Parsed({}, {}, _when(f"NOT {good}", quote(f"must be {field.length} digits")), good)
 
 
@@ -284,30 +287,38 @@ def _enum(field: Field, t: str, aliases: dict[str, str], what: str, strict: bool
     return Parsed({value: alias_case_sql(t, aliases)}, {}, error, f"{value} IS NOT NULL", shown)
 
 
-def _card(t: str, card_key: bytes | None, run_tokens: bool) -> Parsed:
-    cleaned = f"CASE WHEN contains({t}, ' ') OR contains({t}, '-') THEN replace(replace({t}, ' ', ''), '-', '') " \
-              f"ELSE {t} END"
-    # Cheap tests first: a '*' rules out a PAN, and a masked card holds '*', 'x' or 'X'; each regular
-    # expression runs only on the rows left. Validity needs the two flags, not the masked text.
-    is_pan = f"CASE WHEN contains({cleaned}, '*') THEN false ELSE regexp_full_match({cleaned}, '{PAN_PATTERN}') END"
-    may_be_masked = " OR ".join(f"contains({cleaned}, '{mark}')" for mark in "*xX")
-    is_masked = (f"CASE WHEN {may_be_masked} THEN regexp_full_match({cleaned}, '{MASKED_PATTERN}') "
-                 f"AND length({cleaned}) BETWEEN 12 AND 19 ELSE false END")
-    masked = (f"CASE WHEN p_card_is_pan THEN {mask_sql('p_card')} "
-              "WHEN p_card_is_masked THEN replace(replace(p_card, 'x', '*'), 'X', '*') END")
-    if run_tokens:  # within one run only the equality of masked forms counts: 8 bytes instead of the text
-        masked = f"CASE WHEN p_card_is_pan OR p_card_is_masked THEN hash({masked}) END"
+def _card(t: str, card_key: bytes | None, run_tokens: bool, strict: bool) -> Parsed:
+    # The cleaned card, p_card, is a layer of its own (Parsed.cleaned): inlined, it was computed ~8 times.
+    cleaned = {"p_card": f"CASE WHEN contains({t}, ' ') OR contains({t}, '-') "
+                         f"THEN replace(replace({t}, ' ', ''), '-', '') ELSE {t} END"}
+    marked = "contains(p_card, 'x') OR contains(p_card, 'X')"
+    if strict:  # one regular expression; of a card, a PAN is one without a mark ('*' decides most)
+        card_like = "p_card_is_card"
+        prepared = {card_like: f"length(p_card) BETWEEN 12 AND 19 AND regexp_full_match(p_card, "
+                               f"'{cards.STRICT_CARD_PATTERN}')",
+                    "p_card_is_pan": f"CASE WHEN contains(p_card, '*') THEN false ELSE NOT ({marked}) END"}
+        masked_form = f"CASE WHEN {marked} THEN replace(replace(p_card, 'x', '*'), 'X', '*') ELSE p_card END"
+    else:  # cheap tests first: a '*' rules out a PAN, a masked card holds '*', 'x' or 'X'
+        card_like = "(p_card_is_pan OR p_card_is_masked)"
+        may_be_masked = " OR ".join(f"contains(p_card, '{mark}')" for mark in "*xX")
+        masked_ok = f"regexp_full_match(p_card, '{cards.MASKED_PATTERN}') AND length(p_card) BETWEEN 12 AND 19"
+        prepared = {"p_card_is_pan": f"CASE WHEN contains(p_card, '*') THEN false "
+                                     f"ELSE regexp_full_match(p_card, '{cards.PAN_PATTERN}') END",
+                    "p_card_is_masked": f"CASE WHEN {may_be_masked} THEN {masked_ok} ELSE false END"}
+        masked_form = "replace(replace(p_card, 'x', '*'), 'X', '*')"
+    # Within one run only the equality of masked forms counts: 8 bytes instead of the text.
+    wrap = (lambda sql: f"hash({sql})") if run_tokens else (lambda sql: sql)
+    masked = (f"CASE WHEN p_card_is_pan THEN {wrap(cards.mask_sql('p_card'))} "
+              f"WHEN {card_like} THEN {wrap(masked_form)} END")
     token = "CAST(NULL AS VARCHAR)"
     if card_key:
-        hashed = (run_token_sql if run_tokens else token_sql)("p_card", card_key)
+        hashed = (cards.run_token_sql if run_tokens else cards.token_sql)("p_card", card_key)
         token = f"CASE WHEN p_card_is_pan THEN {hashed} END"
     keyless = f"p_card_is_pan AND {'false' if card_key else 'true'}"
-    card_like = "(p_card_is_pan OR p_card_is_masked)"
     error = (f"CASE WHEN NOT {card_like} THEN 'neither a card number nor a masked card' "
              f"WHEN {keyless} THEN 'a full card number, and no card key to token it' END")
-    prepared = {"p_card": cleaned, "p_card_is_pan": is_pan, "p_card_is_masked": is_masked}
     return Parsed(prepared, {"v_card_masked": masked, "v_card_token": token}, error,
-                  f"{card_like} AND NOT ({keyless})")
+                  f"{card_like} AND NOT ({keyless})", cleaned=cleaned)
 
 
 def _timezone(field: Field, t: str) -> Parsed:
@@ -340,7 +351,7 @@ def parse_field(field: Field, card_key: bytes | None, zones: Zones, *, run_token
     if kind is FieldKind.STATUS:
         return _enum(field, t, STATUS_ALIASES, "status", strict)
     if kind is FieldKind.CARD:
-        return _card(t, card_key, run_tokens)
+        return _card(t, card_key, run_tokens, strict)
     return _timezone(field, t)
 
 
@@ -375,8 +386,13 @@ def error_sql(field: Field, parsed: Parsed) -> str:
 
 
 def ok_sql(field: Field, parsed: Parsed) -> str:
-    """Whether the field is fine: present and valid, or absent where it may be."""
+    """Whether the field is fine: present and valid, or absent where it may be. NULL counts as not fine
+    (callers test it with CASE WHEN): plain AND/OR, which a filter decides with selection vectors, instead
+    of a CASE (a split and a merge of the rows) and a coalesce for every field."""
     t = f"t_{field.name}"
     required = _required(field)
-    absent_ok = "true" if required == "false" else f"NOT ({required})"
-    return f"CASE WHEN {t} IS NOT NULL THEN coalesce({parsed.ok}, false) ELSE {absent_ok} END"
+    if required == "true":
+        return f"({t} IS NOT NULL AND {parsed.ok})"
+    if required == "false":
+        return f"({t} IS NULL OR {parsed.ok})"
+    return f"CASE WHEN {t} IS NOT NULL THEN coalesce({parsed.ok}, false) ELSE NOT ({required}) END"
