@@ -8,7 +8,8 @@ a PostgreSQL server of its own with --pg), makes the app in this process, logs i
 sends each of its seven request kinds N times straight into the ASGI app (no socket, no uvicorn, no
 TestClient): search by RRN, a case as JSON, a page of findings, the case page, a note, a refund with an
 idempotency key, an assignment; plus /healthz (the middleware stack alone). Prints, per kind, the CPU ms per
-request (process time, the best of --rounds rounds), the wall ms and the SQL statements per request; with
+request (process time, the best of --rounds rounds), with --pg the CPU ms of PostgreSQL's processes for it
+(from /proc), the wall ms and the SQL statements per request; with
 --calls, the Python function calls per request (a count: steady on a busy machine, where timings are not).
 --profile KIND runs that kind under cProfile and prints the top functions by cumulative and by own time.
 """
@@ -58,6 +59,7 @@ def _prepare(options: argparse.Namespace) -> tuple[dict[str, str], Callable[[], 
         env = {**os.environ, **KEYS, "RECOUP_DATABASE_URL": server.url("recoup_profile"),
                "RECOUP_VAR_DIR": str(folder / "var")}
         stop: Callable[[], None] = server.stop
+        PgCpu.folder = server.folder / "data"
     else:
         folder = Path(options.var or Path(tempfile.gettempdir()) / "recoup-serve-profile")
         env = {**os.environ, **KEYS, "RECOUP_DATABASE_URL": "", "RECOUP_VAR_DIR": str(folder / "var")}
@@ -203,6 +205,29 @@ class Session:
                                headers=api)).status_code)
 
 
+class PgCpu:
+    """The CPU time PostgreSQL's processes (the postmaster's children: the backends of this process's pool)
+    have used, from /proc: what a request costs the database server besides this process (--pg, Linux)."""
+
+    folder: Path | None = None
+
+    @classmethod
+    def seconds(cls) -> float:
+        if cls.folder is None or not (cls.folder / "postmaster.pid").exists():
+            return 0.0
+        postmaster = (cls.folder / "postmaster.pid").read_text().split()[0]
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == postmaster:  # after the name: state, ppid, ..., utime (12th), stime (13th)
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
+
 class QueryCounter:
     def __init__(self, engine: Any) -> None:
         from sqlalchemy import event
@@ -214,13 +239,14 @@ class QueryCounter:
         self.count += 1
 
 
-def _measure(session: Session, kind: str, n: int, counter: QueryCounter) -> tuple[float, float, float, set[int]]:
+def _measure(session: Session, kind: str, n: int, counter: QueryCounter) -> tuple[float, float, float, float,
+                                                                                  set[int]]:
     session.run(kind, min(10, n))  # warm: statement caches, templates, the token's first touch
     queries = counter.count
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, database = time.process_time(), time.perf_counter(), PgCpu.seconds()
     statuses = session.run(kind, n)
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return cpu * 1000 / n, wall * 1000 / n, (counter.count - queries) / n, statuses
+    cpu, wall, database = time.process_time() - cpu, time.perf_counter() - wall, PgCpu.seconds() - database
+    return cpu * 1000 / n, database * 1000 / n, wall * 1000 / n, (counter.count - queries) / n, statuses
 
 
 def _calls(session: Session, kinds: list[str], n: int) -> None:
@@ -270,11 +296,11 @@ def main() -> None:
         counter = QueryCounter(app.state.database.engine)
         with TestClient(app, base_url="http://127.0.0.1") as client:
             session = Session(client, app)
-            print(f"{'kind':<10} {'cpu ms':>8} {'wall ms':>8} {'queries':>8}  statuses")
+            print(f"{'kind':<10} {'cpu ms':>8} {'pg ms':>8} {'wall ms':>8} {'queries':>8}  statuses")
             for kind in options.kinds.split(","):  # the best of some rounds: the machine is shared
                 rounds = [_measure(session, kind, options.n, counter) for _ in range(options.rounds)]
-                cpu, wall, queries, statuses = min(rounds, key=lambda measured: measured[0])
-                print(f"{kind:<10} {cpu:>8.2f} {wall:>8.2f} {queries:>8.1f}  {sorted(statuses)}")
+                cpu, database, wall, queries, statuses = min(rounds, key=lambda measured: measured[0])
+                print(f"{kind:<10} {cpu:>8.2f} {database:>8.2f} {wall:>8.2f} {queries:>8.1f}  {sorted(statuses)}")
             if options.calls:
                 _calls(session, options.kinds.split(","), options.n)
             if options.profile:

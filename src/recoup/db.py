@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,12 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import psycopg
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -124,8 +128,66 @@ def make_engine(url: str, pool: PoolSizes | None = None) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     pool = pool or PoolSizes()
-    return create_engine(url, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.overflow,
-                         pool_timeout=pool.timeout_seconds, pool_recycle=pool.recycle_seconds)
+    engine = create_engine(url, pool_size=pool.size, max_overflow=pool.overflow, pool_timeout=pool.timeout_seconds,
+                           pool_recycle=pool.recycle_seconds)
+    event.listen(engine, "checkin", _checked_in)
+    event.listen(engine, "checkout", _checked_out)
+    event.listen(engine, "before_cursor_execute", _begin_before_writes)
+    return engine
+
+
+# Reads first (`unit_of_work(reads_first=True)`: the GET requests, the look-up of who is asking): on PostgreSQL
+# such a unit of work starts in autocommit, so one that only reads sends no BEGIN and no COMMIT, two round trips
+# of its three or four. The first statement that is not a plain read (a write, a SAVEPOINT, a lock: SELECT ...
+# FOR UPDATE/SHARE, an advisory lock; or a server-side cursor) turns the connection back to transactions before
+# it runs, so psycopg opens one (BEGIN) and everything from there on commits or rolls back together, as
+# before. Under READ COMMITTED each statement reads its own snapshot anyway, so the reads before it saw what
+# they would have seen inside the transaction. Code that writes through the raw driver (COPY) runs in units
+# of work of the default kind.
+READS_FIRST = "reads_first"
+_LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|advisory", re.IGNORECASE)
+
+
+def _plain_read(statement: str) -> bool:
+    return statement.lstrip()[:6].upper() == "SELECT" and _LOCKING.search(statement) is None
+
+
+def _begin_before_writes(_connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+    raw = cursor.connection
+    if raw.autocommit and (not _plain_read(statement) or isinstance(cursor, psycopg.ServerCursor)):
+        raw.autocommit = False  # psycopg sends BEGIN before this statement
+
+
+def _reads_first(session: Session, _transaction: Any, connection: Any) -> None:
+    if session.info.get(READS_FIRST) and connection.dialect.name == "postgresql":
+        raw = connection.connection.dbapi_connection
+        if raw.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            raw.autocommit = True
+
+
+# A connection that sat in the pool a while is pinged before use (the database may have restarted meanwhile:
+# the pool then opens a fresh one); one used a moment ago is not, which spares a round trip on nearly every
+# request under load (`pool_pre_ping` pinged each checkout, inside a transaction of its own: three). A restart
+# under load fails the requests that held a connection with a 503 "try again" (recoup.web.errors); the failure
+# invalidates the whole pool, so the next ones connect afresh.
+IDLE_PING_SECONDS = 2.0
+
+
+def _checked_in(dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+    if dbapi_connection is not None and dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False  # the pool holds connections of the default kind
+
+
+def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+        return
+    try:
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as error:  # any failure: the pool discards this connection and checks out another
+        raise DisconnectionError(f"a pooled connection no longer answers: {error}") from error
 
 
 class Database:
@@ -140,17 +202,22 @@ class Database:
         from recoup.free_text import install  # card numbers typed into free text are masked before a flush
 
         install(self.sessions)
-        from recoup.audit.lock_order import install as head_before_row_locks
+        from recoup.audit.lock_order import install as chain_at_commit
 
-        head_before_row_locks(self.sessions)
+        chain_at_commit(self.sessions)
+        event.listen(self.sessions, "after_begin", _reads_first)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
+    def unit_of_work(self, *, reads_first: bool = False) -> Iterator[Session]:
+        """A session whose transaction commits when the block ends and rolls back when it raises.
+        `reads_first`: a unit of work that mostly reads, started in autocommit on PostgreSQL (above)."""
         session = self.sessions()
+        if reads_first:
+            session.info[READS_FIRST] = True
         try:
             yield session
             session.commit()

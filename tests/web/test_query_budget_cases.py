@@ -23,6 +23,10 @@ CASE_JSON = 10  # the caller, the case, its actions, balances, timeline, finding
 CASE_PAGE = 24  # the same, the other domains' sections (documents, evidence, messages, complaint, disputes), menu
 FINDINGS = 3  # the caller, the count, the page
 NOTE = 10
+# The caller, the case (locked), the new owner and their merchants (one statement), the case's update, its
+# timeline entry, the webhook endpoints and event, the audit head, entry and head's move (+ BEGIN IMMEDIATE on
+# SQLite): before issue 15's second round, the owner and their merchants were two statements.
+ASSIGN = 11
 
 
 @contextmanager
@@ -111,5 +115,11 @@ def test_a_page_of_findings_and_a_note_run_few_statements(world: World, client: 
         assert answer.json()["number"] == number
         return int(answer.status_code)
 
+    def assign() -> int:
+        answer = client.post(f"/api/v1/cases/{number}/assign", json={"username": FINANCE}, headers=api)
+        assert answer.json()["owner"] == FINANCE
+        return int(answer.status_code)
+
     assert _statements(world, findings) <= FINDINGS
     assert _statements(world, note) <= NOTE
+    assert _statements(world, assign) <= ASSIGN

@@ -1,46 +1,102 @@
-"""One lock order on PostgreSQL: the audit head before any row lock.
+"""One lock order on PostgreSQL: the audit head after every row lock, held for milliseconds.
 
-Every change appends to the audit chain, whose head row is locked from the first entry of a transaction
-until its commit. A transaction that recorded an entry and then locks a row (a case, a sale) waits for a
-transaction that locked that row first and now waits for the head: a deadlock, which PostgreSQL breaks by
-failing one of them. Taking the head before the first `SELECT … FOR UPDATE` of a transaction gives every
-writer the same order (head, then rows). Writers already queue on the head, so nothing is lost but the
-deadlock. `SKIP LOCKED` claims (outbox, webhooks) are left alone: they lock nothing another waits for.
-SQLite needs none of this: one writer holds the whole file (recoup.db.exclusive).
+Every change appends to the audit chain, whose head row is locked while entries are chained. Holding it
+from a transaction's first entry until its commit made every writer of every process run one after the
+other, and a transaction that held the head and then locked a row deadlocked with one that held the row
+and waited for the head. So `record` keeps its entries on the session (`pending`), and they are chained
+and inserted right before COMMIT (`before_commit`): the head is the LAST lock of every writer, the same
+order for all (rows, then the head), and it is held only from the head's SELECT ... FOR UPDATE to COMMIT.
+
+Two things chain them sooner, in the transaction that recorded them: a read of the trail (a statement on
+`audit_entries` or `audit_head` through the session, so a transaction sees its own entries as before)
+and asking a recorded entry for its sequence number (`RecordedEntry.seq`). A savepoint rolled back drops
+the entries recorded in it; a transaction rolled back drops all of its entries. SQLite keeps its single
+writer: chaining calls `exclusive` (BEGIN IMMEDIATE unless the transaction has already written).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
-HEAD_TAKEN = "audit_head_taken"
+if TYPE_CHECKING:
+    from recoup.audit.models import AuditEntry
+
+PENDING = "audit_pending"  # session.info: [(entry, the innermost transaction it was recorded in)]
+_installed = False
 
 
-def _forget(session: Session, _transaction: Any, _connection: Any) -> None:
-    session.info.pop(HEAD_TAKEN, None)
+def add_pending(session: Session, entries: list[AuditEntry]) -> None:
+    """Keep `entries` (not yet chained) until this transaction commits or reads the trail."""
+    install()
+    where = session.get_nested_transaction() or session.get_transaction()
+    found = session.info.setdefault(PENDING, [])
+    found.extend((entry, where) for entry in entries)
 
 
-def _head_first(state: ORMExecuteState) -> None:
-    if not state.is_select or state.session.info.get(HEAD_TAKEN):
+def take_pending(session: Session) -> list[AuditEntry]:
+    """The entries waiting to be chained, in the order they were recorded; none wait afterwards."""
+    found = session.info.pop(PENDING, None)
+    return [entry for entry, _ in found] if found else []
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back savepoint drops what was recorded inside it; the whole transaction drops everything."""
+    found = session.info.get(PENDING)
+    if not found:
         return
-    lock = getattr(state.statement, "_for_update_arg", None)
-    if lock is None or lock.skip_locked or lock.nowait:
+    if previous.parent is None:
+        session.info.pop(PENDING, None)
         return
-    from recoup.audit.models import AuditHead
-    from recoup.audit.service import lock_head
-
-    if any(mapper.class_ is AuditHead for mapper in state.all_mappers):
-        return
-    session = state.session
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.info[HEAD_TAKEN] = True
-    lock_head(session)
+    session.info[PENDING] = [(entry, where) for entry, where in found if not _within(where, previous)]
 
 
-def install(sessions: sessionmaker[Session]) -> None:
-    event.listen(sessions, "after_begin", _forget)
-    event.listen(sessions, "do_orm_execute", _head_first)
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(PENDING) and session.get_nested_transaction() is None:  # a savepoint's release waits
+        from recoup.audit.service import settle
+
+        settle(session)
+
+
+_TRAIL = frozenset({"audit_entries", "audit_head"})
+
+
+def _reads_trail(state: ORMExecuteState) -> None:
+    """A statement on the trail or its head sees this transaction's entries: they are chained first."""
+    if not state.session.info.get(PENDING):
+        return
+    from recoup.audit.service import settle
+
+    statement = state.statement
+    if isinstance(statement, ClauseElement) and any(
+            getattr(table, "name", "") in _TRAIL for table in find_tables(statement, include_joins=True)):
+        settle(state.session)
+
+
+def install(_sessions: sessionmaker[Session] | None = None) -> None:
+    """Listen on every Session (once per process): entries are chained at commit whoever opened the session."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    listeners: dict[str, Any] = {"before_commit": _before_commit, "after_soft_rollback": _rolled_back,
+                                 "after_transaction_end": _ended, "do_orm_execute": _reads_trail}
+    for name, listener in listeners.items():
+        event.listen(Session, name, listener)

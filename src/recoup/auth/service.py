@@ -127,6 +127,9 @@ _BY_SESSION = (select(WebSession.id, WebSession.revoked_at, WebSession.expires_a
                .join(User, WebSession.user_id == User.id)
                .outerjoin(user_merchants, user_merchants.c.user_id == User.id)
                .where(WebSession.token_hash == bindparam("digest")))
+_BY_USERNAME = (select(*_USER_COLUMNS).select_from(User)
+                .outerjoin(user_merchants, user_merchants.c.user_id == User.id)
+                .where(User.username == bindparam("username")))
 _TOUCH_TOKEN = update(ApiToken).where(ApiToken.id == bindparam("row_id")).values(last_used_at=bindparam("now"))
 _TOUCH_SESSION = (update(WebSession).where(WebSession.id == bindparam("row_id"))
                   .values(last_seen_at=bindparam("now")))
@@ -137,6 +140,12 @@ def _principal_of(rows: list[Row[Any]], origin: str) -> Principal:
     return Principal(user_id=first.user_id, username=first.username, tenant_id=first.tenant_id,
                      role=Role(first.role), merchant_ids=frozenset(r.merchant_id for r in rows if r.merchant_id),
                      locale=first.locale, origin=origin)
+
+
+def active_principal(session: Session, username: str, origin: str) -> Principal | None:
+    """The principal of the active user `username` (None: no such user, or disabled), in one statement."""
+    rows = list(session.execute(_BY_USERNAME, {"username": username}))
+    return _principal_of(rows, origin) if rows and rows[0].active else None
 
 
 def principal_from_token(session: Session, token: str, now: datetime | None = None) -> Principal:

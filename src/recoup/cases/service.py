@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import Actor, record
-from recoup.auth.models import User
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
-from recoup.auth.service import principal_for
+from recoup.auth.service import active_principal
 from recoup.cases.ladder import CaseOnLadder, LadderConfig, Rung, deadline_for, escalation_target, owner_role
 from recoup.cases.models import Case, CaseAlert
 from recoup.cases.recording import add_event, publish
@@ -140,17 +138,17 @@ def assign_case(session: Session, principal: Principal, reference: str, username
     principal.require(Permission.WORK_CASES)
     case = get_case(session, principal, reference, lock=True)
     _require_open(case)
-    user = session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
-    if user is None or not user.active or user.tenant_id != case.tenant_id:
+    owner = active_principal(session, username.strip(), "check")
+    if owner is None or owner.tenant_id != case.tenant_id:
         raise NotFound(f"no active user {username!r} in your organisation")
-    if not principal_for(session, user, "check").sees_merchant(case.merchant_id):
+    if not owner.sees_merchant(case.merchant_id):
         raise InvalidInput(f"user {username} cannot see merchant {case.merchant_id}, so cannot own this case")
     before = case.owner
-    case.owner = user.username
+    case.owner = owner.username
     moment = now or utcnow()
-    add_event(session, case, principal.username, "assigned", f"{before or '-'} -> {user.username}", now=moment)
+    add_event(session, case, principal.username, "assigned", f"{before or '-'} -> {owner.username}", now=moment)
     record(session, principal.actor(), "case.assign", "case", case.number, before={"owner": before},
-           after={"owner": user.username}, at=moment)
+           after={"owner": owner.username}, at=moment)
     publish(session, case, "case.updated", moment)
     return case
 

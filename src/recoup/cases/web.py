@@ -44,7 +44,7 @@ CASE_KINDS = ["REPORTED", *(k.value for k in Kind)]
 
 def web_user_once(request: Request) -> Principal:
     """The logged-in user, looked up in a short transaction of its own (see cases.api.api_user_once)."""
-    with database(request).unit_of_work() as session:
+    with database(request).unit_of_work(reads_first=True) as session:
         return web_principal(request, session, settings(request), utcnow())
 
 

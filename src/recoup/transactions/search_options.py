@@ -19,7 +19,7 @@ def _field(name: str, about: str = "") -> Any:
     return Query(alias=name, description=f"{about} ({limit})" if about else limit)
 
 
-def search_texts(
+async def search_texts(
     order_no: Annotated[str | None, _field("order_no")] = None,
     rrn: Annotated[str | None, _field("rrn")] = None,
     stan: Annotated[str | None, _field("stan")] = None,

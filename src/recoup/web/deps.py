@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from recoup.auth.principal import Principal
 from recoup.auth.service import principal_from_token, principal_of_session
 from recoup.auth.sessions import session_policy
 from recoup.config import Settings
-from recoup.db import Database, utcnow
+from recoup.db import READS_FIRST, Database, utcnow
 from recoup.errors import RecoupError, Unauthorized
 from recoup.web.forwarded import client_address
 
@@ -52,16 +54,41 @@ def settings(request: Request) -> Settings:
     return found
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
     """The request owns the transaction: commit when the handler returns, roll back when it raises. While the
     handler runs, `request.state.db_session` is this session (a page's menu badge reads through it rather
-    than opening a transaction of its own: recoup.web.templating)."""
-    with database(request).unit_of_work() as session:
-        request.state.db_session = session
-        try:
-            yield session
-        finally:
-            request.state.db_session = None
+    than opening a transaction of its own: recoup.web.templating). A GET reads first (recoup.db: no BEGIN or
+    COMMIT unless it writes). Opening the session does no I/O, so it happens on the event loop; the commit
+    (or rollback) and the return of the connection take one trip to a worker thread, shielded from a
+    cancelled request so that the connection always goes back to the pool."""
+    session = database(request).sessions()
+    if request.method in ("GET", "HEAD"):
+        session.info[READS_FIRST] = True
+    request.state.db_session = session
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end, session, False)
+        raise
+    else:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end, session, True)
+    finally:
+        request.state.db_session = None
+
+
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 # scope="function": the commit happens when the route returns, before the answer leaves. With FastAPI's
