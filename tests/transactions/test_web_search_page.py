@@ -57,11 +57,13 @@ def test_a_page_of_the_search_counts_everything_and_sorts_by_a_column(lines: Wor
         first = search_page_rows(session, admin, filters, sort="amount")
         last = search_page_rows(session, admin, filters, sort="amount", page=9)  # past the end: the last page
         named = search_page_rows(session, admin, build_filters({"merchant": "星巴克"}, default_timezone="UTC"))
+        by_number = search_page_rows(session, admin, build_filters({"merchant": SHOP}, default_timezone="UTC"))
     assert (first.total, first.pages, len(first.rows)) == (53, 2, 50)
     assert [row["amount"] for row in first.rows[:2]] == ["1.00", "2.00"]
     assert (last.page, [row["amount"] for row in last.rows]) == (2, ["51.00", "52.00", "2120.00"])
     assert first.merchant_names == {MERCHANT_A: "商户A"}
     assert (named.total, named.merchant_names) == (2, {SHOP: "星巴克静安店"})
+    assert (by_number.total, by_number.merchant_names) == (2, {SHOP: "星巴克静安店"})
 
 
 def test_the_form_reads_amounts_as_typed_and_refuses_beside_the_field() -> None:
