@@ -28,7 +28,7 @@ router = APIRouter(tags=["cases"])
 def api_user_once(request: Request) -> Principal:
     """The API caller, looked up in a short transaction of its own, so that a change can run
     (and have its refusal audited) in transactions the route controls."""
-    with database(request).unit_of_work() as session:
+    with database(request).unit_of_work(reads_first=True) as session:
         return api_principal(request, session, utcnow())
 
 
