@@ -56,8 +56,37 @@ def _as_owner(args: list[str], check: bool = True) -> subprocess.CompletedProces
     return subprocess.run(args, check=check, capture_output=True, timeout=120)
 
 
+STALE_AFTER_SECONDS = 3600
+_PREFIX = "recoup-pg-"
+
+
+def _alive(pid_file: Path) -> bool:
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, 0)
+    except PermissionError:  # a process of another user: alive
+        return True
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
+def sweep_stale(root: Path | None = None, now: float | None = None) -> list[Path]:
+    """Remove the folders of servers a killed run left behind (a few GB each: they filled the disk): older
+    than an hour, their postmaster gone. A server still running, or one still being made, is left alone."""
+    removed = []
+    for folder in sorted(Path(root or tempfile.gettempdir()).glob(f"{_PREFIX}*")):
+        age = (now or time.time()) - folder.stat().st_mtime
+        if age < STALE_AFTER_SECONDS or _alive(folder / "data" / "postmaster.pid"):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 def start_postgres() -> PostgresServer:
-    folder = Path(tempfile.mkdtemp(prefix="recoup-pg-"))
+    sweep_stale()
+    folder = Path(tempfile.mkdtemp(prefix=_PREFIX))
     user = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
