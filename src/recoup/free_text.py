@@ -63,6 +63,13 @@ def masked_value(value: object) -> object:
     return value
 
 
+def masked_row(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The values of a row of `model` written without an ORM object (a Core insert), its free-text columns
+    masked as `_mask_before_flush` masks an object's."""
+    return {name: masked_value(value) if value and name in free_text_columns().get(model, ()) else value
+            for name, value in values.items()}
+
+
 def _mask_before_flush(session: Session, _context: Any, _instances: Any) -> None:
     columns = free_text_columns()
     for instance in (*session.new, *session.dirty):

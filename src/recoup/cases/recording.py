@@ -19,7 +19,7 @@ from recoup.cases.models import Case, CaseEvent
 from recoup.cases.schemas import case_row
 from recoup.db import Database, utcnow
 from recoup.errors import RecoupError
-from recoup.transactions.pan_guard import mask_pans
+from recoup.free_text import masked_row
 from recoup.webhooks.service import emit
 
 
@@ -39,8 +39,8 @@ def audited(database: Database, principal: Principal, action: str, object_id: st
 
 
 # A timeline entry is written by one Core INSERT built once (no ORM object: nothing reads it back in the same
-# unit of work, and the ORM's insert costs more than the statement); the card numbers a person may have typed
-# into its note are masked here, as recoup.free_text masks them for the ORM's objects.
+# unit of work, and the ORM's insert costs more than the statement); its free-text columns are masked by
+# recoup.free_text as an ORM object's would be.
 _INSERT_EVENT = insert(cast(Any, CaseEvent.__table__))
 
 
@@ -48,9 +48,9 @@ def add_event(session: Session, case: Case, actor_name: str, event: str, note: s
               from_state: str | None = None, to_state: str | None = None, data: dict[str, object] | None = None,
               now: datetime | None = None) -> None:
     moment = now or utcnow()
-    session.execute(_INSERT_EVENT, {"case_id": case.id, "tenant_id": case.tenant_id, "at": moment,
-                                    "actor": actor_name, "event": event, "from_state": from_state,
-                                    "to_state": to_state, "note": mask_pans(note) if note else note, "data": data})
+    session.execute(_INSERT_EVENT, masked_row(CaseEvent, {
+        "case_id": case.id, "tenant_id": case.tenant_id, "at": moment, "actor": actor_name, "event": event,
+        "from_state": from_state, "to_state": to_state, "note": note, "data": data}))
     case.updated_at = moment
     session.flush()
 
