@@ -7,7 +7,8 @@ starts `recoup serve --workers N` and drives it from a separate process for a bo
 reads (transaction search by RRN, a case by number, a page of findings, the case page in HTML) and writes
 (a note, a refund with an idempotency key, an assignment). Prints throughput, p50/p90/p99 latency per kind
 and overall, the errors, and the goal (300 requests a second, p99 under 50 ms, no errors). The driver's CPU
-time is printed too: on a 2-core machine it competes with the server for the same cores.
+time is printed too: on a 2-core machine it competes with the server for the same cores, so it logs in with httpx
+but drives with a lean keep-alive client of its own (bench/load_client.py).
 
 Concurrency: the clients are a closed loop, so throughput x mean latency = clients (Little's law). With 16
 clients, 300 requests a second means a mean latency of 53 ms, above the p99 goal of 50 ms: both goals can
@@ -17,6 +18,9 @@ Then, unless --no-floor, the floor in the same run: bench/load_floor.py (uvicorn
 processes, a bare route doing one indexed read of a case on the same PostgreSQL) driven by the same client
 with the same concurrency. Its throughput bounds what any Python web process can reach here; Recoup's
 figure is printed against it too.
+
+The CPU seconds per request of the web processes, PostgreSQL and the driver are printed too (bench/process_cpu.py):
+on a shared machine they are steadier than the throughput.
 
 Where the time goes, kind by kind (CPU ms, SQL statements and Python calls per request, cProfile's top
 functions), without a socket or a second process: bench/serve_profile.py.
@@ -37,6 +41,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.load_client import LeanClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -86,21 +94,27 @@ class Driver:
         self.url, self.seconds, self.concurrency, self.floor = url, seconds, concurrency, floor
         kinds = ("floor",) if floor else (*READS, *WRITES)
         self.latencies: dict[str, list[float]] = {kind: [] for kind in kinds}
+        self.headers: dict[str, str] = {}
         self.errors: dict[str, int] = {}
 
     async def run(self) -> dict[str, object]:
+        """Log in with httpx, then drive with one lean keep-alive connection per client (bench/load_client.py)."""
         import httpx
+        from bench.load_client import LeanClient
 
-        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-        async with httpx.AsyncClient(base_url=self.url, limits=limits, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:
             if self.floor:
                 self.cases = [str(n) for n in range(1, 200)]
             else:
                 await self._login(client)
-            started = time.monotonic()
-            cpu = time.process_time()
-            await asyncio.gather(*(self._loop(client, started + self.seconds, n) for n in range(self.concurrency)))
-            elapsed = time.monotonic() - started
+            headers, cookies = dict(self.headers), dict(client.cookies.items())
+        clients = [LeanClient(self.url, dict(headers), dict(cookies)) for _ in range(self.concurrency)]
+        started = time.monotonic()
+        cpu = time.process_time()
+        await asyncio.gather(*(self._loop(clients[n], started + self.seconds, n) for n in range(self.concurrency)))
+        elapsed = time.monotonic() - started
+        for lean in clients:
+            await lean.aclose()
         return {"elapsed": elapsed, "driver_cpu": time.process_time() - cpu, "latencies": self.latencies,
                 "errors": self.errors}
 
@@ -120,14 +134,14 @@ class Driver:
                                                 "csrf_token": csrf.group(1) if csrf else ""})
         if web.status_code >= 400:
             raise SystemExit(f"web login refused: {web.status_code}")
-        client.headers["Authorization"] = f"Bearer {token}"
+        self.headers["Authorization"] = client.headers["Authorization"] = f"Bearer {token}"
         cases = (await client.get("/api/v1/cases", params={"limit": 200})).json()
         items = cases["items"] if isinstance(cases, dict) else cases
         self.cases = [c["number"] for c in items if c.get("state") not in ("CLOSED", "REJECTED", "RESOLVED")]
         self.rrns = [c["rrn"] for c in items if c.get("rrn")]
 
-    async def _loop(self, client: object, until: float, worker: int) -> None:
-        import httpx
+    async def _loop(self, client: LeanClient, until: float, worker: int) -> None:
+        from bench.load_client import ConnectionLost
 
         rng = random.Random(worker)
         while time.monotonic() < until:
@@ -135,18 +149,17 @@ class Driver:
             began = time.perf_counter()
             try:
                 status = await self._one(client, kind, rng)
-            except httpx.TimeoutException:
+            except TimeoutError:
                 status = 599  # counted as an error: no answer within the client's 10 s
+            except (ConnectionError, ConnectionLost, asyncio.IncompleteReadError):
+                status = 598  # counted as an error: the connection broke
             took = time.perf_counter() - began
             if status >= 400:
                 self.errors[f"{kind} {status}"] = self.errors.get(f"{kind} {status}", 0) + 1
             else:
                 self.latencies[kind].append(took)
 
-    async def _one(self, client: object, kind: str, rng: random.Random) -> int:
-        import httpx
-
-        assert isinstance(client, httpx.AsyncClient)
+    async def _one(self, client: LeanClient, kind: str, rng: random.Random) -> int:
         number = rng.choice(self.cases)
         if kind == "floor":
             answer = await client.get("/floor", params={"id": number})
@@ -197,24 +210,34 @@ def _print(result: dict[str, object], web: int, concurrency: int) -> float:
           f"ratio {p99 / 50:.2f}); errors {sum(errors.values())} {errors or ''}")
     print(f"driver CPU {float(result['driver_cpu']):.1f} s of {elapsed:.1f} s "  # type: ignore[arg-type]
           f"(mean of the reads {statistics.mean(every) * 1000 if every else 0:.1f} ms)")
+    per_request = {name: float(result[name]) * 1000 / max(total, 1)  # type: ignore[arg-type]
+                   for name in ("web_cpu", "database_cpu", "driver_cpu")}
+    print(f"CPU per request: web processes {per_request['web_cpu']:.2f} ms, PostgreSQL "
+          f"{per_request['database_cpu']:.2f} ms, driver {per_request['driver_cpu']:.2f} ms "
+          f"(steadier than throughput on a shared machine)")
     return rate
 
 
 def _serve_and_drive(command: list[str], env: dict[str, str], port: int, folder: Path,
-                     options: argparse.Namespace, floor: bool) -> dict[str, object]:
-    """Start the web processes, drive them from another process for the set time, stop them."""
+                     options: argparse.Namespace, floor: bool, postgres: int) -> dict[str, object]:
+    """Start the web processes, drive them from another process for the set time, stop them. Also the CPU
+    seconds the web processes and PostgreSQL (`postgres`: the postmaster) spent while they were driven."""
+    from bench.process_cpu import tree_cpu_seconds
+
     log = (folder / ("floor.log" if floor else "server.log")).open("w")
     server = subprocess.Popen(command, env=env, text=True, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, server)
         args = ["--drive", url, "--seconds", str(options.seconds), "--concurrency", str(options.concurrency)]
+        web_cpu, database_cpu = tree_cpu_seconds(server.pid), tree_cpu_seconds(postgres)
         driver = subprocess.run([sys.executable, __file__, *args, *(["--floor"] if floor else [])],
                                 capture_output=True, text=True)
+        web_cpu, database_cpu = tree_cpu_seconds(server.pid) - web_cpu, tree_cpu_seconds(postgres) - database_cpu
         if driver.returncode != 0:
             raise SystemExit(driver.stderr[-3000:])
         result: dict[str, object] = json.loads(driver.stdout.strip().splitlines()[-1])
-        return result
+        return {**result, "web_cpu": web_cpu, "database_cpu": database_cpu}
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -256,7 +279,11 @@ def main() -> None:
         port = _free_port()
         args = ["serve", "--workers", str(options.web), "--port", str(port)]
         args += [] if options.access_log else ["--no-access-log"]
-        result = _serve_and_drive([sys.executable, "-m", "recoup", *args], env, port, folder, options, floor=False)
+        from bench.process_cpu import postmaster_pid
+
+        postgres = postmaster_pid(server_pg.folder / "data")
+        result = _serve_and_drive([sys.executable, "-m", "recoup", *args], env, port, folder, options, floor=False,
+                                  postgres=postgres)
         rate = _print(result, options.web, options.concurrency)
         errors = [line for line in (folder / "server.log").read_text().splitlines() if "Error" in line]
         print(f"server log {folder / 'server.log'}: {len(errors)} error lines", *errors[-5:], sep="\n  ")
@@ -266,7 +293,7 @@ def main() -> None:
                              "--log-level", "warning"]
             print("\nthe floor (bench/load_floor.py: a bare route, one indexed read, same client and processes):")
             floor = _print(_serve_and_drive(floor_command, {**env, "PYTHONPATH": str(ROOT)}, port, folder, options,
-                                            floor=True), options.web, options.concurrency)
+                                            floor=True, postgres=postgres), options.web, options.concurrency)
             print(f"Recoup's throughput is {rate / floor:.2f} of the floor's ({rate:.0f} against {floor:.0f} "
                   f"requests/s)")
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -1,7 +1,7 @@
 """In-process CPU per request, by kind: where bench/load.py's time goes, without the noise of a loaded machine.
 
     .venv/bin/python bench/serve_profile.py [--pg] [--n 200] [--rounds 3] [--kinds case,case_page] [--calls]
-                                            [--profile KIND] [--top 30] [--var DIR]
+                                            [--sql KIND] [--profile KIND] [--top 30] [--var DIR]
 
 Builds the demo (`recoup db upgrade` + `recoup demo`; on SQLite in --var, kept there for the next run, or on
 a PostgreSQL server of its own with --pg), makes the app in this process, logs in as bench/load.py does and
@@ -11,7 +11,8 @@ idempotency key, an assignment; plus /healthz (the middleware stack alone). Prin
 request (process time, the best of --rounds rounds), with --pg the CPU ms of PostgreSQL's processes for it
 (from /proc), the wall ms and the SQL statements per request; with
 --calls, the Python function calls per request (a count: steady on a busy machine, where timings are not).
---profile KIND runs that kind under cProfile and prints the top functions by cumulative and by own time.
+--sql KIND prints the SQL statements of one request of that kind. --profile KIND runs that kind under
+cProfile and prints the top functions by cumulative and by own time.
 """
 
 from __future__ import annotations
@@ -206,26 +207,18 @@ class Session:
 
 
 class PgCpu:
-    """The CPU time PostgreSQL's processes (the postmaster's children: the backends of this process's pool)
-    have used, from /proc: what a request costs the database server besides this process (--pg, Linux)."""
+    """The CPU time PostgreSQL's processes (the postmaster and its backends) have used, from /proc: what a
+    request costs the database server besides this process (--pg, Linux)."""
 
     folder: Path | None = None
 
     @classmethod
     def seconds(cls) -> float:
+        from bench.process_cpu import postmaster_pid, tree_cpu_seconds
+
         if cls.folder is None or not (cls.folder / "postmaster.pid").exists():
             return 0.0
-        postmaster = (cls.folder / "postmaster.pid").read_text().split()[0]
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[1] == postmaster:  # after the name: state, ppid, ..., utime (12th), stime (13th)
-                total += int(fields[11]) + int(fields[12])
-        return total / ticks
+        return tree_cpu_seconds(postmaster_pid(cls.folder))
 
 
 class QueryCounter:
@@ -263,6 +256,23 @@ def _calls(session: Session, kinds: list[str], n: int) -> None:
         print(f"{kind:<10} {stats.total_calls / n:>14.0f}")  # type: ignore[attr-defined]
 
 
+def _print_statements(session: Session, kind: str, engine: Any) -> None:
+    """The SQL of one request of the kind, first line of each statement: which reads a change could merge."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(" ".join(statement.split())[:160])
+
+    event.listen(engine, "before_cursor_execute", record)
+    session.run(kind, 1)
+    event.remove(engine, "before_cursor_execute", record)
+    print(f"{kind}: {len(seen)} statements")
+    for number, statement in enumerate(seen, 1):
+        print(f"{number:>3}  {statement}")
+
+
 def _inline_threads() -> None:
     """anyio's worker threads replaced by a plain call, so the profile sees the endpoint and its queries."""
     import anyio.to_thread
@@ -282,6 +292,7 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="run this kind under cProfile")
     parser.add_argument("--calls", action="store_true", help="also: Python function calls per request, by kind")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sql", default="", help="print the SQL statements of one request of this kind")
     parser.add_argument("--var", default="", help="SQLite: the data folder (kept, reused)")
     options = parser.parse_args()
     env, stop = _prepare(options)
@@ -303,6 +314,8 @@ def main() -> None:
                 print(f"{kind:<10} {cpu:>8.2f} {database:>8.2f} {wall:>8.2f} {queries:>8.1f}  {sorted(statuses)}")
             if options.calls:
                 _calls(session, options.kinds.split(","), options.n)
+            if options.sql:
+                _print_statements(session, options.sql, app.state.database.engine)
             if options.profile:
                 _inline_threads()  # cProfile sees one thread: the endpoints run in it
                 profiler = cProfile.Profile()
