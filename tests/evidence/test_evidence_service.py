@@ -7,16 +7,17 @@ import json
 
 import pytest
 from sqlalchemy import func, select
-from tests.cases.test_case_world import admin
+from tests.cases.test_case_world import admin, overcharge_case
 from tests.evidence.evidence_world import EXE, NOW, jpeg_bytes, open_case_for, png_bytes
 from tests.support.factories import World
 
 from recoup.audit.models import AuditEntry
 from recoup.cases.models import Case, CaseEvent
+from recoup.cases.schemas import read_case
 from recoup.cases.service import add_note
 from recoup.config import Settings
 from recoup.evidence.models import EvidenceItem
-from recoup.evidence.records import records_of
+from recoup.evidence.records import records_from, records_of
 from recoup.evidence.service import (
     DuplicateEvidence,
     EvidenceRefused,
@@ -26,6 +27,8 @@ from recoup.evidence.service import (
 )
 from recoup.evidence.store import address, evidence_path
 from recoup.evidence.views import evidence_rows
+from recoup.recovery.plans import ActionRequest
+from recoup.recovery.service import perform
 
 
 def _case(world: World, number: str) -> Case:
@@ -125,3 +128,26 @@ def test_notes_and_actions_are_listed_as_records_with_the_hash_of_their_canonica
     assert json.loads(note.content)["case"] == number
     assert note.sha256 == hashlib.sha256(note.content).hexdigest()
     assert note.sha256 in {r["sha256"] for r in notes}
+
+
+def test_the_case_pages_records_from_the_rows_it_read_are_the_records_listed(world: World, settings: Settings) -> None:
+    """The case page derives the records from the timeline and actions it read once (records_from): the same
+    records, in the same order, with the same hashes, as records_of reads on its own (the API, the bundle)."""
+    number = overcharge_case(world, fund_minor=900000)
+    perform(world.database, admin(world), number, ActionRequest("refund", "100.00"), "records-1")
+    with world.database.unit_of_work() as session:
+        add_note(session, admin(world), number, "payer called, sent the slip by WeChat", now=NOW)
+    _add(world, settings, _case(world, number), png_bytes(shade=3))  # its timeline entry is not a record
+    with world.database.unit_of_work() as session:
+        case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        listed = records_of(session, case)
+        reads = read_case(session, case)
+        derived = records_from(case, reads.timeline, reads.actions)
+        rows = evidence_rows(session, case, derived)
+        assert rows == evidence_rows(session, case)
+    assert derived == listed
+    assert {record.source for record in derived} == {"note", "recovery_action"}
+    assert "payer called, sent the slip by WeChat" in {json.loads(d.content).get("note") for d in derived}
+    assert any(event.event == "evidence_added" for event in reads.timeline)
+    assert not any(record.id == f"note-{event.id}" for record in derived for event in reads.timeline
+                   if event.event == "evidence_added")

@@ -6,6 +6,7 @@ come in the same way (never as JSON numbers, so a float never touches money).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case, CaseAlert, CaseEvent
 from recoup.cases.repository import alert_rows, finding_rows, timeline_rows, transactions_of
+from recoup.ledger.rules import BalanceKey
 from recoup.ledger.service import ACCOUNT_ORDER, balance_map
 from recoup.money import format_major
 from recoup.reconciliation.models import StoredFinding
@@ -89,23 +91,50 @@ _ACTION_TABLE: Any = RecoveryAction.__table__
 _ACTIONS = select(_ACTION_TABLE).where(_ACTION_TABLE.c.case_id == bindparam("case_id")).order_by(_ACTION_TABLE.c.id)
 
 
-def case_detail(session: Session, case: Case) -> dict[str, object]:
-    """`recoup case show --format json` and GET /api/v1/cases/{id}: the case with its timeline,
-    actions, findings, transactions, alerts and the merchant's balances."""
-    actions = session.execute(_ACTIONS, {"case_id": case.id})  # plain rows: a read-only view
+@dataclass(frozen=True)
+class CaseReads:
+    """What GET /api/v1/cases/{id} and the case page read of one case, each table once: the case page hands the
+    same rows to the sections that show them again (the evidence section's records of notes and actions)."""
+
+    actions: list[Row[Any]]
+    timeline: list[Row[Any]]
+    findings: list[Row[Any]]
+    transactions: list[JournalLine | SettlementLine]
+    alerts: list[Row[Any]]
+    balances: dict[BalanceKey, int]
+
+
+def read_case(session: Session, case: Case) -> CaseReads:
+    """The case's rows, as plain rows (read-only views), in the order case_detail has always read them."""
+    actions = list(session.execute(_ACTIONS, {"case_id": case.id}))
     balances = balance_map(session, case.tenant_id, case.merchant_id)
+    timeline = timeline_rows(session, case.id)
+    findings = finding_rows(session, case.id)
+    return CaseReads(actions, timeline, findings, transactions_of(session, case), alert_rows(session, case.id),
+                     balances)
+
+
+def case_detail(session: Session, case: Case, reads: CaseReads | None = None) -> dict[str, object]:
+    """`recoup case show --format json` and GET /api/v1/cases/{id}: the case with its timeline,
+    actions, findings, transactions, alerts and the merchant's balances (from `reads` when already read)."""
+    found = reads if reads is not None else read_case(session, case)
     return {
         **case_row(case), "summary": case.summary, "rung_started_at": _at(case.rung_started_at),
         "closed_at": _at(case.closed_at), "txn_time": _at(case.txn_time),
-        "timeline": [event_row(event) for event in timeline_rows(session, case.id)],
-        "actions": [action_row(action) for action in actions],
-        "findings": [finding_row(finding) for finding in finding_rows(session, case.id)],
-        "transactions": [transaction_row(line) for line in transactions_of(session, case)],
-        "alerts": [alert_row(alert) for alert in alert_rows(session, case.id)],
-        "balance": {account.value: format_major(sum(v for k, v in balances.items() if k.account == account
-                                                    and k.currency == case.currency), case.currency)
-                    for account in ACCOUNT_ORDER},
+        "timeline": [event_row(event) for event in found.timeline],
+        "actions": [action_row(action) for action in found.actions],
+        "findings": [finding_row(finding) for finding in found.findings],
+        "transactions": [transaction_row(line) for line in found.transactions],
+        "alerts": [alert_row(alert) for alert in found.alerts],
+        "balance": _balance(case, found.balances),
     }
+
+
+def _balance(case: Case, balances: dict[BalanceKey, int]) -> dict[str, str]:
+    """The merchant's balance per account in the case's currency (zero where it has none)."""
+    return {account.value: format_major(sum(v for k, v in balances.items() if k.account == account
+                                            and k.currency == case.currency), case.currency)
+            for account in ACCOUNT_ORDER}
 
 
 class OpenCaseIn(BaseModel):

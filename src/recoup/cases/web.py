@@ -16,9 +16,10 @@ from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission, may
 from recoup.cases.models import Case
 from recoup.cases.opening import OpenRequest, open_case
+from recoup.cases.page_view import CasePage
 from recoup.cases.recording import audited
 from recoup.cases.repository import get_case
-from recoup.cases.schemas import case_detail
+from recoup.cases.schemas import case_detail, read_case
 from recoup.cases.service import add_note, assign_case, escalate_case, move_case, reopen_case
 from recoup.cases.states import FINAL_STATES, CaseState, allowed_targets
 from recoup.cases.web_flash import done_message
@@ -111,15 +112,17 @@ def _draw_case(request: Request, principal: Principal, session: Session, case_id
                form_error: dict[str, object] | None = None, done: str = "", done_action: int = 0) -> HTMLResponse:
     case = get_case(session, principal, case_id)
     state = CaseState(case.state)
-    detail = case_detail(session, case)
+    reads = read_case(session, case)
+    detail = case_detail(session, case, reads)
     payments = {row.action_id: row.token for row in session.execute(_PAYMENTS, {"case_id": case.id})}
     merchant = session.get(Merchant, case.merchant_id)
+    page = CasePage(case, principal, merchant, reads)
     return render(
         request, "cases/detail.html", status_code=status_code, user=principal, case=case, detail=detail,
         targets=sorted(t.value for t in allowed_targets(state)), finished=state in FINAL_STATES,
         actionable=state not in FINAL_STATES and state != CaseState.RESOLVED, kinds=[k.value for k in RecoveryKind],
         idempotency_key=secrets.token_urlsafe(16), payments=payments, overdue=case.deadline_at < utcnow(),
-        sections=_sections(session, principal, case), merchant=merchant,
+        sections=_sections(session, page), merchant=merchant,
         zone=merchant.timezone if merchant else None, form_error=form_error or {},
         prefill=amount_field(_remaining(case), case.currency), may=_abilities(principal),
         done_lines=done_message(done, detail, done_action),
@@ -137,19 +140,21 @@ def _abilities(principal: Principal) -> dict[str, bool]:
     return {"work": may(principal.role, Permission.WORK_CASES), "money": may(principal.role, Permission.MOVE_MONEY)}
 
 
-def _sections(session: Session, principal: Principal, case: Case) -> dict[str, dict[str, object]]:
-    """What the other domains show on the case page, each in its own partial template."""
+def _sections(session: Session, page: CasePage) -> dict[str, dict[str, object]]:
+    """What the other domains show on the case page, each in its own partial template; each is handed what the
+    page already read (CasePage), so no table is read twice."""
     from recoup.complaints.web import case_section as complaint_section
     from recoup.disputes.web import case_section as dispute_section
     from recoup.evidence.web import case_documents
     from recoup.evidence.web import case_section as evidence_section
     from recoup.messaging.web import case_section as message_section
 
+    principal, case = page.principal, page.case
     return {"documents": case_documents(session, principal, case),
-            "evidence": evidence_section(session, principal, case),
-            "messages": message_section(session, principal, case),
+            "evidence": evidence_section(session, page),
+            "messages": message_section(session, page),
             "complaint": complaint_section(session, principal, case),
-            "disputes": dispute_section(session, principal, case)}
+            "disputes": dispute_section(session, page)}
 
 
 @router.post("/cases", dependencies=[Depends(check_csrf)])

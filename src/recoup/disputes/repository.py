@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -87,10 +88,35 @@ def seed_tenant(session: Session, tenant_id: int) -> None:
     ]).on_conflict_do_nothing())
 
 
+_SCHEMES = select(SchemeRule).where(SchemeRule.tenant_id == bindparam("tenant_id")).order_by(SchemeRule.id)
+
+
 def schemes_of(session: Session, tenant_id: int) -> list[SchemeRule]:
+    """The tenant's schemes, seeded on first use: one statement once seeded (seed_tenant's own look-up is the
+    same question, so it is asked only when the tenant has none)."""
+    found = list(session.execute(_SCHEMES, {"tenant_id": tenant_id}).scalars())
+    if found:
+        return found
     seed_tenant(session, tenant_id)
-    query = select(SchemeRule).where(SchemeRule.tenant_id == tenant_id).order_by(SchemeRule.id)
-    return list(session.execute(query).scalars())
+    return list(session.execute(_SCHEMES, {"tenant_id": tenant_id}).scalars())
+
+
+@cache
+def _disputes_of_case(limited: bool) -> Select[Dispute]:
+    """list_disputes(case_id=...)'s statement, built once per scope shape (the case page asks it every time)."""
+    query = select(Dispute).where(Dispute.tenant_id == bindparam("tenant_id"))
+    if limited:
+        query = query.where(Dispute.merchant_id.in_(bindparam("merchant_ids", expanding=True)))
+    return query.where(Dispute.case_id == bindparam("case_id")).order_by(Dispute.due_on, Dispute.id).limit(1000)
+
+
+def disputes_of_case(session: Session, principal: Principal, case_id: int) -> list[Dispute]:
+    """The case's disputes in the caller's scope, soonest due first: list_disputes(case_id=case_id)."""
+    values: dict[str, object] = {"tenant_id": principal.tenant_id, "case_id": case_id}
+    if principal.limited_to_merchants:
+        values["merchant_ids"] = sorted(principal.merchant_ids)
+    statement = _disputes_of_case(principal.limited_to_merchants)
+    return list(session.execute(statement, values).scalars())
 
 
 def scheme_rule(session: Session, tenant_id: int, scheme: str) -> SchemeRule:

@@ -17,12 +17,20 @@ from sqlalchemy.orm import Session
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission, may
 from recoup.cases.models import Case
+from recoup.cases.page_view import CasePage
 from recoup.cases.web import WebActor
 from recoup.disputes import rules as R
 from recoup.disputes import service
 from recoup.disputes.keyed import keyed
 from recoup.disputes.models import Dispute
-from recoup.disputes.repository import get_dispute, list_disputes, merchant_day, merchant_zone, schemes_of
+from recoup.disputes.repository import (
+    disputes_of_case,
+    get_dispute,
+    list_disputes,
+    merchant_day,
+    merchant_zone,
+    schemes_of,
+)
 from recoup.disputes.schemas import dispute_row
 from recoup.disputes.submission import builder, manifest, manifest_sha256, submissions_of
 from recoup.disputes.submission_zip import submission_response
@@ -114,9 +122,10 @@ def open_page(case_id: CaseReference, request: Request, principal: WebActor, now
                    lambda session: service.open_dispute(session, principal, case_id, opening, now), now)
 
 
-def case_section(session: Session, principal: Principal, case: Case) -> dict[str, object]:
+def case_section(session: Session, page: CasePage) -> dict[str, object]:
     """What templates/disputes/_case_section.html shows on the case page (cases.web.case_page may call it)."""
-    return {"disputes": list_disputes(session, principal, case_id=case.id),
+    principal = page.principal
+    return {"disputes": disputes_of_case(session, principal, page.case.id),
             "may_open": may(principal.role, Permission.DISPUTE),
             "schemes": [rule.scheme for rule in schemes_of(session, principal.tenant_id)],
             "idempotency_key": secrets.token_urlsafe(16)}

@@ -35,10 +35,11 @@ def record_row(derived: DerivedRecord) -> dict[str, object]:
             "content_type": "application/json", "note": "", "source": derived.source}
 
 
-def evidence_rows(session: Session, case: Case) -> list[dict[str, object]]:
-    """Files first (in the order they were added), then the derived records (oldest first)."""
-    return [file_row(item) for item in items_of(session, case.id)] + [
-        record_row(derived) for derived in records_of(session, case)]
+def evidence_rows(session: Session, case: Case, records: list[DerivedRecord] | None = None) -> list[dict[str, object]]:
+    """Files first (in the order they were added), then the derived records (oldest first; `records` when the
+    caller already derived them from the rows it read, see records.records_from)."""
+    derived = records if records is not None else records_of(session, case)
+    return [file_row(item) for item in items_of(session, case.id)] + [record_row(record) for record in derived]
 
 
 def zone_of(name: str, fallback: str) -> ZoneInfo:

@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission, may
 from recoup.cases.models import Case
+from recoup.cases.page_view import CasePage
 from recoup.cases.recording import audited
 from recoup.cases.web import WebActor
 from recoup.config import get_settings
 from recoup.evidence.downloads import bundle_response, file_response
 from recoup.evidence.models import EvidenceItem
+from recoup.evidence.records import records_from
 from recoup.evidence.rules import KINDS, MAX_BYTES, UPLOAD_KINDS, Refusal, is_image, readable_size
 from recoup.evidence.service import DuplicateEvidence, EvidenceRefused, add_to_case, item_of_case, read_for
 from recoup.evidence.views import evidence_rows, local_time, zone_of
-from recoup.merchants.models import Merchant
 from recoup.transactions.upload_options import upload_file, upload_name
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import Now, SessionDep, SettingsDep, WebUser, database, settings
@@ -72,17 +73,19 @@ def _row(row: dict[str, object], case: Case, zone_name: str) -> dict[str, object
             "thumbnail_url": f"{base}?inline=1" if stored and is_image(str(row["content_type"])) else ""}
 
 
-def case_section(session: Session, principal: Principal, case: Case) -> dict[str, object]:
-    """What templates/evidence/_case_section.html shows on the case page (cases.web.case_page calls it)."""
-    merchant = session.get(Merchant, case.merchant_id)
+def case_section(session: Session, page: CasePage) -> dict[str, object]:
+    """What templates/evidence/_case_section.html shows on the case page (cases.web.case_page calls it); the
+    records of notes and actions come from the timeline and actions the page already read."""
+    case, merchant = page.case, page.merchant
     zone_name = (merchant.timezone if merchant is not None and merchant.timezone else "") or \
         get_settings().default_timezone
-    rows = [_row(row, case, zone_name) for row in evidence_rows(session, case)]
+    records = records_from(case, page.reads.timeline, page.reads.actions)
+    rows = [_row(row, case, zone_name) for row in evidence_rows(session, case, records)]
     return {"number": case.number, "files": [r for r in rows if r["source"] == "file"],
             "records": [r for r in rows if r["source"] != "file"], "kinds": UPLOAD_KINDS,
             "kind_labels": {kind: kind_label(kind) for kind in UPLOAD_KINDS},
             "limits": {kind: readable_size(MAX_BYTES[kind]) for kind in UPLOAD_KINDS},
-            "may_add": may(principal.role, Permission.WORK_CASES), "zone": zone_name}
+            "may_add": may(page.principal.role, Permission.WORK_CASES), "zone": zone_name}
 
 
 def case_documents(session: Session, principal: Principal, case: Case) -> dict[str, object]:  # noqa: ARG001

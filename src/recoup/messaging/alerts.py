@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.models import User, user_merchants
@@ -45,11 +46,31 @@ def _unread(principal: Principal) -> ColumnElement[bool]:
     return ~exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == principal.user_id)
 
 
+@cache
+def _unread_count(limited: bool) -> Select[int]:
+    """unread_count's statement, built once per scope shape (every page's menu asks it): _mine and _unread with
+    the user's tenant, name, role, id and merchants as parameters."""
+    owned = or_(CaseAlert.owner == bindparam("username"),
+                and_(CaseAlert.owner == "", CaseAlert.owner_role == bindparam("role")))
+    mine = and_(CaseAlert.tenant_id == bindparam("tenant_id"), owned)
+    if limited:
+        merchant = func.coalesce(Case.merchant_id, CaseAlert.merchant_id)
+        mine = and_(mine, merchant.in_(bindparam("merchant_ids", expanding=True)))
+    unread = ~exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == bindparam("user_id"))
+    return (select(func.count()).select_from(CaseAlert).outerjoin(Case, Case.id == CaseAlert.case_id)
+            .where(mine, unread))
+
+
 def unread_count(session: Session, principal: Principal) -> int:
-    """The badge: one COUNT query."""
-    query = (select(func.count()).select_from(CaseAlert).outerjoin(Case, Case.id == CaseAlert.case_id)
-             .where(_mine(principal), _unread(principal)))
-    return int(session.execute(query).scalar_one())
+    """The badge: one COUNT query (none for a merchant role without merchants: it sees no alert)."""
+    limited = principal.limited_to_merchants
+    if limited and not principal.merchant_ids:
+        return 0
+    values: dict[str, object] = {"tenant_id": principal.tenant_id, "username": principal.username,
+                                 "role": principal.role.value, "user_id": principal.user_id}
+    if limited:
+        values["merchant_ids"] = sorted(principal.merchant_ids)
+    return int(session.execute(_unread_count(limited), values).scalar_one())
 
 
 @dataclass(frozen=True)

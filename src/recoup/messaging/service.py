@@ -66,7 +66,11 @@ def order_contact(session: Session, case: Case, settings: Settings) -> str:
 
 def contact_for(session: Session, case: Case, settings: Settings, channel: Channel) -> str:
     """The order's contact when it is an address of this channel ("" otherwise)."""
-    contact = order_contact(session, case, settings)
+    return address_of(order_contact(session, case, settings), channel)
+
+
+def address_of(contact: str, channel: Channel) -> str:
+    """An order's contact (as order_contact opened it) when it is an address of this channel ("" otherwise)."""
     try:
         return normalise_address(channel, contact) if contact else ""
     except RuleError:

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission, may
 from recoup.cases.models import Case
+from recoup.cases.page_view import CasePage
 from recoup.cases.recording import audited
 from recoup.cases.web import WebActor
 from recoup.config import get_settings
@@ -26,7 +27,7 @@ from recoup.merchants.models import Merchant
 from recoup.messaging.alerts import alerts_for, mark_read
 from recoup.messaging.models import OutboxMessage
 from recoup.messaging.rules import TEMPLATE_KEYS, Channel, mask
-from recoup.messaging.service import MessageRequest, contact_for, preview_message, send_message
+from recoup.messaging.service import MessageRequest, address_of, order_contact, preview_message, send_message
 from recoup.messaging.web_router import router as router
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import Now, SessionDep, SettingsDep, WebUser, database
@@ -39,8 +40,8 @@ Short = Annotated[str, Form(max_length=40)]
 Address = Annotated[str, Form(max_length=254)]
 
 
-def zone_of(session: Session, case: Case) -> ZoneInfo:
-    merchant = session.get(Merchant, case.merchant_id)
+def zone_of(merchant: Merchant | None) -> ZoneInfo:
+    """The merchant's time zone (the configured default when it has none)."""
     return ZoneInfo((merchant.timezone if merchant is not None else "") or get_settings().default_timezone)
 
 
@@ -57,26 +58,27 @@ def _row(message: OutboxMessage, zone: ZoneInfo) -> dict[str, object]:
 
 
 def _contacts(session: Session, case: Case) -> dict[str, str]:
-    """The order's contact, masked, per channel ("" when the order has none of that kind)."""
+    """The order's contact, masked, per channel ("" when the order has none of that kind): the order read once."""
     try:
-        settings = get_settings()
-        return {channel.value: mask(found) for channel in Channel
-                if (found := contact_for(session, case, settings, channel))}
+        contact = order_contact(session, case, get_settings())
+        return {channel.value: mask(found) for channel in Channel if (found := address_of(contact, channel))}
     except RecoupError as error:  # the key file cannot be read: the form asks for the address
         log.warning("order contact of %s not shown: %s", case.number, error.message)
         return {}
 
 
-def case_section(session: Session, principal: Principal, case: Case) -> dict[str, object]:
-    """What templates/messaging/_case_section.html shows on the case page (cases.web.case_page calls it)."""
-    from sqlalchemy import select
+# The case's messages to its customer, newest first (alerts e-mailed to staff are not theirs); built once.
+_MESSAGES = (select(OutboxMessage)
+             .where(OutboxMessage.case_id == bindparam("case_id"), OutboxMessage.purpose != "alert")
+             .order_by(OutboxMessage.id.desc()))
 
-    zone = zone_of(session, case)
-    messages = session.execute(select(OutboxMessage).where(OutboxMessage.case_id == case.id,
-                                                           OutboxMessage.purpose != "alert")
-                               .order_by(OutboxMessage.id.desc())).scalars()
+
+def case_section(session: Session, page: CasePage) -> dict[str, object]:
+    """What templates/messaging/_case_section.html shows on the case page (cases.web.case_page calls it)."""
+    case, zone = page.case, zone_of(page.merchant)
+    messages = session.execute(_MESSAGES, {"case_id": case.id}).scalars()
     return {"messages": [_row(message, zone) for message in messages], "templates": list(TEMPLATE_KEYS),
-            "contacts": _contacts(session, case), "can_send": may(principal.role, Permission.WORK_CASES)}
+            "contacts": _contacts(session, case), "can_send": may(page.principal.role, Permission.WORK_CASES)}
 
 
 @router.post("/cases/{case_id}/messages/preview", response_class=HTMLResponse, dependencies=[Depends(check_csrf)])
