@@ -94,7 +94,11 @@ def serve(
         from recoup.cases.worker import start_in_thread
 
         start_in_thread(ctx.database)  # webhook secrets open with the settings' key ring, re-read on rotation
-    config = uvicorn.Config(create_app(ctx.settings), **bind)  # type: ignore[arg-type]
+    from recoup.web.serving import serve_blocking_work
+
+    web = create_app(ctx.settings)
+    serve_blocking_work(web, ctx.settings.web_request_threads)  # this process only: recoup.web.serving
+    config = uvicorn.Config(web, **bind)  # type: ignore[arg-type]
     guard_loggers()  # after uvicorn set its loggers up: no card number in the access or error log
     uvicorn.Server(config).run()
 

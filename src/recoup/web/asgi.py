@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from recoup.config import get_settings
 from recoup.logs import guard_loggers
 from recoup.web.app import create_app
+from recoup.web.serving import serve_blocking_work
 
 
 def application() -> FastAPI:
-    app = create_app()
+    settings = get_settings()
+    app = create_app(settings)
+    serve_blocking_work(app, settings.web_request_threads)  # this process only: recoup.web.serving
     guard_loggers()  # in each worker process: no card number in the access or error log
     return app

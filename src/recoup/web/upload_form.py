@@ -189,6 +189,7 @@ class UploadRoute(APIRoute):
             try:
                 return await handler(upload_request)
             finally:
-                await run_in_threadpool(upload_request.discard_unclaimed)
+                if upload_request.stored:  # most requests carry no file: no trip to a thread for nothing
+                    await run_in_threadpool(upload_request.discard_unclaimed)
 
         return handle

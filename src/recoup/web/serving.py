@@ -1,0 +1,48 @@
+"""How a web process runs the blocking part of its requests (`RECOUP_WEB_REQUEST_THREADS`).
+
+FastAPI runs every `def` route and dependency, and Starlette every blocking file operation, through
+`anyio.to_thread.run_sync`: a hand-off to a worker thread and back, three to five times per request, and the
+threads of one process then queue for the GIL. Which way is faster depends on the machine and on what else
+runs on it: `RECOUP_WEB_REQUEST_THREADS=0 bench/load.py` measures one against the other.
+
+With 0 threads, the hand-off becomes a plain call: a process runs one request's database work
+at a time on its event loop, as a synchronous worker does, and `serve --workers` gives the concurrency (two to
+four per core). A request never yields to another between its first statement and its commit, so one
+process never holds two requests' transactions. The catch: a slow request (a large export) holds its
+process; new connections go to the other processes, but a connection kept alive on the busy one waits.
+With N > 0 threads (40 by default, anyio's own limit), up to N requests of one process run at once in worker
+threads, as FastAPI does by default.
+The choice is made once per process, before it serves (`recoup serve`, or `recoup.web.asgi:application`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+Result = TypeVar("Result")
+
+
+def serve_blocking_work(app: FastAPI, threads: int) -> None:
+    """0: run the blocking work inline, for the whole process; N: in up to N worker threads per process."""
+    if threads == 0:
+        anyio.to_thread.run_sync = _call_inline
+        return
+    opened: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[Any]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads  # the loop's own limiter
+        async with opened(application) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
+
+
+async def _call_inline(func: Callable[..., Result], *args: object, **_options: object) -> Result:
+    """anyio.to_thread.run_sync's signature, without the thread (its limiter and cancel options are moot)."""
+    return func(*args)
