@@ -3,10 +3,13 @@ values find the same lines, and a bad value is refused by all three with the sam
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
+from typing import Annotated
 
 import pytest
+from fastapi import Depends, FastAPI, Query
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.support.cli import run_in_process
@@ -18,6 +21,10 @@ from recoup.auth.roles import Role
 from recoup.auth.service import principal_for
 from recoup.config import Settings
 from recoup.transactions.importer import ImportOptions, import_file
+from recoup.transactions.schemas import TransactionPage
+from recoup.transactions.search import FIELD_LIMITS
+from recoup.transactions.search_options import SEARCH_DOCS
+from recoup.web.params import Offset
 
 ADMIN = World.username("A", Role.ADMIN)
 LINES = {"000000000001": ("128.00", "NO1"), "000000000002": ("1280.00", "NO2"), "000000000003": ("99.00", "NO3")}
@@ -100,3 +107,55 @@ def test_a_bad_value_is_refused_everywhere_with_the_same_message(
         args = [part for name, value in values.items() for part in (CLI_OPTIONS[name], value)]
         ran = run_in_process(["search", *args], database_url, monkeypatch, capsys)
         assert (ran.code, ran.err.strip()) == (1, f"error: {error}")
+
+
+async def _one_by_one(**values: str | None) -> None:
+    """The search fields as they were declared before they were read in one dependency: each a Query of its own
+    (its alias and description); the signature is set below."""
+    return None
+
+
+def _declared_transactions(texts: Annotated[None, Depends(_one_by_one)],
+                           limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Offset = 0) -> TransactionPage:
+    raise AssertionError(texts)
+
+
+def _declared_one_by_one() -> FastAPI:
+    """GET /api/v1/transactions with each search field declared on its own, after the route's limit and offset."""
+    _one_by_one.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+        inspect.Parameter(f"field_{number}", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=Annotated[str | None, Query(alias=name, description=_described(name))])
+        for number, name in enumerate(FIELD_LIMITS)])
+    reference = FastAPI()
+    reference.get("/api/v1/transactions", response_model=TransactionPage)(_declared_transactions)
+    return reference
+
+
+def _described(name: str) -> str:
+    documented = next(p for p in SEARCH_DOCS["parameters"] if p["name"] == name)
+    return str(documented["description"])
+
+
+def test_the_api_documents_each_field_as_a_declared_query_parameter_would(client: TestClient) -> None:
+    ours = client.app.openapi()["paths"]["/api/v1/transactions"]["get"]["parameters"]  # type: ignore[attr-defined]
+    declared = _declared_one_by_one().openapi()["paths"]["/api/v1/transactions"]["get"]["parameters"]
+    assert ours == declared
+    assert [parameter["name"] for parameter in ours] == ["limit", "offset", *FIELD_LIMITS]
+    assert _described("from") == "from this day (the merchant's) or date-time (local time) (at most 40 characters)"
+
+
+def test_a_field_given_twice_counts_by_its_last_value_and_an_empty_one_as_not_given(
+        loaded: World, client: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {token_for(loaded.database, ADMIN)}"}
+    twice = client.get("/api/v1/transactions?rrn=000000000001&rrn=000000000002&order_no=", headers=headers).json()
+    assert [item["rrn"] for item in twice["items"]] == ["000000000002"]
+
+
+def test_the_page_of_results_is_written_as_its_response_model_writes_it(loaded: World, client: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {token_for(loaded.database, ADMIN)}"}
+    for values in ({"limit": "2"}, {"limit": "2", "offset": "2"}, {"in": "orders"}, {"rrn": "000000000009"}):
+        answer = client.get("/api/v1/transactions", params=values, headers=headers)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.content == TransactionPage.model_validate_json(answer.content).model_dump_json().encode()
+    assert client.get("/api/v1/transactions", params={"limit": "2"}, headers=headers).json()["next_offset"] == 2

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from recoup.transactions.importer import import_file
 from recoup.transactions.repository import recent_imports
 from recoup.transactions.schemas import ImportBatchOut, ImportReportOut, TransactionDetailOut, TransactionPage
 from recoup.transactions.search import build_filters
-from recoup.transactions.search_options import SearchTexts
+from recoup.transactions.search_options import SEARCH_DOCS, SearchTexts
 from recoup.transactions.service import journal_detail, search_rows
 from recoup.transactions.upload_options import KindForm, SkipBadRowsForm, YearForm, upload_file, upload_options
 from recoup.web.deps import ApiUser, SessionDep, SettingsDep
@@ -53,17 +54,20 @@ def imports(principal: ApiUser, session: SessionDep) -> list[ImportBatchOut]:
     return [ImportBatchOut.of(batch) for batch in recent_imports(session, principal)]
 
 
-@router.get("/transactions", response_model=TransactionPage)
+@router.get("/transactions", response_model=TransactionPage, openapi_extra=SEARCH_DOCS)
 def transactions(
     principal: ApiUser, session: SessionDep, settings: SettingsDep, texts: SearchTexts,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100, offset: Offset = 0,
-) -> TransactionPage:
+) -> Response:
     """Search journal (default), settlement or orders; every filter combines with the others."""
     filters = build_filters(texts, default_timezone=settings.default_timezone)
     items = list(search_rows(session, principal, filters, limit=limit + 1, offset=offset, newest_first=True))
     more = len(items) > limit
-    return TransactionPage(source=filters.source, items=items[:limit], limit=limit, offset=offset,
-                           next_offset=offset + limit if more else None)
+    # The TransactionPage of the response model, written straight: its rows hold JSON's own types (texts,
+    # numbers, None), so the bytes are those FastAPI wrote, without validating the page again in another
+    # thread (tests/transactions/test_api_search_page.py compares them).
+    return JSONResponse({"source": filters.source, "items": items[:limit], "limit": limit, "offset": offset,
+                         "next_offset": offset + limit if more else None})
 
 
 @router.get("/transactions/{journal_id}", response_model=TransactionDetailOut)

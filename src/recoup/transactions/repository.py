@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -92,11 +92,19 @@ def sales_of_order(session: Session, principal: Principal, order: Order) -> list
     return list(session.execute(query.order_by(JournalLine.txn_time, JournalLine.id)).scalars())
 
 
+# The merchants' zones, read on every search: the statement is built once per shape (a merchant role's list of
+# merchants is an expanding parameter), so a request builds no statement and computes no cache key.
+_ZONES = select(Merchant.merchant_id, Merchant.timezone).where(Merchant.tenant_id == bindparam("tenant_id"))
+_ZONES_OF_MERCHANTS = _ZONES.where(Merchant.merchant_id.in_(bindparam("merchant_ids", expanding=True)))
+
+
 def merchant_timezones(session: Session, principal: Principal) -> dict[str, str]:
-    query = select(Merchant.merchant_id, Merchant.timezone).where(Merchant.tenant_id == principal.tenant_id)
     if principal.limited_to_merchants:
-        query = query.where(Merchant.merchant_id.in_(sorted(principal.merchant_ids)))
-    return dict(session.execute(query).all())
+        rows = session.execute(_ZONES_OF_MERCHANTS, {"tenant_id": principal.tenant_id,
+                                                     "merchant_ids": sorted(principal.merchant_ids)})
+    else:
+        rows = session.execute(_ZONES, {"tenant_id": principal.tenant_id})
+    return {str(merchant_id): str(zone) for merchant_id, zone in rows}
 
 
 def recent_imports(session: Session, principal: Principal, limit: int = 50) -> list[ImportBatch]:
