@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
 from tests.cases.test_case_world import MERCHANT_A, MERCHANT_B, TERMINAL_A, TERMINAL_B, admin, principal
 from tests.support.factories import World
 
 from recoup.auth.roles import Role
 from recoup.cases.models import Case
 from recoup.merchants.models import Merchant, Terminal
+from recoup.reconciliation.api import FindingOut, finding_json
 from recoup.reconciliation.inbox import PAGE_SIZE, FindingFilter, finding_page, list_findings
 from recoup.reconciliation.models import ReconciliationRun, StoredFinding
 from recoup.transactions.models import JournalLine, SettlementLine
@@ -203,3 +205,20 @@ def test_the_api_keeps_its_order_and_takes_the_new_filters(world: World) -> None
         assert kinds == sorted(kinds)
         wanted = replace(FindingFilter(), last4="0218", sort="-charged")
         assert [row.finding_id for row in list_findings(session, admin(world), wanted)[1]] == ["F-0000"]
+
+
+def test_the_api_rows_show_what_the_stored_findings_show(world: World) -> None:
+    """list_findings reads plain rows of the API's columns; the API writes them as it wrote the ORM objects."""
+    build_findings(world)
+    with world.database.unit_of_work() as session:
+        for wanted in (FindingFilter(), FindingFilter(sort="-at_stake", limit=3, offset=1),
+                       FindingFilter(merchant="星巴克"), FindingFilter(rrn="600000000001")):
+            total, rows = list_findings(session, admin(world), wanted)
+            assert rows
+            assert total >= len(rows)
+            for row in rows:
+                stored = session.execute(select(StoredFinding).where(
+                    StoredFinding.finding_id == row.finding_id,
+                    StoredFinding.tenant_id == world.tenants["A"].id)).scalar_one()
+                assert finding_json(row) == finding_json(stored)
+                assert FindingOut(**finding_json(row)).model_dump_json() == FindingOut.of(stored).model_dump_json()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -49,9 +50,9 @@ class FindingOut(BaseModel):
         return cls(**finding_json(found))
 
 
-def finding_json(found: StoredFinding) -> dict[str, object]:
-    """A stored finding as FindingOut shows it, as a plain dict (the API's page is 50 of them: a model per row
-    costs more than the query)."""
+def finding_json(found: StoredFinding | Row[Any]) -> dict[str, object]:
+    """A stored finding (or a row of inbox.API_COLUMNS) as FindingOut shows it, as a plain dict (the API's page
+    is 50 of them: a model per row costs more than the query)."""
     cur = found.currency
     return {"finding_id": found.finding_id, "kind": found.kind, "cause": found.cause,
             "merchant_id": found.merchant_id, "terminal_id": found.terminal_id, "rrn": found.rrn,

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from recoup.auth.principal import Principal
@@ -189,14 +189,21 @@ def _counts(session: Session, query: Select[Any]) -> dict[str, int]:
     return {str(kind): int(count) for kind, count in rows}
 
 
-def list_findings(session: Session, principal: Principal, wanted: FindingFilter) -> tuple[int, list[StoredFinding]]:
-    """The API's: how many match, and the asked slice of them."""
+# What the API shows of a finding (recoup.reconciliation.api.finding_json): read as plain rows, not ORM objects
+# (a page is 50 findings; their identity map and unused columns cost more than the query).
+API_COLUMNS: tuple[Any, ...] = (
+    F.finding_id, F.kind, F.cause, F.merchant_id, F.terminal_id, F.rrn, F.related_rrn, F.order_no, F.charged_minor,
+    F.expected_minor, F.difference_minor, F.currency, F.confidence, F.reason_codes, F.explanation, F.case_id)
+
+
+def list_findings(session: Session, principal: Principal, wanted: FindingFilter) -> tuple[int, list[Row[Any]]]:
+    """The API's: how many match, and the asked slice of them (rows of API_COLUMNS)."""
     if replace(wanted, limit=0, offset=0, sort="") == _UNFILTERED:
         return _unfiltered(session, principal, wanted)
     query = _query(session, principal, wanted)
     total = session.execute(query.with_only_columns(func.count()).order_by(None)).scalar_one()
-    page = query.order_by(*_ordering(wanted.sort))
-    rows = session.execute(page.limit(max(1, min(wanted.limit, 1000))).offset(max(0, wanted.offset))).scalars()
+    page = query.with_only_columns(*API_COLUMNS).order_by(*_ordering(wanted.sort))
+    rows = session.execute(page.limit(max(1, min(wanted.limit, 1000))).offset(max(0, wanted.offset)))
     return int(total), list(rows)
 
 
@@ -207,21 +214,21 @@ _UNFILTERED = FindingFilter(limit=0, offset=0)
 def _unfiltered_statements(limited: bool, sort: str) -> tuple[Select[Any], Select[Any]]:
     """The count and the page of every finding in scope (GET /findings with only a page, and perhaps a sort),
     built once per shape: the tenant, merchants, limit and offset are parameters."""
-    query = select(F).where(F.tenant_id == bindparam("tenant_id"))
+    query = select(*API_COLUMNS).where(F.tenant_id == bindparam("tenant_id"))
     if limited:
         query = query.where(F.merchant_id.in_(bindparam("merchant_ids", expanding=True)))
     page = query.order_by(*_ordering(sort)).limit(bindparam("limit")).offset(bindparam("offset"))
     return query.with_only_columns(func.count()), page
 
 
-def _unfiltered(session: Session, principal: Principal, wanted: FindingFilter) -> tuple[int, list[StoredFinding]]:
+def _unfiltered(session: Session, principal: Principal, wanted: FindingFilter) -> tuple[int, list[Row[Any]]]:
     count, page = _unfiltered_statements(principal.limited_to_merchants, wanted.sort)
     values: dict[str, Any] = {"tenant_id": principal.tenant_id}
     if principal.limited_to_merchants:
         values["merchant_ids"] = sorted(principal.merchant_ids)
     total = session.execute(count, values).scalar_one()
     rows = session.execute(page, {**values, "limit": max(1, min(wanted.limit, 1000)),
-                                  "offset": max(0, wanted.offset)}).scalars()
+                                  "offset": max(0, wanted.offset)})
     return int(total), list(rows)
 
 
