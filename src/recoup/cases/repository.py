@@ -19,6 +19,7 @@ from recoup.cases.ladder import DEFAULT_LADDER, LadderConfig
 from recoup.cases.models import Case, CaseAlert, CaseCounter, CaseEvent, CaseKey, LadderSetting
 from recoup.cases.states import FINAL_STATES, CaseState
 from recoup.errors import NotFound
+from recoup.ledger.models import LedgerBalance
 from recoup.ledger.service import exclusive
 from recoup.reconciliation.models import StoredFinding
 from recoup.transactions.models import JournalLine, SettlementLine
@@ -127,6 +128,18 @@ _JOURNAL = select(JournalLine).where(JournalLine.tenant_id == bindparam("tenant_
                                      JournalLine.rrn.in_(bindparam("rrns", expanding=True)))
 _SETTLED = select(SettlementLine).where(SettlementLine.tenant_id == bindparam("tenant_id"),
                                         SettlementLine.rrn.in_(bindparam("rrns", expanding=True)))
+
+
+_BALANCES = select(LedgerBalance.account, LedgerBalance.balance_minor).where(
+    LedgerBalance.tenant_id == bindparam("tenant_id"), LedgerBalance.merchant_id == bindparam("merchant_id"),
+    LedgerBalance.currency == bindparam("currency"))
+
+
+def case_balances(session: Session, case: Case) -> dict[str, int]:
+    """The case's merchant's balance per account (its code), in the case's currency: what the case's JSON and
+    page show of ledger.service.balance_map, in a statement built once."""
+    values = {"tenant_id": case.tenant_id, "merchant_id": case.merchant_id, "currency": case.currency}
+    return {str(account): int(balance) for account, balance in session.execute(_BALANCES, values).tuples()}
 
 
 def _rows_of(model: type[CaseEvent] | type[CaseAlert] | type[StoredFinding]) -> Select[Any]:

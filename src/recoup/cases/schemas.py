@@ -15,9 +15,8 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case, CaseAlert, CaseEvent
-from recoup.cases.repository import alert_rows, finding_rows, timeline_rows, transactions_of
-from recoup.ledger.rules import BalanceKey
-from recoup.ledger.service import ACCOUNT_ORDER, balance_map
+from recoup.cases.repository import alert_rows, case_balances, finding_rows, timeline_rows, transactions_of
+from recoup.ledger.service import ACCOUNT_ORDER
 from recoup.money import format_major
 from recoup.reconciliation.models import StoredFinding
 from recoup.recovery.models import RecoveryAction
@@ -101,13 +100,13 @@ class CaseReads:
     findings: list[Row[Any]]
     transactions: list[JournalLine | SettlementLine]
     alerts: list[Row[Any]]
-    balances: dict[BalanceKey, int]
+    balances: dict[str, int]  # per account code, in the case's currency
 
 
 def read_case(session: Session, case: Case) -> CaseReads:
     """The case's rows, as plain rows (read-only views), in the order case_detail has always read them."""
     actions = list(session.execute(_ACTIONS, {"case_id": case.id}))
-    balances = balance_map(session, case.tenant_id, case.merchant_id)
+    balances = case_balances(session, case)
     timeline = timeline_rows(session, case.id)
     findings = finding_rows(session, case.id)
     return CaseReads(actions, timeline, findings, transactions_of(session, case), alert_rows(session, case.id),
@@ -130,11 +129,9 @@ def case_detail(session: Session, case: Case, reads: CaseReads | None = None) ->
     }
 
 
-def _balance(case: Case, balances: dict[BalanceKey, int]) -> dict[str, str]:
+def _balance(case: Case, balances: dict[str, int]) -> dict[str, str]:
     """The merchant's balance per account in the case's currency (zero where it has none)."""
-    return {account.value: format_major(sum(v for k, v in balances.items() if k.account == account
-                                            and k.currency == case.currency), case.currency)
-            for account in ACCOUNT_ORDER}
+    return {account.value: format_major(balances.get(account.value, 0), case.currency) for account in ACCOUNT_ORDER}
 
 
 class OpenCaseIn(BaseModel):

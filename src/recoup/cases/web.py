@@ -123,10 +123,23 @@ def _draw_case(request: Request, principal: Principal, session: Session, case_id
         actionable=state not in FINAL_STATES and state != CaseState.RESOLVED, kinds=[k.value for k in RecoveryKind],
         idempotency_key=secrets.token_urlsafe(16), payments=payments, overdue=case.deadline_at < utcnow(),
         sections=_sections(session, page), merchant=merchant,
-        zone=merchant.timezone if merchant else None, form_error=form_error or {},
+        zone=merchant.timezone if merchant else None, form_error=form_error or {}, typed=_typed(form_error or {}),
         prefill=amount_field(_remaining(case), case.currency), may=_abilities(principal),
         done_lines=done_message(done, detail, done_action),
     )
+
+
+def _typed(form_error: dict[str, object]) -> Callable[..., object]:
+    """The page's `typed(form, field, default="")`: what was typed into that field of the refused form (so a
+    refusal keeps it), else the default. A plain function: the page asks it some fifteen times."""
+    typed = form_error.get("typed")
+    values = typed if isinstance(typed, dict) else {}
+    refused = form_error.get("form")
+
+    def typed_in(form: str, field: str, default: object = "") -> object:
+        return values.get(field, default) if refused == form else default
+
+    return typed_in
 
 
 def _remaining(case: Case) -> int:

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import record
@@ -51,13 +51,18 @@ class Draft:
     locale: str
 
 
+# The sealed contact of a case's order (its tenant, merchant and order number), built once.
+_CONTACT = select(Order.contact_encrypted).where(Order.tenant_id == bindparam("tenant_id"),
+                                                Order.merchant_id == bindparam("merchant_id"),
+                                                Order.order_no == bindparam("order_no"))
+
+
 def order_contact(session: Session, case: Case, settings: Settings) -> str:
     """The customer's contact from the case's order, opened from its seal ("" when there is none)."""
     if not case.order_no:
         return ""
-    sealed = session.execute(select(Order.contact_encrypted).where(
-        Order.tenant_id == case.tenant_id, Order.merchant_id == case.merchant_id, Order.order_no == case.order_no,
-    )).scalar_one_or_none()
+    values = {"tenant_id": case.tenant_id, "merchant_id": case.merchant_id, "order_no": case.order_no}
+    sealed = session.execute(_CONTACT, values).scalar_one_or_none()
     try:
         return ContactSealer(settings.keyring()).open(sealed, case.order_no) or ""
     except SealedUnreadable:
