@@ -139,7 +139,7 @@ def case_balances(session: Session, case: Case) -> dict[str, int]:
     """The case's merchant's balance per account (its code), in the case's currency: what the case's JSON and
     page show of ledger.service.balance_map, in a statement built once."""
     values = {"tenant_id": case.tenant_id, "merchant_id": case.merchant_id, "currency": case.currency}
-    return {str(account): int(balance) for account, balance in session.execute(_BALANCES, values).tuples()}
+    return {str(row.account): int(row.balance_minor) for row in session.execute(_BALANCES, values)}
 
 
 def _rows_of(model: type[CaseEvent] | type[CaseAlert] | type[StoredFinding]) -> Select[Any]:
