@@ -8,6 +8,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from tests.cases.test_case_world import MERCHANT_A, admin
 from tests.support.cli import run_in_process
@@ -15,6 +16,7 @@ from tests.support.factories import World, token_for
 
 from recoup.audit.models import AuditEntry
 from recoup.cases.changes import CHANGES
+from recoup.cases.models import Case, CaseEvent
 from recoup.cases.opening import OpenRequest, open_case
 from recoup.config import Settings
 from recoup.web.app import create_app
@@ -90,3 +92,24 @@ def test_the_api_audits_a_refused_change_with_what_was_asked(client: TestClient,
     assert refused.status_code == 422
     assert refused.json()["error"].startswith("unknown case state 'LOST'")
     assert _refusal(world, "case.close").after == {"reason": "?", "outcome": "LOST"}
+
+
+def test_a_change_answers_the_case_as_its_response_model_writes_it(client: TestClient, world: World) -> None:
+    """The change routes send the case's row as JSON straight: the bytes, type and status FastAPI wrote when it
+    validated the returned dict; the outbox event and the single UPDATE of an assignment stay as they were."""
+    headers = {"Authorization": f"Bearer {token_for(world.database, 'a-admin')}"}
+    number = _open(world)
+    answers = [client.post(f"/api/v1/cases/{number}/notes", json={"text": "called the payer"},
+                           headers=headers),
+               client.post(f"/api/v1/cases/{number}/assign", json={"username": "a-admin"}, headers=headers)]
+    for answer in answers:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.content == TypeAdapter(dict[str, object]).dump_json(answer.json())
+    assert answers[1].json()["owner"] == "a-admin"
+    with world.database.unit_of_work() as session:
+        case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        assigned = session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                           CaseEvent.event == "assigned")).scalar_one()
+        assert case.updated_at == assigned.at
+        assert case.owner == "a-admin"

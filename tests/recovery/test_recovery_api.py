@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 from sqlalchemy import func, select
 from tests.cases.test_case_world import MERCHANT_A, Finding, add_sale, overcharge_case, save
 from tests.support.cli import run_cli_here as run_cli
@@ -197,3 +198,19 @@ def _undercharge_case(world: World) -> str:
         add_sale(session, world.tenants["A"].id, "710000000001", 1280, order_no="NO-8")
     return save(world, [Finding("UNDERCHARGE", MERCHANT_A, "710000000001", 1280, 12800, order_no="NO-8",
                                 cause="MISSING_DIGIT")]).cases[0]
+
+
+def test_an_action_is_answered_as_its_response_model_writes_it(client: TestClient, world: World) -> None:
+    """POST .../actions sends the action's view as JSON straight: the bytes FastAPI wrote when it validated the
+    returned dict, 201 for the first request and for its replay, which alone carries Idempotent-Replayed."""
+    number = overcharge_case(world, fund_minor=FUNDS)
+    url = f"/api/v1/cases/{number}/actions"
+    body = {"kind": "refund", "amount": "1.00"}
+    first = client.post(url, json=body, headers=_headers(world, "bytes-1"))
+    again = client.post(url, json=body, headers=_headers(world, "bytes-1"))
+    for answer in (first, again):
+        assert answer.status_code == 201, answer.text
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.content == TypeAdapter(dict[str, object]).dump_json(answer.json())
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"

@@ -66,13 +66,16 @@ def case(case_id: CaseReference, principal: ApiUser, session: SessionDep) -> Res
 
 def _serve(change: CaseChange) -> None:
     # No docstring: the route's OpenAPI entry stays as it was when each change had its own function.
-    def serve(case_id: CaseReference, body: BaseModel, request: Request, principal: ApiActor) -> dict[str, object]:
+    def serve(case_id: CaseReference, body: BaseModel, request: Request, principal: ApiActor) -> Response:
         fields = body.model_dump()
-        return _change(request, principal, change.action, case_id, attempted(fields),
-                       lambda session: change.perform(session, principal, case_id, *fields.values()))
+        # case_row holds texts and None only: sent as it is, without validating it again in a worker thread
+        # (the response model below still documents it, as the return annotation did).
+        return JSONResponse(_change(request, principal, change.action, case_id, attempted(fields),
+                                    lambda session: change.perform(session, principal, case_id, *fields.values())))
 
     serve.__annotations__["body"] = change.body  # FastAPI validates, and documents, the body from this
-    router.add_api_route(f"/cases/{{case_id}}/{change.path}", serve, methods=["POST"], name=change.verb)
+    router.add_api_route(f"/cases/{{case_id}}/{change.path}", serve, methods=["POST"], name=change.verb,
+                         response_model=dict[str, object])
 
 
 for _change_offered in CHANGES.values():

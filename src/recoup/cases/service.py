@@ -144,8 +144,8 @@ def assign_case(session: Session, principal: Principal, reference: str, username
     if not owner.sees_merchant(case.merchant_id):
         raise InvalidInput(f"user {username} cannot see merchant {case.merchant_id}, so cannot own this case")
     before = case.owner
-    case.owner = owner.username
     moment = now or utcnow()
+    case.owner, case.updated_at = owner.username, moment  # one UPDATE of the case (add_event sets the same time)
     add_event(session, case, principal.username, "assigned", f"{before or '-'} -> {owner.username}", now=moment)
     record(session, principal.actor(), "case.assign", "case", case.number, before={"owner": before},
            after={"owner": owner.username}, at=moment)

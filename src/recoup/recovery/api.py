@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
 
 from recoup.cases.api import ApiActor
 from recoup.cases.recording import audited
@@ -22,15 +23,22 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 IdempotencyHeader = Annotated[str | None, Header(max_length=120, description="the same key again never acts twice")]
 
 
-@router.post("/cases/{case_id}/actions", status_code=201)
-def act(case_id: CaseReference, body: ActionIn, request: Request, response: Response, principal: ApiActor,
-        idempotency_key: IdempotencyHeader = None) -> dict[str, object]:
+@router.post("/cases/{case_id}/actions", status_code=201, response_model=dict[str, object])
+def act(case_id: CaseReference, body: ActionIn, request: Request, principal: ApiActor,
+        idempotency_key: IdempotencyHeader = None) -> Response:
     """Void, reverse, refund, adjust, collect a difference or request a transfer, once per key."""
     outcome = perform(database(request), principal, case_id, ActionRequest(**body.model_dump()), idempotency_key,
                       qr_default=QrAccountTemplate.from_settings(settings(request)))
+    # The action's view holds JSON's own types (texts, numbers, None): sent as it is, without validating it
+    # again in a worker thread; a replay says so in its header.
+    answer = JSONResponse(_with_payment(request, dict(outcome.action)), status_code=201)
     if outcome.replayed:
-        response.headers[REPLAYED_HEADER] = "true"
-    view = dict(outcome.action)
+        answer.headers[REPLAYED_HEADER] = "true"
+    return answer
+
+
+def _with_payment(request: Request, view: dict[str, object]) -> dict[str, object]:
+    """A collection's view with its payment request (the payer's link, QR payload and slip)."""
     if view.get("kind") == "COLLECT":
         with database(request).unit_of_work() as session:
             payment = for_action(session, int(str(view["id"])))

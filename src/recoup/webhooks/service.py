@@ -9,9 +9,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 from urllib.parse import urlparse
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import record
@@ -19,6 +20,7 @@ from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.db import utcnow
 from recoup.errors import InvalidInput, NotFound
+from recoup.free_text import masked_row
 from recoup.keys.ring import KeyRing
 from recoup.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from recoup.webhooks.secrets import seal_secret
@@ -38,24 +40,35 @@ def emit(session: Session, tenant_id: int, event_type: str, data: dict[str, obje
     return emit_many(session, tenant_id, [(event_type, data)], now)[0]
 
 
+# The outbox is written on every change of a case: its statements are built once, and the events go in by one
+# Core insert (no ORM object to flush; their ids are made here, so nothing is read back), masked by
+# recoup.free_text as an object's payload would be.
+_ACTIVE_ENDPOINTS = (select(WebhookEndpoint.id)
+                     .where(WebhookEndpoint.tenant_id == bindparam("tenant_id"), WebhookEndpoint.active.is_(True))
+                     .order_by(WebhookEndpoint.id))
+_INSERT_EVENTS = insert(cast(Any, WebhookEvent.__table__))
+_INSERT_DELIVERIES = insert(cast(Any, WebhookDelivery.__table__))
+
+
 def emit_many(session: Session, tenant_id: int, events: Sequence[tuple[str, dict[str, object]]],
               now: datetime | None = None) -> list[WebhookEvent]:
     """Append events (type, data) to the outbox in this order, each with a pending delivery per active
-    endpoint of the tenant; one query and one flush for all of them."""
+    endpoint of the tenant; one query and one insert for all of them (the events returned are not in the
+    session: read them back by their ids)."""
     for event_type, _ in events:
         if event_type not in EVENT_TYPES:
             raise InvalidInput(f"unknown webhook event type {event_type!r}")
     moment = now or utcnow()
-    endpoints = list(session.execute(
-        select(WebhookEndpoint.id).where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.active.is_(True))
-        .order_by(WebhookEndpoint.id)).scalars())
+    endpoints = list(session.execute(_ACTIVE_ENDPOINTS, {"tenant_id": tenant_id}).scalars())
     rows = [_event(tenant_id, event_type, data, moment) for event_type, data in events]
-    session.add_all(rows)
-    session.flush()  # the events before their deliveries (foreign key)
+    if rows:  # the events before their deliveries (foreign key)
+        session.execute(_INSERT_EVENTS, [masked_row(WebhookEvent, {
+            "id": row.id, "tenant_id": row.tenant_id, "type": row.type, "payload": row.payload,
+            "created_at": row.created_at}) for row in rows])
     deliveries = [{"event_id": event.id, "endpoint_id": endpoint_id, "status": "PENDING", "attempts": 0,
                    "next_attempt_at": moment, "last_error": ""} for event in rows for endpoint_id in endpoints]
     for start in range(0, len(deliveries), 500):  # executemany: nobody needs their ids back
-        session.execute(insert(WebhookDelivery), deliveries[start:start + 500])
+        session.execute(_INSERT_DELIVERIES, deliveries[start:start + 500])
     return rows
 
 
