@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
+from sqlalchemy import select
 from tests.cases.test_case_world import MERCHANT_A, TERMINAL_A, Finding, add_sale, admin, save
 from tests.support.cli import run_cli
 from tests.support.factories import World
 
+from recoup.cases.repository import alerts_of, findings_of, get_case, timeline, transactions_of
+from recoup.cases.schemas import action_row, alert_row, case_detail, case_row, event_row, finding_row, transaction_row
+from recoup.cases.service import add_note
+from recoup.ledger.service import ACCOUNT_ORDER, balance_map
+from recoup.money import format_major
+from recoup.recovery.models import RecoveryAction
 from recoup.recovery.plans import ActionRequest
 from recoup.recovery.service import perform
 
@@ -65,3 +73,41 @@ def test_list_and_show_carry_the_issues_fields_with_positive_amounts(world: Worl
     assert ("moved", "ACTION_PENDING") in events
     assert all({"at", "actor", "event"} <= set(event) for event in detail["timeline"])
 
+
+
+def test_the_case_json_is_what_the_orm_reads_of_the_case_say(world: World) -> None:
+    """case_detail reads each table once as plain rows (and the page hands the same rows to its sections): its
+    JSON is the one built from the ORM's own reads of the same case (timeline, actions, findings, lines,
+    alerts, the ledger's balance_map), for every case of a small world, one with a refund and a note."""
+    numbers = _cases(world)
+    perform(world.database, admin(world), numbers[0], ActionRequest("refund", "10.00"), "json-same-1")
+    with world.database.unit_of_work() as session:
+        add_note(session, admin(world), numbers[0], "called the payer")
+    with world.database.unit_of_work() as session:
+        for number in numbers:
+            case = get_case(session, admin(world), number)
+            shown = case_detail(session, case)
+            balances = balance_map(session, case.tenant_id, case.merchant_id)
+            actions = session.execute(select(RecoveryAction).where(RecoveryAction.case_id == case.id)
+                                      .order_by(RecoveryAction.id)).scalars()
+            expected = {
+                **case_row(case), "summary": case.summary, "rung_started_at": _iso(case.rung_started_at),
+                "closed_at": _iso(case.closed_at), "txn_time": _iso(case.txn_time),
+                "timeline": [event_row(event) for event in timeline(session, case.id)],
+                "actions": [action_row(action) for action in actions],
+                "findings": [finding_row(finding) for finding in findings_of(session, case.id)],
+                "transactions": [transaction_row(line) for line in transactions_of(session, case)],
+                "alerts": [alert_row(alert) for alert in alerts_of(session, case.id)],
+                "balance": {account.value: format_major(sum(v for k, v in balances.items() if k.account == account
+                                                            and k.currency == case.currency), case.currency)
+                            for account in ACCOUNT_ORDER},
+            }
+            assert shown == expected
+            if number == numbers[0]:
+                assert len(expected["actions"]) == 1
+                assert "called the payer" in {event["note"] for event in expected["timeline"]}
+            assert json.loads(json.dumps(shown)) == shown  # JSON's own types only (sent without an encoder walk)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
