@@ -181,11 +181,16 @@ def findings_of(session: Session, case_id: int) -> list[StoredFinding]:
     return list(session.execute(_FINDINGS, {"case_id": case_id}).scalars())
 
 
+def _claimed_rrns(session: Session, case: Case) -> list[str]:
+    """The RRNs of the transactions the case claims (its keys of its merchant) and its own."""
+    prefix = f"txn:{case.merchant_id}:"
+    return sorted({key.removeprefix(prefix) for key in keys_of(session, case.id) if key.startswith(prefix)}
+                  | ({case.rrn} if case.rrn else set()))
+
+
 def transactions_of(session: Session, case: Case) -> list[JournalLine | SettlementLine]:
     """The stored journal and settlement lines of the transactions the case claims."""
-    prefix = f"txn:{case.merchant_id}:"
-    rrns = sorted({key.removeprefix(prefix) for key in keys_of(session, case.id) if key.startswith(prefix)}
-                  | ({case.rrn} if case.rrn else set()))
+    rrns = _claimed_rrns(session, case)
     if not rrns:
         return []
     # Looked up by the (tenant, rrn) key alone, the merchant checked and the lines sorted here: with the merchant
@@ -195,6 +200,27 @@ def transactions_of(session: Session, case: Case) -> list[JournalLine | Settleme
     settled = [line for line in session.execute(_SETTLED, values).scalars() if line.merchant_id == case.merchant_id]
     return [*sorted(journal, key=lambda line: (line.txn_time, line.id)),
             *sorted(settled, key=lambda line: (line.settle_date, line.id))]
+
+
+_JOURNAL_TABLE: Any = JournalLine.__table__
+_SETTLED_TABLE: Any = SettlementLine.__table__
+_JOURNAL_ROWS = select(_JOURNAL_TABLE).where(_JOURNAL_TABLE.c.tenant_id == bindparam("tenant_id"),
+                                             _JOURNAL_TABLE.c.rrn.in_(bindparam("rrns", expanding=True)))
+_SETTLED_ROWS = select(_SETTLED_TABLE).where(_SETTLED_TABLE.c.tenant_id == bindparam("tenant_id"),
+                                             _SETTLED_TABLE.c.rrn.in_(bindparam("rrns", expanding=True)))
+
+
+def transaction_rows(session: Session, case: Case) -> tuple[list[Row[Any]], list[Row[Any]]]:
+    """transactions_of as plain rows (read-only views: no ORM object per line), the journal's and the
+    settlement's apart, each in transactions_of's order (GET /cases/{id}, the case page)."""
+    rrns = _claimed_rrns(session, case)
+    if not rrns:
+        return [], []
+    values = {"tenant_id": case.tenant_id, "rrns": rrns}
+    journal = [line for line in session.execute(_JOURNAL_ROWS, values) if line.merchant_id == case.merchant_id]
+    settled = [line for line in session.execute(_SETTLED_ROWS, values) if line.merchant_id == case.merchant_id]
+    return (sorted(journal, key=lambda line: (line.txn_time, line.id)),
+            sorted(settled, key=lambda line: (line.settle_date, line.id)))
 
 
 def due_case_ids(session: Session, now: datetime) -> list[int]:

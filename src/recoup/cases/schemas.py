@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case, CaseAlert, CaseEvent
-from recoup.cases.repository import alert_rows, case_balances, finding_rows, timeline_rows, transactions_of
+from recoup.cases.repository import alert_rows, case_balances, finding_rows, timeline_rows, transaction_rows
 from recoup.ledger.service import ACCOUNT_ORDER
 from recoup.money import format_major
 from recoup.reconciliation.models import StoredFinding
@@ -76,13 +76,17 @@ def alert_row(alert: CaseAlert | Row[Any]) -> dict[str, object]:
 
 
 def transaction_row(line: JournalLine | SettlementLine) -> dict[str, object]:
-    settled = isinstance(line, SettlementLine)
+    return line_row(line, settled=isinstance(line, SettlementLine))
+
+
+def line_row(line: JournalLine | SettlementLine | Row[Any], *, settled: bool) -> dict[str, object]:
+    """A journal line (settled=False) or a settlement line, as an ORM object or a plain row of its table."""
     return {
         "source": "settlement" if settled else "journal", "terminal_id": line.terminal_id, "rrn": line.rrn,
         "txn_type": line.txn_type, "status": "SETTLED" if settled else getattr(line, "status", ""),
         "amount": format_major(line.amount_minor, line.currency), "currency": line.currency,
         "card": line.card_masked, "txn_time": _at(line.txn_time), "order_no": line.order_no,
-        "settle_date": line.settle_date.isoformat() if isinstance(line, SettlementLine) else None,
+        "settle_date": cast("SettlementLine | Row[Any]", line).settle_date.isoformat() if settled else None,
     }
 
 
@@ -98,7 +102,8 @@ class CaseReads:
     actions: list[Row[Any]]
     timeline: list[Row[Any]]
     findings: list[Row[Any]]
-    transactions: list[JournalLine | SettlementLine]
+    journal: list[Row[Any]]  # the journal lines of the transactions the case claims
+    settled: list[Row[Any]]  # their settlement lines
     alerts: list[Row[Any]]
     balances: dict[str, int]  # per account code, in the case's currency
 
@@ -109,8 +114,8 @@ def read_case(session: Session, case: Case) -> CaseReads:
     balances = case_balances(session, case)
     timeline = timeline_rows(session, case.id)
     findings = finding_rows(session, case.id)
-    return CaseReads(actions, timeline, findings, transactions_of(session, case), alert_rows(session, case.id),
-                     balances)
+    journal, settled = transaction_rows(session, case)
+    return CaseReads(actions, timeline, findings, journal, settled, alert_rows(session, case.id), balances)
 
 
 def case_detail(session: Session, case: Case, reads: CaseReads | None = None) -> dict[str, object]:
@@ -123,7 +128,8 @@ def case_detail(session: Session, case: Case, reads: CaseReads | None = None) ->
         "timeline": [event_row(event) for event in found.timeline],
         "actions": [action_row(action) for action in found.actions],
         "findings": [finding_row(finding) for finding in found.findings],
-        "transactions": [transaction_row(line) for line in found.transactions],
+        "transactions": [*(line_row(line, settled=False) for line in found.journal),
+                         *(line_row(line, settled=True) for line in found.settled)],
         "alerts": [alert_row(alert) for alert in found.alerts],
         "balance": _balance(case, found.balances),
     }
