@@ -88,6 +88,7 @@ class AsgiClient:
         import asyncio
 
         self.app, self.cookie = app, cookie
+        self.concurrency = 1  # requests in flight at once (--concurrency)
         self.runner = asyncio.Runner()
         self.statuses: set[int] = set()
 
@@ -130,14 +131,19 @@ class AsgiClient:
         return await self.request("POST", path, **options)
 
     def many(self, work: Callable[[], Awaitable[object]], n: int) -> None:
-        """`work` n times in one task: the root task stays, so anyio's worker threads are reused (as under
-        uvicorn, whose serving task is the root) instead of one new thread per request."""
+        """`work` n times, `concurrency` at once, in one task: the root task stays, so anyio's worker threads
+        are reused (as under uvicorn, whose serving task is the root) instead of one new thread per request."""
+        import asyncio
 
-        async def loop() -> None:
-            for _ in range(n):
+        async def loop(times: int) -> None:
+            for _ in range(times):
                 await work()
 
-        self.runner.run(loop())
+        async def all_loops() -> None:
+            share, extra = divmod(n, self.concurrency)
+            await asyncio.gather(*(loop(share + (1 if k < extra else 0)) for k in range(self.concurrency)))
+
+        self.runner.run(all_loops())
 
 
 class Answer:
@@ -292,6 +298,8 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="run this kind under cProfile")
     parser.add_argument("--calls", action="store_true", help="also: Python function calls per request, by kind")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (threads contend)")
+    parser.add_argument("--threads", type=int, default=40, help="RECOUP_WEB_REQUEST_THREADS: 0 runs them inline")
     parser.add_argument("--sql", default="", help="print the SQL statements of one request of this kind")
     parser.add_argument("--var", default="", help="SQLite: the data folder (kept, reused)")
     options = parser.parse_args()
@@ -302,11 +310,14 @@ def main() -> None:
 
         from recoup.config import Settings
         from recoup.web.app import create_app
+        from recoup.web.serving import serve_blocking_work
 
         app = create_app(Settings())
+        serve_blocking_work(app, options.threads)
         counter = QueryCounter(app.state.database.engine)
         with TestClient(app, base_url="http://127.0.0.1") as client:
             session = Session(client, app)
+            session.client.concurrency = options.concurrency
             print(f"{'kind':<10} {'cpu ms':>8} {'pg ms':>8} {'wall ms':>8} {'queries':>8}  statuses")
             for kind in options.kinds.split(","):  # the best of some rounds: the machine is shared
                 rounds = [_measure(session, kind, options.n, counter) for _ in range(options.rounds)]

@@ -51,11 +51,6 @@ FROM (
 WHERE pick = 1
 """
 
-# The sales an approved void or reversal cancels (a sale is in force when approved and not cancelled).
-CANCELLED = """
-SELECT DISTINCT target_line FROM rc_refs WHERE ref_status = 'APPROVED' AND ref_type IN ('VOID', 'REVERSAL')
-"""
-
 # Every sale (narrow: the journal keeps the rest) with whether it is in force, whether an approved
 # refund names it, the order its order_no links it to (rule 1, sales in force only) and, for a sale
 # in force with no approved refund (the only ones duplicates are sought among), a hash of its
@@ -69,6 +64,10 @@ UNDONE = """
 SELECT target_line, max(CASE WHEN ref_type IN ('VOID', 'REVERSAL') THEN 1 ELSE 0 END) AS cancelled,
        max(CASE WHEN ref_type = 'REFUND' THEN 1 ELSE 0 END) AS refunded
 FROM rc_refs WHERE ref_status = 'APPROVED' GROUP BY target_line
+"""
+# The sales an approved void or reversal cancels (a sale is in force when approved and not cancelled).
+CANCELLED = f"""
+SELECT target_line FROM ({UNDONE}) undone WHERE cancelled = 1
 """
 SALE_ORDERS = f"""
 CREATE TABLE rc_sale_orders AS
