@@ -41,9 +41,13 @@ def search_rows(session: Session, principal: Principal, filters: SearchFilters, 
     principal.require(Permission.READ)
     zones = merchant_timezones(session, principal)
     query = search_query(principal, filters, newest_first=newest_first).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    result = session.execute(query.execution_options(yield_per=STREAM_BATCH)).scalars()
+    if limit is not None and limit <= STREAM_BATCH:
+        # A page (the API's: at most 1,001 rows) is read at once: streamed, PostgreSQL would open a transaction
+        # and a server-side cursor for it (BEGIN, DECLARE, FETCH, CLOSE, COMMIT) on every search.
+        result = session.execute(query.limit(limit)).scalars()
+    else:
+        query = query if limit is None else query.limit(limit)
+        result = session.execute(query.execution_options(yield_per=STREAM_BATCH)).scalars()
     for item in result:
         yield row_of(item, zones)
 
