@@ -310,10 +310,11 @@ def main() -> None:
 
         from recoup.config import Settings
         from recoup.web.app import create_app
-        from recoup.web.serving import serve_blocking_work
+        from recoup.web.serving import serve_blocking_work, settle_collector
 
         app = create_app(Settings())
         serve_blocking_work(app, options.threads)
+        settle_collector()  # as `recoup serve` does
         counter = QueryCounter(app.state.database.engine)
         with TestClient(app, base_url="http://127.0.0.1") as client:
             session = Session(client, app)

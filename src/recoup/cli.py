@@ -94,12 +94,13 @@ def serve(
         from recoup.cases.worker import start_in_thread
 
         start_in_thread(ctx.database)  # webhook secrets open with the settings' key ring, re-read on rotation
-    from recoup.web.serving import serve_blocking_work
+    from recoup.web.serving import serve_blocking_work, settle_collector
 
     web = create_app(ctx.settings)
     serve_blocking_work(web, ctx.settings.web_request_threads)  # this process only: recoup.web.serving
     config = uvicorn.Config(web, **bind)  # type: ignore[arg-type]
     guard_loggers()  # after uvicorn set its loggers up: no card number in the access or error log
+    settle_collector()  # last: what start-up made stays
     uvicorn.Server(config).run()
 
 

@@ -4,6 +4,7 @@ to N worker threads (recoup.web.serving)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 
 import anyio.to_thread
@@ -14,7 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from recoup.config import Settings
-from recoup.web.serving import serve_blocking_work
+from recoup.web.serving import COLLECTOR_THRESHOLDS, serve_blocking_work, settle_collector
 
 
 def _probe_app() -> FastAPI:
@@ -68,3 +69,17 @@ def test_the_setting_refuses_a_negative_number() -> None:
     with pytest.raises(ValidationError, match="web_request_threads"):
         Settings(web_request_threads=-1)
     assert Settings().web_request_threads == 40  # anyio's own default
+
+
+def test_a_serving_process_freezes_what_start_up_made_and_collects_young_objects_less_often() -> None:
+    thresholds = gc.get_threshold()
+    made_at_start_up = _probe_app()
+    try:
+        settle_collector()
+        assert gc.get_threshold() == COLLECTOR_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+        assert not gc.is_tracked(made_at_start_up) or made_at_start_up not in gc.get_objects()  # out of sight
+        assert gc.collect() >= 0  # collections still run
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

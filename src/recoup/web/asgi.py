@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from recoup.config import get_settings
 from recoup.logs import guard_loggers
 from recoup.web.app import create_app
-from recoup.web.serving import serve_blocking_work
+from recoup.web.serving import serve_blocking_work, settle_collector
 
 
 def application() -> FastAPI:
@@ -17,4 +17,5 @@ def application() -> FastAPI:
     app = create_app(settings)
     serve_blocking_work(app, settings.web_request_threads)  # this process only: recoup.web.serving
     guard_loggers()  # in each worker process: no card number in the access or error log
+    settle_collector()  # last: what start-up made stays
     return app

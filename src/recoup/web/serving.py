@@ -17,6 +17,7 @@ The choice is made once per process, before it serves (`recoup serve`, or `recou
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
@@ -25,6 +26,20 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 Result = TypeVar("Result")
+# A young collection after 7,000 net allocations instead of Python's 700: a case page alone allocates
+# thousands of short-lived objects, and most die before any collection would have looked at them.
+COLLECTOR_THRESHOLDS = (7000, 20, 20)
+
+
+def settle_collector() -> None:
+    """What start-up made (routes, templates, translations, SQLAlchemy's mappers and caches) lives as long as
+    the process: moved out of the cycle collector's sight (gc.freeze), so that no full collection walks it
+    again, and young collections made ten times rarer. bench/serve_profile.py over 1,640 requests: the
+    collector's time fell from 0.23-0.39 ms to 0.05 ms per request, and the full collections (tens of ms
+    each, a p99 of their own) from one or two per run to none."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 def serve_blocking_work(app: FastAPI, threads: int) -> None:
