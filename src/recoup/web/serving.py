@@ -9,7 +9,8 @@ With 0 threads, the hand-off becomes a plain call: a process runs one request's 
 at a time on its event loop, as a synchronous worker does, and `serve --workers` gives the concurrency (two to
 four per core). A request never yields to another between its first statement and its commit, so one
 process never holds two requests' transactions. The catch: a slow request (a large export) holds its
-process; new connections go to the other processes, but a connection kept alive on the busy one waits.
+process; new connections go to the other processes, but a connection kept alive on the busy one waits. So does
+`/readyz` while a database that stopped answering keeps a request waiting: with threads it answers 503 at once.
 With N > 0 threads (40 by default, anyio's own limit), up to N requests of one process run at once in worker
 threads, as FastAPI does by default.
 The choice is made once per process, before it serves (`recoup serve`, or `recoup.web.asgi:application`).
