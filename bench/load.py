@@ -1,6 +1,7 @@
 """Load benchmark: Recoup on PostgreSQL with several web processes, driven over loopback by another process.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--concurrency 8] [--access-log] [--no-floor]
+    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--threads 0] [--concurrency 8] [--access-log]
+                                   [--no-floor]
 
 Starts a PostgreSQL server of its own (tests/support/postgres.py), loads the demo data (`recoup demo`),
 starts `recoup serve --workers N` and drives it from a separate process for a bounded time with a 70/30 mix:
@@ -9,6 +10,11 @@ reads (transaction search by RRN, a case by number, a page of findings, the case
 and overall, the errors, and the goal (300 requests a second, p99 under 50 ms, no errors). The driver's CPU
 time is printed too: on a 2-core machine it competes with the server for the same cores, so it logs in with httpx
 but drives with a lean keep-alive client of its own (bench/load_client.py).
+
+--threads is RECOUP_WEB_REQUEST_THREADS for the web processes (recoup.web.serving). The default here is 0, the
+synchronous-worker model: with PostgreSQL on the same 2-core machine it served 168-172 requests/s where
+threads (40, `recoup serve`'s default) served 87-123 in the same half hour. Threads win where the database
+answers slower (another machine, or a loaded one), since a process then waits on every statement.
 
 Concurrency: the clients are a closed loop, so throughput x mean latency = clients (Little's law). With 16
 clients, 300 requests a second means a mean latency of 53 ms, above the p99 goal of 50 ms: both goals can
@@ -192,13 +198,13 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def _print(result: dict[str, object], web: int, concurrency: int) -> float:
+def _print(result: dict[str, object], web: str, concurrency: int) -> float:
     latencies: dict[str, list[float]] = result["latencies"]  # type: ignore[assignment]
     errors: dict[str, int] = result["errors"]  # type: ignore[assignment]
     elapsed = float(result["elapsed"])  # type: ignore[arg-type]
     every = [value for values in latencies.values() for value in values]
     total = len(every) + sum(errors.values())
-    print(f"{web} web processes, {concurrency} concurrent clients, {elapsed:.1f} s")
+    print(f"{web}, {concurrency} concurrent clients, {elapsed:.1f} s")
     print(f"{'kind':<10} {'count':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
     for kind, values in latencies.items():
         print(f"{kind:<10} {len(values):>7} {_percentile(values, .5):>8.1f} {_percentile(values, .9):>8.1f} "
@@ -250,6 +256,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--web", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0, help="RECOUP_WEB_REQUEST_THREADS of the web processes")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--access-log", action="store_true")
     parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the bare-route floor")
@@ -282,9 +289,11 @@ def main() -> None:
         from bench.process_cpu import postmaster_pid
 
         postgres = postmaster_pid(server_pg.folder / "data")
-        result = _serve_and_drive([sys.executable, "-m", "recoup", *args], env, port, folder, options, floor=False,
-                                  postgres=postgres)
-        rate = _print(result, options.web, options.concurrency)
+        serving = {**env, "RECOUP_WEB_REQUEST_THREADS": str(options.threads)}
+        result = _serve_and_drive([sys.executable, "-m", "recoup", *args], serving, port, folder, options,
+                                  floor=False, postgres=postgres)
+        model = f"{options.threads} request threads each" if options.threads else "one request at a time each"
+        rate = _print(result, f"{options.web} web processes ({model})", options.concurrency)
         errors = [line for line in (folder / "server.log").read_text().splitlines() if "Error" in line]
         print(f"server log {folder / 'server.log'}: {len(errors)} error lines", *errors[-5:], sep="\n  ")
         if options.floor:
@@ -293,7 +302,8 @@ def main() -> None:
                              "--log-level", "warning"]
             print("\nthe floor (bench/load_floor.py: a bare route, one indexed read, same client and processes):")
             floor = _print(_serve_and_drive(floor_command, {**env, "PYTHONPATH": str(ROOT)}, port, folder, options,
-                                            floor=True, postgres=postgres), options.web, options.concurrency)
+                                            floor=True, postgres=postgres), f"{options.web} processes",
+                           options.concurrency)
             print(f"Recoup's throughput is {rate / floor:.2f} of the floor's ({rate:.0f} against {floor:.0f} "
                   f"requests/s)")
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
