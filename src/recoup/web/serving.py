@@ -2,9 +2,10 @@
 
 FastAPI runs every `def` route and dependency, and Starlette every blocking file operation, through
 `anyio.to_thread.run_sync`: a hand-off to a worker thread and back, three to five times per request, and the
-threads of one process then queue for the GIL. Which way is faster depends on how fast the database answers:
-with PostgreSQL on the same 2-core machine, 0 served 168-172 requests/s and 40 threads 87-123 (bench/load.py
---threads, same half hour); a database farther away idles a process on every statement, and threads win.
+threads of one process then queue for the GIL. Which way is faster depends on the deployment. With PostgreSQL on
+the same 2-core machine (bench/load.py --threads, 2 processes, 8 keep-alive clients), 0 served 91-238 requests/s
+and 40 threads 81-168: 0 costs a third less CPU per request, but when most connections land on one process it
+serves them one at a time while the other idles. A database farther away idles a process on every statement.
 
 With 0 threads, the hand-off becomes a plain call: a process runs one request's database work
 at a time on its event loop, as a synchronous worker does, and `serve --workers` gives the concurrency (two to
