@@ -64,8 +64,7 @@ def _action(case: Case, action: RecoveryAction | Row[Any]) -> DerivedRecord:
 _EVENTS: Any = CaseEvent.__table__
 _ACTIONS: Any = RecoveryAction.__table__
 # Built once (no statement building per request); plain rows, as the case's JSON view reads them.
-_NOTES = (select(_EVENTS).where(_EVENTS.c.case_id == bindparam("case_id"), _EVENTS.c.note != "",
-                                _EVENTS.c.event != "evidence_added").order_by(_EVENTS.c.id))
+_TIMELINE = select(_EVENTS).where(_EVENTS.c.case_id == bindparam("case_id")).order_by(_EVENTS.c.id)
 _ACTIONS_OF = select(_ACTIONS).where(_ACTIONS.c.case_id == bindparam("case_id")).order_by(_ACTIONS.c.id)
 
 
@@ -77,7 +76,7 @@ def is_note(event: CaseEvent | Row[Any]) -> bool:
 def records_of(session: Session, case: Case) -> list[DerivedRecord]:
     """Every note (a timeline event with a note; evidence files' own events left out) and every action."""
     values = {"case_id": case.id}
-    return records_from(case, session.execute(_NOTES, values), session.execute(_ACTIONS_OF, values))
+    return records_from(case, session.execute(_TIMELINE, values), session.execute(_ACTIONS_OF, values))
 
 
 def records_from(case: Case, timeline: Iterable[CaseEvent | Row[Any]],

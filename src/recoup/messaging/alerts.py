@@ -11,8 +11,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Exists, Select, and_, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.models import User, user_merchants
@@ -29,36 +30,41 @@ from recoup.messaging.rules import RuleError, normalise_email
 log = logging.getLogger("recoup.messaging")
 
 
-def _mine(principal: Principal) -> ColumnElement[bool]:
-    """The alerts of this user: theirs by name, or their role's when the case has no named owner."""
-    owned = or_(CaseAlert.owner == principal.username,
-                and_(CaseAlert.owner == "", CaseAlert.owner_role == principal.role.value))
-    mine = and_(CaseAlert.tenant_id == principal.tenant_id, owned)
-    if not principal.limited_to_merchants:
+def _owned(tenant_id: object, username: object, role: object,
+           merchant_ids: list[str] | BindParameter[Any] | None) -> ColumnElement[bool]:
+    """The alerts of a user: theirs by name, or their role's when the case has no named owner; only of their
+    merchants when `merchant_ids` is given. Values or bind parameters alike (see _unread_count)."""
+    owned = or_(CaseAlert.owner == username, and_(CaseAlert.owner == "", CaseAlert.owner_role == role))
+    mine = and_(CaseAlert.tenant_id == tenant_id, owned)
+    if merchant_ids is None:
         return mine
-    if not principal.merchant_ids:
-        return false()
     merchant = func.coalesce(Case.merchant_id, CaseAlert.merchant_id)  # a complaint's alert names its merchant
-    return and_(mine, merchant.in_(principal.merchant_ids))
+    return and_(mine, merchant.in_(merchant_ids))
+
+
+def _read_by(user_id: object) -> Exists:
+    return exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == user_id)
+
+
+def _mine(principal: Principal) -> ColumnElement[bool]:
+    if principal.limited_to_merchants and not principal.merchant_ids:
+        return false()
+    merchants = sorted(principal.merchant_ids) if principal.limited_to_merchants else None
+    return _owned(principal.tenant_id, principal.username, principal.role.value, merchants)
 
 
 def _unread(principal: Principal) -> ColumnElement[bool]:
-    return ~exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == principal.user_id)
+    return ~_read_by(principal.user_id)
 
 
 @cache
 def _unread_count(limited: bool) -> Select[int]:
-    """unread_count's statement, built once per scope shape (every page's menu asks it): _mine and _unread with
-    the user's tenant, name, role, id and merchants as parameters."""
-    owned = or_(CaseAlert.owner == bindparam("username"),
-                and_(CaseAlert.owner == "", CaseAlert.owner_role == bindparam("role")))
-    mine = and_(CaseAlert.tenant_id == bindparam("tenant_id"), owned)
-    if limited:
-        merchant = func.coalesce(Case.merchant_id, CaseAlert.merchant_id)
-        mine = and_(mine, merchant.in_(bindparam("merchant_ids", expanding=True)))
-    unread = ~exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == bindparam("user_id"))
+    """unread_count's statement, built once per scope shape (every page's menu asks it): the user's tenant,
+    name, role, id and merchants as parameters."""
+    merchants: BindParameter[Any] | None = bindparam("merchant_ids", expanding=True) if limited else None
+    mine = _owned(bindparam("tenant_id"), bindparam("username"), bindparam("role"), merchants)
     return (select(func.count()).select_from(CaseAlert).outerjoin(Case, Case.id == CaseAlert.case_id)
-            .where(mine, unread))
+            .where(mine, ~_read_by(bindparam("user_id"))))
 
 
 def unread_count(session: Session, principal: Principal) -> int:
@@ -85,9 +91,9 @@ class AlertView:
 
 
 def alerts_for(session: Session, principal: Principal, limit: int = 200) -> list[AlertView]:
-    read = exists().where(AlertRead.alert_id == CaseAlert.id, AlertRead.user_id == principal.user_id)
     rows = session.execute(
-        select(CaseAlert, Case.number, read.label("read")).outerjoin(Case, Case.id == CaseAlert.case_id)
+        select(CaseAlert, Case.number, _read_by(principal.user_id).label("read"))
+        .outerjoin(Case, Case.id == CaseAlert.case_id)
         .where(_mine(principal)).order_by(CaseAlert.created_at.desc(), CaseAlert.id.desc()).limit(limit)).all()
     return [AlertView(alert.id, number or "", alert.kind, alert.message, alert.created_at, bool(was_read),
                       alert.complaint_id)
