@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -23,7 +22,7 @@ from recoup.reconciliation.findings_csv import write_findings
 from recoup.reconciliation.models import StoredFinding
 from recoup.reconciliation.records import finding_records
 from recoup.reconciliation.store import ReadScope, SaveReport, save_findings
-from recoup.transactions.duck import configure
+from recoup.transactions.duck import spilling_memory
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
@@ -82,14 +81,10 @@ def reconcile_scope(session: Session, principal: Principal, scope: DbScope, on_s
                     ) -> tuple[EngineResult, dict[str, int], dict[str, str]]:
     """The engine over the stored lines in `scope`: its result, the rows read by relation, and the merchants'
     time zones (what `in_db_scope` needs to save the run)."""
-    con = duckdb.connect()
-    try:
-        configure(con, memory_limit="3GB")
+    with spilling_memory("3GB") as con:
         rows = fill_relations(con, session, principal, scope)
         zones = {m.merchant_id: m.timezone or "" for m in list_merchants(session, principal)}
         return reconcile_relations(con, with_merchants=rows["merchants"] > 0, on_step=on_step), rows, zones
-    finally:
-        con.close()
 
 
 def save_db_run(session: Session, principal: Principal, result: EngineResult, scope: DbScope,

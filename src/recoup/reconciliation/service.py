@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,7 +16,7 @@ from recoup.reconciliation.findings import Finding, Kind
 from recoup.reconciliation.findings_csv import write_findings
 from recoup.reconciliation.relations import RELATION_COLUMNS, empty_merchants_sql
 from recoup.transactions.csv_input import DEFAULT_TIMEZONE, load_csv
-from recoup.transactions.duck import configure
+from recoup.transactions.duck import spilling_memory
 
 # DuckDB's own memory; the process peaks a few hundred MB above it (the goal: under 4 GiB). Loaded
 # inputs take about a third of their CSV size (narrow columns, codes as ENUMs); what does not fit
@@ -157,12 +156,11 @@ def reconcile_files(orders: Path, journal: Path, settlement: Path, merchants: Pa
     them); the last is "writing findings".
     """
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="recoup-reconcile-") as spill:
-        result, rows, warnings = _reconcile_in(Path(spill), orders, journal, settlement, merchants, card_key,
-                                               progress, listener=on_step)
-        if on_step is not None:
-            on_step("writing findings")
-        written = write_findings(result.findings, out)
+    result, rows, warnings = _reconcile_in(orders, journal, settlement, merchants, card_key, progress,
+                                           listener=on_step)
+    if on_step is not None:
+        on_step("writing findings")
+    written = write_findings(result.findings, out)
     counted = Counter(finding.kind.value for finding in result.findings)
     counts = {kind.value: counted.get(kind.value, 0) for kind in Kind}
     return ReconcileSummary(counts, written, out, rows, warnings + result.warnings, time.monotonic() - started)
@@ -183,21 +181,17 @@ NO_PHASES = _Phases(lambda _con, **_options: [], lambda _con, **_options: Engine
 def load_files_only(orders: Path, journal: Path, settlement: Path, merchants: Path | None, *,
                     card_key: bytes) -> dict[str, int]:
     """The loads of a reconcile run alone, in its order and memory (bench/reconcile.py times them)."""
-    with tempfile.TemporaryDirectory(prefix="recoup-reconcile-") as spill:
-        _, rows, _ = _reconcile_in(Path(spill), orders, journal, settlement, merchants, card_key, False, NO_PHASES)
+    _, rows, _ = _reconcile_in(orders, journal, settlement, merchants, card_key, False, NO_PHASES)
     return rows
 
 
-def _reconcile_in(spill: Path, orders: Path, journal: Path, settlement: Path, merchants: Path | None,
+def _reconcile_in(orders: Path, journal: Path, settlement: Path, merchants: Path | None,
                   card_key: bytes, progress: bool, phases: _Phases = ENGINE_PHASES,
                   listener: StepListener | None = None) -> tuple[EngineResult, dict[str, int], list[str]]:
     """The engine's two phases, the settlement dropped before the orders are loaded: at most two of the
     three big inputs are in memory at any time."""
-    con = duckdb.connect(":memory:")
-    try:
-        configure(con, memory_limit=MEMORY_LIMIT)
+    with spilling_memory(MEMORY_LIMIT) as con:
         con.execute("SET preserve_insertion_order = false")  # findings are sorted on output; rows need no order
-        con.execute(f"SET temp_directory = '{spill}'")
         with_merchants = merchants is not None
         total = step_count(with_merchants=with_merchants) + 3 + (1 if with_merchants else 0)
         paths: dict[str, Path | None] = {"orders": orders, "journal": journal, "settlement": settlement}
@@ -210,7 +204,5 @@ def _reconcile_in(spill: Path, orders: Path, journal: Path, settlement: Path, me
             _drop_input(con, "settlement")
             _load_files(con, ("orders",), paths, card_key, timezones, inputs, notify)
             result = phases.second(con, with_merchants=with_merchants, on_step=notify)
-    finally:
-        con.close()
     rows, warnings = inputs.ordered()
     return EngineResult(first + result.findings, result.warnings), rows, warnings

@@ -31,16 +31,13 @@ from recoup.reconciliation.service import (
 from recoup.reconciliation.sources import source_warnings
 from recoup.reconciliation.spark_engine import RELATIONS, reconcile_on_spark, spark_session
 from recoup.reconciliation.spark_sql import query_for_spark
-from recoup.transactions.duck import configure
+from recoup.transactions.duck import spilling_memory
 
 
 def stage_relations(folder: Path, paths: dict[str, Path | None], card_key: bytes,
                     notify: StepListener) -> tuple[dict[str, int], list[str]]:
     """Check and load the CSV inputs (the DuckDB engine's loader), then write each relation as Parquet."""
-    con = duckdb.connect(":memory:")
-    try:
-        configure(con, memory_limit=MEMORY_LIMIT)
-        con.execute(f"SET temp_directory = '{folder / 'spill'}'")
+    with spilling_memory(MEMORY_LIMIT, str(folder / "spill")) as con:
         inputs = _Inputs()
         timezones = _load_registry(con, paths["merchants"], inputs, notify)
         _load_files(con, ("orders", "journal", "settlement"), paths, card_key, timezones, inputs, notify)
@@ -49,8 +46,6 @@ def stage_relations(folder: Path, paths: dict[str, Path | None], card_key: bytes
                                 for name, sql_type in RELATION_COLUMNS[relation])
             target = folder / f"{relation}.parquet"
             con.execute(f"COPY (SELECT {columns} FROM {relation}) TO '{target}' (FORMAT PARQUET)")
-    finally:
-        con.close()
     return inputs.ordered()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -24,3 +27,17 @@ def configure(con: duckdb.DuckDBPyConnection, *, threads: int = 2, memory_limit:
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
+
+
+@contextmanager
+def spilling_memory(memory_limit: str, spill: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection (configured) whose overflow spills to `spill`, or to a private folder removed
+    at the end: never DuckDB's default, a `.tmp` folder in whatever directory the command was started from."""
+    with tempfile.TemporaryDirectory(prefix="recoup-spill-") as private:
+        con = duckdb.connect(":memory:")
+        try:
+            configure(con, memory_limit=memory_limit)
+            con.execute(f"SET temp_directory = '{spill or private}'")
+            yield con
+        finally:
+            con.close()
