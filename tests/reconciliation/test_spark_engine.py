@@ -9,6 +9,7 @@ import csv
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.support.cli import Ran, run_in_process
@@ -67,3 +68,9 @@ def test_a_generated_set_read_from_parquet_relations_gives_byte_identical_findin
 def test_a_master_that_cannot_be_reached_is_named_at_once() -> None:
     with pytest.raises(SparkUnavailable, match=r"cannot reach the Spark master spark://127\.0\.0\.1:9"):
         spark_session("spark://127.0.0.1:9")
+
+
+def test_spark_leaves_no_warehouse_folder_where_the_command_started(spark: Any) -> None:
+    warehouse = spark.conf.get("spark.sql.warehouse.dir")
+    assert "recoup-spark-warehouse" in warehouse
+    assert str(Path.cwd()) not in warehouse

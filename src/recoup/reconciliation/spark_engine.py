@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,9 @@ def spark_session(master: str = "local[2]", app_name: str = "recoup-reconcile") 
                 .config("spark.sql.shuffle.partitions", "2" if master.startswith("local") else "200")
                 .config("spark.default.parallelism", "2" if master.startswith("local") else "200")
                 .config("spark.ui.enabled", "false")
+                # Steps are cached views, never managed tables: the (empty) warehouse folder Spark makes at
+                # start goes to the temporary folder, not the directory the command was started from.
+                .config("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "recoup-spark-warehouse"))
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.ansi.enabled", "false")
                 .getOrCreate())
