@@ -41,6 +41,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -260,6 +261,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=40, help="RECOUP_WEB_REQUEST_THREADS of the web processes")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--access-log", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the run's folder (server logs, var) for a look")
     parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the bare-route floor")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     parser.add_argument("--floor", dest="drive_floor", action="store_true", help=argparse.SUPPRESS)
@@ -310,7 +312,11 @@ def main() -> None:
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(f"CPU of the finished children (demo, driver, servers): {usage.ru_utime + usage.ru_stime:.1f} s")
     finally:
-        server_pg.stop()  # the data folder (and its server.log) stays for a look
+        server_pg.stop()
+        if options.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import cProfile
 import os
 import pstats
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,9 @@ def _prepare(options: argparse.Namespace) -> tuple[dict[str, str], Callable[[], 
         folder = Path(tempfile.mkdtemp(prefix="recoup-profile-"))
         env = {**os.environ, **KEYS, "RECOUP_DATABASE_URL": server.url("recoup_profile"),
                "RECOUP_VAR_DIR": str(folder / "var")}
-        stop: Callable[[], None] = server.stop
+        def stop() -> None:
+            server.stop()
+            shutil.rmtree(folder, ignore_errors=True)
         PgCpu.folder = server.folder / "data"
     else:
         folder = Path(options.var or Path(tempfile.gettempdir()) / "recoup-serve-profile")
