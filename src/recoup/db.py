@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -148,6 +149,7 @@ READS_FIRST = "reads_first"
 _LOCKING = re.compile(r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|advisory", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)  # statements come from SQLAlchemy's compiled cache: the same few texts again
 def _plain_read(statement: str) -> bool:
     return statement.lstrip()[:6].upper() == "SELECT" and _LOCKING.search(statement) is None
 
