@@ -50,6 +50,7 @@ from recoup.web.headers import SecurityHeaders
 from recoup.web.health import router as health
 from recoup.web.limits import BodySizeLimit, route_body_limits, upload_routes
 from recoup.web.pages import router as pages
+from recoup.web.route_gates import gate_routers
 from recoup.web.session_cookie import SessionCookie
 from recoup.web.uploads import sweep_uploads, uploads_folder
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database(settings.resolved_database_url,
                                               audit=AuditSetup.from_settings(settings), pool=settings.pool_sizes)
     _include_routers(app)
+    gate_routers(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.add_middleware(
         SessionCookie, keys=[key.secret for key in settings.keyring().all("session")], settings=settings,
