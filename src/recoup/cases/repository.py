@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, or_, select, update
+from sqlalchemy import Integer, Row, Select, String, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -20,7 +21,8 @@ from recoup.cases.models import Case, CaseAlert, CaseCounter, CaseEvent, CaseKey
 from recoup.cases.states import FINAL_STATES, CaseState
 from recoup.errors import NotFound
 from recoup.ledger.models import LedgerBalance
-from recoup.ledger.service import exclusive
+from recoup.ledger.service import ACCOUNT_ORDER, exclusive
+from recoup.merchants.models import Merchant
 from recoup.reconciliation.models import StoredFinding
 from recoup.transactions.models import JournalLine, SettlementLine
 
@@ -57,21 +59,45 @@ def _case_statement(named_by: str, limited: bool, lock: bool) -> Select[Case]:
     return query.with_for_update() if lock else query
 
 
-def get_case(session: Session, principal: Principal, reference: str, *, lock: bool = False) -> Case:
-    """The case in the caller's scope, or NotFound (404) — never 403 for another tenant's case."""
+def _reference_values(principal: Principal, reference: str) -> tuple[str, dict[str, object]]:
+    """How the reference names the case ("number" or "id") and the values of _case_statement's parameters."""
     named = _by_reference(reference)
     if named is None:
         raise NotFound(f"no case {reference!r}: name a case by its number, e.g. RC-2026-000123")
+    values: dict[str, object] = {"tenant_id": principal.tenant_id, "reference": named[1]}
+    if principal.limited_to_merchants:
+        values["merchant_ids"] = sorted(principal.merchant_ids)
+    return named[0], values
+
+
+def get_case(session: Session, principal: Principal, reference: str, *, lock: bool = False) -> Case:
+    """The case in the caller's scope, or NotFound (404) — never 403 for another tenant's case."""
+    named_by, values = _reference_values(principal, reference)
     if lock:
         exclusive(session)
-    limited = principal.limited_to_merchants
-    values: dict[str, object] = {"tenant_id": principal.tenant_id, "reference": named[1]}
-    if limited:
-        values["merchant_ids"] = sorted(principal.merchant_ids)
-    found = session.execute(_case_statement(named[0], limited, lock), values).scalar_one_or_none()
+    statement = _case_statement(named_by, principal.limited_to_merchants, lock)
+    found = session.execute(statement, values).scalar_one_or_none()
     if found is None:
         raise NotFound(f"no case {reference}")
     return found
+
+
+@cache
+def _case_and_merchant_statement(named_by: str, limited: bool) -> Select[Any]:
+    """get_case's statement with the case's merchant beside it (None when its row is gone), as the case page
+    would have it from session.get(Merchant, case.merchant_id)."""
+    return (_case_statement(named_by, limited, False).add_columns(Merchant)
+            .outerjoin(Merchant, Merchant.merchant_id == Case.merchant_id))
+
+
+def get_case_and_merchant(session: Session, principal: Principal, reference: str) -> tuple[Case, Merchant | None]:
+    """get_case and the case's merchant, in one statement (the case page)."""
+    named_by, values = _reference_values(principal, reference)
+    statement = _case_and_merchant_statement(named_by, principal.limited_to_merchants)
+    found: Any = session.execute(statement, values).one_or_none()
+    if found is None:
+        raise NotFound(f"no case {reference}")
+    return found[0], found[1]
 
 
 def get_case_by_id(session: Session, case_id: int, *, lock: bool = False) -> Case:
@@ -204,23 +230,79 @@ def transactions_of(session: Session, case: Case) -> list[JournalLine | Settleme
 
 _JOURNAL_TABLE: Any = JournalLine.__table__
 _SETTLED_TABLE: Any = SettlementLine.__table__
+
+def _claimed_rrn_rows() -> Any:
+    """_claimed_rrns as a subquery (the case's keys are not read apart): the RRNs of the case's keys of its
+    merchant (a key "txn:<merchant>:<rrn>", cut after the prefix) and the case's own RRN (NULL when it has
+    none, which matches no line)."""
+    keys: Any = CaseKey.__table__
+    prefix = bindparam("prefix", type_=String)
+    claimed = select(func.substr(keys.c.key, bindparam("cut", type_=Integer))).where(
+        keys.c.case_id == bindparam("case_id"),
+        func.substr(keys.c.key, 1, bindparam("width", type_=Integer)) == prefix)
+    return union_all(claimed, select(bindparam("own_rrn", type_=String)))
+
+
+_CLAIMED = _claimed_rrn_rows()
 _JOURNAL_ROWS = select(_JOURNAL_TABLE).where(_JOURNAL_TABLE.c.tenant_id == bindparam("tenant_id"),
-                                             _JOURNAL_TABLE.c.rrn.in_(bindparam("rrns", expanding=True)))
+                                             _JOURNAL_TABLE.c.rrn.in_(_CLAIMED))
 _SETTLED_ROWS = select(_SETTLED_TABLE).where(_SETTLED_TABLE.c.tenant_id == bindparam("tenant_id"),
-                                             _SETTLED_TABLE.c.rrn.in_(bindparam("rrns", expanding=True)))
+                                             _SETTLED_TABLE.c.rrn.in_(_CLAIMED))
 
 
 def transaction_rows(session: Session, case: Case) -> tuple[list[Row[Any]], list[Row[Any]]]:
     """transactions_of as plain rows (read-only views: no ORM object per line), the journal's and the
-    settlement's apart, each in transactions_of's order (GET /cases/{id}, the case page)."""
-    rrns = _claimed_rrns(session, case)
-    if not rrns:
-        return [], []
-    values = {"tenant_id": case.tenant_id, "rrns": rrns}
+    settlement's apart, each in transactions_of's order (GET /cases/{id}, the case page): the claimed RRNs
+    chosen in the same statements (_claimed_rrn_rows), not read first."""
+    prefix = f"txn:{case.merchant_id}:"
+    values = {"tenant_id": case.tenant_id, "case_id": case.id, "prefix": prefix, "width": len(prefix),
+              "cut": len(prefix) + 1, "own_rrn": case.rrn or None}
     journal = [line for line in session.execute(_JOURNAL_ROWS, values) if line.merchant_id == case.merchant_id]
     settled = [line for line in session.execute(_SETTLED_ROWS, values) if line.merchant_id == case.merchant_id]
     return (sorted(journal, key=lambda line: (line.txn_time, line.id)),
             sorted(settled, key=lambda line: (line.settle_date, line.id)))
+
+
+def _balance_of(account: str) -> Any:
+    return select(LedgerBalance.balance_minor).where(
+        LedgerBalance.tenant_id == bindparam("tenant_id"), LedgerBalance.merchant_id == bindparam("merchant_id"),
+        LedgerBalance.currency == bindparam("currency"), LedgerBalance.account == account).scalar_subquery()
+
+
+def _any_of(model: type[CaseAlert] | type[StoredFinding]) -> Any:
+    table: Any = model.__table__
+    return exists().where(table.c.case_id == bindparam("case_id"))
+
+
+# What case_facts asks besides the balances: whether the case has any rows of these (each read only if so).
+CASE_HAS: dict[str, Any] = {"findings": _any_of(StoredFinding), "alerts": _any_of(CaseAlert)}
+
+
+@cache
+def _facts_statement(more: tuple[tuple[str, Any], ...]) -> Select[Any]:
+    balances = [_balance_of(account.value).label(f"balance_{n}") for n, account in enumerate(ACCOUNT_ORDER)]
+    flags = [found.label(f"has_{name}") for name, found in (*CASE_HAS.items(), *more)]
+    return select(*balances, *flags)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    balances: dict[str, int]  # per account code (of ledger.service.ACCOUNT_ORDER), where the merchant has one
+    has: dict[str, bool]  # per name of CASE_HAS (and the caller's `more`): whether the case has any such row
+
+
+def case_facts(session: Session, case: Case, more: tuple[tuple[str, Any], ...] = ()) -> CaseFacts:
+    """In one statement: the case's merchant's balance per account in the case's currency (case_balances, for
+    the accounts the case shows) and whether the case has findings, alerts and the rows `more` asks about
+    (name, an EXISTS on bindparam("case_id")), so that a read that would find nothing is not made."""
+    values = {"tenant_id": case.tenant_id, "merchant_id": case.merchant_id, "currency": case.currency,
+              "case_id": case.id}
+    row = session.execute(_facts_statement(more), values).one()
+    found = row._mapping
+    balances = {account.value: int(found[f"balance_{n}"]) for n, account in enumerate(ACCOUNT_ORDER)
+                if found[f"balance_{n}"] is not None}
+    names = [*CASE_HAS, *(name for name, _ in more)]
+    return CaseFacts(balances, {name: bool(found[f"has_{name}"]) for name in names})
 
 
 def due_case_ids(session: Session, now: datetime) -> list[int]:

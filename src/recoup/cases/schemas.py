@@ -6,16 +6,16 @@ come in the same way (never as JSON numbers, so a float never touches money).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case, CaseAlert, CaseEvent
-from recoup.cases.repository import alert_rows, case_balances, finding_rows, timeline_rows, transaction_rows
+from recoup.cases.repository import alert_rows, case_facts, finding_rows, timeline_rows, transaction_rows
 from recoup.ledger.service import ACCOUNT_ORDER
 from recoup.money import format_major
 from recoup.reconciliation.models import StoredFinding
@@ -90,8 +90,8 @@ def line_row(line: JournalLine | SettlementLine | Row[Any], *, settled: bool) ->
     }
 
 
-_ACTION_TABLE: Any = RecoveryAction.__table__
-_ACTIONS = select(_ACTION_TABLE).where(_ACTION_TABLE.c.case_id == bindparam("case_id")).order_by(_ACTION_TABLE.c.id)
+ACTION_TABLE: Any = RecoveryAction.__table__
+_ACTIONS = select(ACTION_TABLE).where(ACTION_TABLE.c.case_id == bindparam("case_id")).order_by(ACTION_TABLE.c.id)
 
 
 @dataclass(frozen=True)
@@ -106,16 +106,22 @@ class CaseReads:
     settled: list[Row[Any]]  # their settlement lines
     alerts: list[Row[Any]]
     balances: dict[str, int]  # per account code, in the case's currency
+    has: dict[str, bool] = field(default_factory=dict)  # case_facts: whether the case has rows of `more`'s names
 
 
-def read_case(session: Session, case: Case) -> CaseReads:
-    """The case's rows, as plain rows (read-only views), in the order case_detail has always read them."""
-    actions = list(session.execute(_ACTIONS, {"case_id": case.id}))
-    balances = case_balances(session, case)
+def read_case(session: Session, case: Case, more: tuple[tuple[str, Any], ...] = (),
+              actions_read: Select[Any] = _ACTIONS) -> CaseReads:
+    """The case's rows, as plain rows (read-only views). The balances and whether the case has findings and
+    alerts (and what `more` asks, for the case page's sections) come in one statement (case_facts): a table the
+    case has no rows in is not read. `actions_read`: the case's actions, as _ACTIONS reads them (the case page's
+    adds each action's payment page)."""
+    facts = case_facts(session, case, more)
+    actions = list(session.execute(actions_read, {"case_id": case.id}))
     timeline = timeline_rows(session, case.id)
-    findings = finding_rows(session, case.id)
+    findings = finding_rows(session, case.id) if facts.has["findings"] else []
     journal, settled = transaction_rows(session, case)
-    return CaseReads(actions, timeline, findings, journal, settled, alert_rows(session, case.id), balances)
+    alerts = alert_rows(session, case.id) if facts.has["alerts"] else []
+    return CaseReads(actions, timeline, findings, journal, settled, alerts, facts.balances, facts.has)
 
 
 def case_detail(session: Session, case: Case, reads: CaseReads | None = None) -> dict[str, object]:

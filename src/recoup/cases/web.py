@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,8 +19,8 @@ from recoup.cases.models import Case
 from recoup.cases.opening import OpenRequest, open_case
 from recoup.cases.page_view import CasePage
 from recoup.cases.recording import audited
-from recoup.cases.repository import get_case
-from recoup.cases.schemas import case_detail, read_case
+from recoup.cases.repository import get_case_and_merchant
+from recoup.cases.schemas import ACTION_TABLE, case_detail, read_case
 from recoup.cases.service import add_note, assign_case, escalate_case, move_case, reopen_case
 from recoup.cases.states import FINAL_STATES, CaseState, allowed_targets
 from recoup.cases.web_flash import done_message
@@ -27,7 +28,6 @@ from recoup.cases.web_list import SORTS, CaseFilters, state_counts
 from recoup.cases.web_list import case_page as page_of_cases
 from recoup.db import utcnow
 from recoup.errors import Conflict, NotFound, RecoupError
-from recoup.merchants.models import Merchant
 from recoup.reconciliation.findings import Kind
 from recoup.recovery.models import PaymentRequest, RecoveryKind
 from recoup.transactions.web_detail import transaction_again
@@ -105,17 +105,34 @@ def case_page(case_id: CaseReference, request: Request, principal: WebUser, sess
     return _draw_case(request, principal, session, case_id, done=done, done_action=action)
 
 
-_PAYMENTS = select(PaymentRequest.action_id, PaymentRequest.token).where(PaymentRequest.case_id == bindparam("case_id"))
+_PAYMENT_TABLE: Any = PaymentRequest.__table__
+# The case's actions as cases.schemas reads them, each with its payment page's token (None: it has none).
+_ACTIONS_AND_PAYMENTS = (
+    select(ACTION_TABLE, _PAYMENT_TABLE.c.token.label("payment_token"))
+    .outerjoin(_PAYMENT_TABLE, (_PAYMENT_TABLE.c.action_id == ACTION_TABLE.c.id)
+               & (_PAYMENT_TABLE.c.case_id == ACTION_TABLE.c.case_id))
+    .where(ACTION_TABLE.c.case_id == bindparam("case_id")).order_by(ACTION_TABLE.c.id))
+
+
+@cache
+def _section_rows() -> tuple[tuple[str, Any], ...]:
+    """Whether the case has rows the sections show (files, messages, complaints, disputes): asked with the
+    page's balances in one statement (cases.repository.case_facts); a section with none reads nothing."""
+    from recoup.complaints.web import CASE_PAGE_HAS as complaints
+    from recoup.disputes.web import CASE_PAGE_HAS as disputes
+    from recoup.evidence.web import CASE_PAGE_HAS as evidence
+    from recoup.messaging.web import CASE_PAGE_HAS as messages
+
+    return evidence, messages, complaints, disputes
 
 
 def _draw_case(request: Request, principal: Principal, session: Session, case_id: str, *, status_code: int = 200,
                form_error: dict[str, object] | None = None, done: str = "", done_action: int = 0) -> HTMLResponse:
-    case = get_case(session, principal, case_id)
+    case, merchant = get_case_and_merchant(session, principal, case_id)
     state = CaseState(case.state)
-    reads = read_case(session, case)
+    reads = read_case(session, case, _section_rows(), _ACTIONS_AND_PAYMENTS)
     detail = case_detail(session, case, reads)
-    payments = {row.action_id: row.token for row in session.execute(_PAYMENTS, {"case_id": case.id})}
-    merchant = session.get(Merchant, case.merchant_id)
+    payments = {row.id: row.payment_token for row in reads.actions if row.payment_token is not None}
     page = CasePage(case, principal, merchant, reads)
     return render(
         request, "cases/detail.html", status_code=status_code, user=principal, case=case, detail=detail,
@@ -166,7 +183,7 @@ def _sections(session: Session, page: CasePage) -> dict[str, dict[str, object]]:
     return {"documents": case_documents(session, principal, case),
             "evidence": evidence_section(session, page),
             "messages": message_section(session, page),
-            "complaint": complaint_section(session, principal, case),
+            "complaint": complaint_section(session, principal, case, any_found=page.reads.has["complaints"]),
             "disputes": dispute_section(session, page)}
 
 

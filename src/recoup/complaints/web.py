@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import StringConstraints
+from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -19,6 +20,7 @@ from recoup.cases.models import Case
 from recoup.complaints import views
 from recoup.complaints.intake import file_against_provider
 from recoup.complaints.linking import join_case, link_transaction, open_case_for
+from recoup.complaints.models import Complaint
 from recoup.complaints.ports import EVIDENCE, function
 from recoup.complaints.public import echoed
 from recoup.complaints.public import router as public_router
@@ -169,6 +171,12 @@ def close_page(complaint_id: ComplaintRef, request: Request, principal: Worker, 
                 lambda number: close(session, principal, number, note, now))
 
 
-def case_section(session: Session, principal: Principal, case: Case) -> dict[str, object]:
-    """What templates/complaints/_case_section.html shows on the case page (cases.web.case_page calls it)."""
-    return views.case_section(session, principal, case)
+# Whether any complaint (in any scope) names the case: asked with the case page's other reads
+# (cases.schemas.read_case's `more`); when none does, case_section reads nothing.
+CASE_PAGE_HAS = ("complaints", exists().where(Complaint.case_id == bindparam("case_id")))
+
+
+def case_section(session: Session, principal: Principal, case: Case, *, any_found: bool = True) -> dict[str, object]:
+    """What templates/complaints/_case_section.html shows on the case page (cases.web.case_page calls it);
+    any_found=False: the page's reads found no complaint of the case (CASE_PAGE_HAS), so none is read."""
+    return views.case_section(session, principal, case) if any_found else {"complaints": []}

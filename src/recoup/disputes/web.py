@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -122,10 +123,16 @@ def open_page(case_id: CaseReference, request: Request, principal: WebActor, now
                    lambda session: service.open_dispute(session, principal, case_id, opening, now), now)
 
 
+# Whether any dispute (in any scope) is of the case: asked with the case page's other reads
+# (cases.schemas.read_case's `more`); when none is, the section does not ask for them.
+CASE_PAGE_HAS = ("disputes", exists().where(Dispute.case_id == bindparam("case_id")))
+
+
 def case_section(session: Session, page: CasePage) -> dict[str, object]:
     """What templates/disputes/_case_section.html shows on the case page (cases.web.case_page may call it)."""
     principal = page.principal
-    return {"disputes": disputes_of_case(session, principal, page.case.id),
+    has_any = page.reads.has.get("disputes", True)
+    return {"disputes": disputes_of_case(session, principal, page.case.id) if has_any else [],
             "may_open": may(principal.role, Permission.DISPUTE),
             "schemes": [rule.scheme for rule in schemes_of(session, principal.tenant_id)],
             "idempotency_key": secrets.token_urlsafe(16)}

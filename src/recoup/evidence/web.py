@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -27,7 +28,7 @@ from recoup.evidence.models import EvidenceItem
 from recoup.evidence.records import records_from
 from recoup.evidence.rules import KINDS, MAX_BYTES, UPLOAD_KINDS, Refusal, is_image, readable_size
 from recoup.evidence.service import DuplicateEvidence, EvidenceRefused, add_to_case, item_of_case, read_for
-from recoup.evidence.views import evidence_rows, local_time, zone_of
+from recoup.evidence.views import evidence_rows, local_time, record_row, zone_of
 from recoup.transactions.upload_options import upload_file, upload_name
 from recoup.web.csrf import check_csrf
 from recoup.web.deps import Now, SessionDep, SettingsDep, WebUser, database, settings
@@ -73,14 +74,22 @@ def _row(row: dict[str, object], case: Case, zone_name: str) -> dict[str, object
             "thumbnail_url": f"{base}?inline=1" if stored and is_image(str(row["content_type"])) else ""}
 
 
+# Whether the case has files: asked with the case page's other reads (cases.schemas.read_case's `more`), so that
+# a case without any (most) is not asked again for them.
+CASE_PAGE_HAS = ("evidence", exists().where(EvidenceItem.case_id == bindparam("case_id")))
+
+
 def case_section(session: Session, page: CasePage) -> dict[str, object]:
     """What templates/evidence/_case_section.html shows on the case page (cases.web.case_page calls it); the
-    records of notes and actions come from the timeline and actions the page already read."""
+    records of notes and actions come from the timeline and actions the page already read, and the files are
+    read only when the page's reads say the case has some (CASE_PAGE_HAS)."""
     case, merchant = page.case, page.merchant
     zone_name = (merchant.timezone if merchant is not None and merchant.timezone else "") or \
         get_settings().default_timezone
     records = records_from(case, page.reads.timeline, page.reads.actions)
-    rows = [_row(row, case, zone_name) for row in evidence_rows(session, case, records)]
+    found = evidence_rows(session, case, records) if page.reads.has.get("evidence", True) else \
+        [record_row(record) for record in records]  # evidence_rows without files
+    rows = [_row(row, case, zone_name) for row in found]
     return {"number": case.number, "files": [r for r in rows if r["source"] == "file"],
             "records": [r for r in rows if r["source"] != "file"], "kinds": UPLOAD_KINDS,
             "kind_labels": {kind: kind_label(kind) for kind in UPLOAD_KINDS},

@@ -7,13 +7,14 @@ all three add their routes to messaging.web_router.router, which app.py mounts a
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.roles import Permission, may
@@ -71,12 +72,16 @@ def _contacts(session: Session, case: Case) -> dict[str, str]:
 _MESSAGES = (select(OutboxMessage)
              .where(OutboxMessage.case_id == bindparam("case_id"), OutboxMessage.purpose != "alert")
              .order_by(OutboxMessage.id.desc()))
+# Whether the case has any of them: asked with the case page's other reads (cases.schemas.read_case's `more`).
+CASE_PAGE_HAS = ("messages", exists().where(OutboxMessage.case_id == bindparam("case_id"),
+                                            OutboxMessage.purpose != "alert"))
 
 
 def case_section(session: Session, page: CasePage) -> dict[str, object]:
     """What templates/messaging/_case_section.html shows on the case page (cases.web.case_page calls it)."""
     case, zone = page.case, zone_of(page.merchant)
-    messages = session.execute(_MESSAGES, {"case_id": case.id}).scalars()
+    has_any = page.reads.has.get("messages", True)
+    messages: Iterable[OutboxMessage] = session.execute(_MESSAGES, {"case_id": case.id}).scalars() if has_any else []
     return {"messages": [_row(message, zone) for message in messages], "templates": list(TEMPLATE_KEYS),
             "contacts": _contacts(session, case), "can_send": may(page.principal.role, Permission.WORK_CASES)}
 
