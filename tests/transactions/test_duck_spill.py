@@ -15,7 +15,8 @@ def test_overflow_goes_to_a_private_folder_removed_afterwards(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     with spilling_memory("50MB") as con:
         folder = Path(scalar(con, "SELECT current_setting('temp_directory')"))
-        assert folder.name.startswith("recoup-spill-") and folder.is_dir()
+        assert folder.name.startswith("recoup-spill-")
+        assert folder.is_dir()
         con.execute("SET preserve_insertion_order = true")
         con.execute("CREATE TABLE big AS SELECT i, hash(i) AS h FROM range(6000000) t(i) ORDER BY h")
         assert scalar(con, "SELECT count(*) FROM big") == 6_000_000
