@@ -89,6 +89,11 @@ _HEAD = select(_HEAD_TABLE.c.last_seq, _HEAD_TABLE.c.last_hash).where(_HEAD_TABL
 _MOVE_HEAD = (update(_HEAD_TABLE).where(_HEAD_TABLE.c.id == 1)
               .values(last_seq=bindparam("seq"), last_hash=bindparam("hash")))
 _INSERT_ENTRIES = insert(_ENTRIES)
+# On PostgreSQL one entry (a change's usual audit) is inserted and the head moved on to it by ONE statement: the
+# head's UPDATE rides in a data-modifying WITH of the entry's INSERT (SQLite has no such WITH: two statements).
+_INSERT_ENTRY_MOVING_HEAD = _INSERT_ENTRIES.add_cte(
+    update(_HEAD_TABLE).where(_HEAD_TABLE.c.id == 1)
+    .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash")).cte("moved_head"))
 
 
 def _locked_head(session: Session) -> tuple[int, str]:
@@ -204,8 +209,12 @@ def settle(session: Session) -> None:
         seq += 1
         _chain(entry, seq, prev_hash, key)
         prev_hash = entry.hash
-    session.execute(_INSERT_ENTRIES, [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries])
-    session.execute(_MOVE_HEAD, {"seq": seq, "hash": prev_hash})
+    rows = [{column: getattr(entry, column) for column in _COLUMNS} for entry in entries]
+    if len(rows) == 1 and session.get_bind().dialect.name == "postgresql":
+        session.execute(_INSERT_ENTRY_MOVING_HEAD, {**rows[0], "head_seq": seq, "head_hash": prev_hash})
+    else:
+        session.execute(_INSERT_ENTRIES, rows)
+        session.execute(_MOVE_HEAD, {"seq": seq, "hash": prev_hash})
     loaded = session.identity_map.get(identity_key(AuditHead, 1))
     if loaded is not None:  # a head read earlier in this session through the ORM: read it again when asked
         session.expire(loaded)

@@ -1,0 +1,108 @@
+"""A note's and an assignment's statements over the API (issue 15, load), and the audit chain they leave: on
+PostgreSQL the audit entry is inserted and the chain's head moved on to it by one statement (the head's UPDATE in
+a WITH of the entry's INSERT), after the head's row is locked and read as before."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, select
+from tests.cases.test_case_world import overcharge_case
+from tests.support.factories import World, token_for
+
+from recoup.audit.models import AuditEntry, AuditHead
+from recoup.audit.service import verify
+
+FINANCE = "a-merchant_finance"
+# The caller, the case (locked), its timeline entry, the case's update, the audit head (locked) and the entry with
+# the head's move (on SQLite: BEGIN IMMEDIATE, and the entry and the head's move in two statements).
+NOTE = {"postgresql": 6, "sqlite": 8}
+# The same, with the new owner and their merchants, and the webhook endpoints and event.
+ASSIGN = {"postgresql": 9, "sqlite": 11}
+
+
+@contextmanager
+def counted(world: World) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(world.database.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(world.database.engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def api(world: World) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(world.database, FINANCE)}"}
+
+
+def _statements(world: World, ask: Callable[[], None]) -> list[str]:
+    ask()  # the first request notes the token's use (a write, once a minute)
+    with counted(world) as seen:
+        ask()
+    return seen
+
+
+def _dialect(world: World) -> str:
+    return world.database.engine.dialect.name
+
+
+def _trail_is_whole(world: World) -> None:
+    with world.database.unit_of_work() as session:
+        count, found = verify(session, checkpoints=[])
+        last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar_one()
+        head = session.get(AuditHead, 1)
+    assert found is None
+    assert head is not None
+    assert (head.last_seq, head.last_hash) == (last.seq, last.hash)
+    assert last.seq == count
+
+
+def test_a_note_runs_its_few_statements_and_chains_its_audit_entry(world: World, client: TestClient,
+                                                                   api: dict[str, str]) -> None:
+    number = overcharge_case(world)
+
+    def note() -> None:
+        answer = client.post(f"/api/v1/cases/{number}/notes", json={"text": "called the payer"}, headers=api)
+        assert (answer.status_code, answer.json()["number"]) == (200, number)
+
+    seen = _statements(world, note)
+    assert len(seen) == NOTE[_dialect(world)], seen
+    assert any("FOR UPDATE" in statement and "audit_head" in statement for statement in seen) == (
+        _dialect(world) == "postgresql")  # the head's lock is kept (SQLite: BEGIN IMMEDIATE serialises writers)
+    _trail_is_whole(world)
+    with world.database.unit_of_work() as session:
+        notes = session.execute(select(AuditEntry).where(AuditEntry.action == "case.note")).scalars().all()
+    expected = [(number, "called the payer", FINANCE)] * 2
+    assert [(entry.object_id, entry.note, entry.actor) for entry in notes] == expected
+
+
+def test_an_assignment_runs_its_few_statements_and_chains_its_audit_entry(world: World, client: TestClient,
+                                                                          api: dict[str, str]) -> None:
+    number = overcharge_case(world)
+
+    def assign() -> None:
+        answer = client.post(f"/api/v1/cases/{number}/assign", json={"username": FINANCE}, headers=api)
+        assert (answer.status_code, answer.json()["owner"]) == (200, FINANCE)
+
+    seen = _statements(world, assign)
+    assert len(seen) == ASSIGN[_dialect(world)], seen
+    _trail_is_whole(world)
+
+
+def test_a_refused_note_is_audited_and_the_chain_stays_whole(world: World, client: TestClient,
+                                                             api: dict[str, str]) -> None:
+    number = overcharge_case(world)
+    answer = client.post(f"/api/v1/cases/{number}/notes", json={"text": "   "}, headers=api)
+    assert answer.status_code == 422
+    with world.database.unit_of_work() as session:
+        refused = session.execute(select(AuditEntry).where(AuditEntry.action == "case.note.refused")).scalar_one()
+    assert (refused.object_id, refused.note) == (number, "a note has 1 to 4000 characters")
+    _trail_is_whole(world)
