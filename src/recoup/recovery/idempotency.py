@@ -40,6 +40,11 @@ def require_key(key: str | None) -> str:
     return cleaned
 
 
+def is_key(key: str) -> bool:
+    """Whether `require_key` takes this key (without raising)."""
+    return bool(_KEY.match(key.strip()))
+
+
 def fingerprint(parameters: Mapping[str, object]) -> str:
     """A stable hash of what the request asks for."""
     canonical = json.dumps(dict(parameters), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

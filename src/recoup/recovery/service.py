@@ -33,7 +33,14 @@ from recoup.errors import Conflict, NotFound
 from recoup.recovery.collect import create_payment_request
 from recoup.recovery.confirm import confirm
 from recoup.recovery.execution import announce, execute_all, fund_waiting
-from recoup.recovery.idempotency import StillInFlight, check_same_request, find, fingerprint, require_key
+from recoup.recovery.idempotency import (
+    StillInFlight,
+    check_same_request,
+    find,
+    fingerprint,
+    is_key,
+    require_key,
+)
 from recoup.recovery.models import RecoveryAction, RecoveryKind, RecoveryStatus
 from recoup.recovery.plans import ActionRequest, Plan, plan_action, recheck
 from recoup.recovery.postings import is_money_out, post_hold
@@ -93,9 +100,18 @@ def perform(database: Database, principal: Principal, case_ref: str, request: Ac
 
 def prepare(session: Session, principal: Principal, case_ref: str, request: ActionRequest, key: str | None,
             now: datetime | None = None, *, qr_default: QrAccountTemplate | None = None) -> Prepared:
-    """Step (1): answer a repeated key, or check and record the action (case locked)."""
+    """Step (1): answer a repeated key, or check and record the action (case locked).
+
+    A replay takes no lock: the key is looked up first by a plain read, and one already answered is answered
+    again (the case read without its lock, for the caller's scope and the fingerprint), so a replay never
+    waits behind a change of the case. Anything else (a new key, a failed or unfinished first request) locks
+    the case and looks the key up again under the lock, so two first requests with one key act once."""
     principal.require(Permission.MOVE_MONEY)
     moment = now or utcnow()
+    if key is not None and is_key(key):
+        answered = _answered(session, principal, case_ref, request, key.strip())
+        if answered is not None:
+            return answered
     case = get_case(session, principal, case_ref, lock=True)
     idempotency_key = require_key(key)
     request_hash = fingerprint(request.parameters(case.number))
@@ -111,6 +127,24 @@ def prepare(session: Session, principal: Principal, case_ref: str, request: Acti
     template = qr_default or QrAccountTemplate.from_settings(get_settings())
     action = _record(session, principal, case, plan, (idempotency_key, request_hash), moment, template)
     return _arm(session, principal.actor(), case, action, moment)
+
+
+def _answered(session: Session, principal: Principal, case_ref: str, request: ActionRequest,
+              key: str) -> Prepared | None:
+    """A replay answered without locking the case: the first request's answer, or "still in flight"; None
+    when the key is new or its first request failed (then the case is locked and the key looked up again)."""
+    existing = find(session, principal.tenant_id, key)
+    if existing is None:
+        return None
+    case = get_case(session, principal, case_ref)  # the caller's scope: NotFound as before for a case not theirs
+    check_same_request(existing, fingerprint(request.parameters(case.number)))
+    if existing.status == S.FAILED.value:  # retried under the lock, from rows read again under it
+        session.expunge(existing)
+        session.expunge(case)
+        return None
+    if existing.response is None:
+        return Prepared(in_flight=True)
+    return Prepared(existing.id, replay=existing.response)
 
 
 def _record(session: Session, principal: Principal, case: Case, plan: Plan, key_and_hash: tuple[str, str],
