@@ -1,6 +1,6 @@
 """Load benchmark: Recoup on PostgreSQL with several web processes, driven over loopback by another process.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--threads 40] [--concurrency 8] [--access-log]
+    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--threads 4] [--concurrency 8] [--access-log]
                                    [--no-floor]
 
 Starts a PostgreSQL server of its own (tests/support/postgres.py), loads the demo data (`recoup demo`),
@@ -11,11 +11,12 @@ and overall, the errors, and the goal (300 requests a second, p99 under 50 ms, n
 time is printed too: on a 2-core machine it competes with the server for the same cores, so it logs in with httpx
 but drives with a lean keep-alive client of its own (bench/load_client.py).
 
---threads is RECOUP_WEB_REQUEST_THREADS for the web processes (recoup.web.serving), 40 by default as for `recoup
-serve`. 0 is the synchronous-worker model: on this 2-core machine it served 91-238 requests/s where threads served
-81-168. Its spread comes from the 8 keep-alive connections: they land on the 2 processes as the accepts race,
-and a process holding most of them serves them one at a time while the other idles. Threads win too where the
-database answers slower (another machine, or a loaded one), since a process then waits on every statement.
+--threads is RECOUP_WEB_REQUEST_THREADS for the web processes (recoup.web.serving), 4 by default as for `recoup
+serve`. 0 is the synchronous-worker model: on this 2-core machine it served 249 requests/s (2 processes; 240 with
+--web 4) where 4 threads served 214 and 40 threads 106 (session 11, back to back). Its spread comes from the 8
+keep-alive connections: they land on the processes as the accepts race, and a process holding most of them serves
+them one at a time while another idles (earlier runs: 91-238). Threads win too where the database answers slower
+(another machine, or a loaded one), since a process then waits on every statement.
 
 Concurrency: the clients are a closed loop, so throughput x mean latency = clients (Little's law). With 16
 clients, 300 requests a second means a mean latency of 53 ms, above the p99 goal of 50 ms: both goals can
@@ -258,7 +259,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--web", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=40, help="RECOUP_WEB_REQUEST_THREADS of the web processes")
+    parser.add_argument("--threads", type=int, default=4, help="RECOUP_WEB_REQUEST_THREADS of the web processes")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--access-log", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (server logs, var) for a look")

@@ -302,7 +302,7 @@ def main() -> None:
     parser.add_argument("--calls", action="store_true", help="also: Python function calls per request, by kind")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (threads contend)")
-    parser.add_argument("--threads", type=int, default=40, help="RECOUP_WEB_REQUEST_THREADS: 0 runs them inline")
+    parser.add_argument("--threads", type=int, default=4, help="RECOUP_WEB_REQUEST_THREADS: 0 runs them inline")
     parser.add_argument("--sql", default="", help="print the SQL statements of one request of this kind")
     parser.add_argument("--var", default="", help="SQLite: the data folder (kept, reused)")
     options = parser.parse_args()

@@ -66,10 +66,11 @@ class Settings(BaseSettings):
 
     # PostgreSQL connections of ONE process (docs/deploy.md sizes them): each web process and each worker
     # holds up to db_pool_size + db_max_overflow; keep processes x that under the server's max_connections.
-    # How many requests one web process runs at once in worker threads (40: anyio's own default). 0: one at
-    # a time, on the process's own event loop, with no hand-off to a thread and back (then run two to four
-    # `serve --workers` per core). recoup.web.serving says when each is faster.
-    web_request_threads: int = Field(default=40, ge=0, le=256)
+    # How many requests one web process runs at once in worker threads (4: few enough that they seldom queue
+    # for the GIL, enough that one slow export does not hold the process). 0: one at a time, on the process's
+    # own event loop, with no hand-off to a thread and back (then run two to four `serve --workers` per core).
+    # recoup.web.serving says what each costs.
+    web_request_threads: int = Field(default=4, ge=0, le=256)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=500)
     db_pool_timeout_seconds: float = Field(default=30.0, gt=0, le=600)

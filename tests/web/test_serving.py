@@ -68,7 +68,7 @@ def test_n_threads_runs_a_blocking_route_in_a_worker_thread_with_at_most_n_at_on
 def test_the_setting_refuses_a_negative_number() -> None:
     with pytest.raises(ValidationError, match="web_request_threads"):
         Settings(web_request_threads=-1)
-    assert Settings().web_request_threads == 40  # anyio's own default
+    assert Settings().web_request_threads == 4
 
 
 def test_a_serving_process_freezes_what_start_up_made_and_collects_young_objects_less_often() -> None:

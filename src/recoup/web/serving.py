@@ -2,10 +2,12 @@
 
 FastAPI runs every `def` route and dependency, and Starlette every blocking file operation, through
 `anyio.to_thread.run_sync`: a hand-off to a worker thread and back, three to five times per request, and the
-threads of one process then queue for the GIL. Which way is faster depends on the deployment. With PostgreSQL on
-the same 2-core machine (bench/load.py --threads, 2 processes, 8 keep-alive clients), 0 served 91-238 requests/s
-and 40 threads 81-168: 0 costs a third less CPU per request, but when most connections land on one process it
-serves them one at a time while the other idles. A database farther away idles a process on every statement.
+threads of one process then queue for the GIL: the more threads, the more CPU each request costs. With
+PostgreSQL on the same 2-core machine (bench/load.py --threads, 8 keep-alive clients, one run each, back to back):
+0 threads served 249 requests/s with 2 processes and 240 with 4 (5.6-6.0 ms of web CPU per request), 4 threads
+214 (6.3 ms), 40 threads (anyio's own default, ours until issue 15's load work) 106 (8.6 ms). 0 wins on CPU, but
+when most connections land on one process it serves them one at a time while the other idles (earlier runs: 91 to
+238 requests/s); threads absorb that, and a database farther away, which idles a process on every statement.
 
 With 0 threads, the hand-off becomes a plain call: a process runs one request's database work
 at a time on its event loop, as a synchronous worker does, and `serve --workers` gives the concurrency (two to
@@ -13,8 +15,8 @@ four per core). A request never yields to another between its first statement an
 process never holds two requests' transactions. The catch: a slow request (a large export) holds its
 process; new connections go to the other processes, but a connection kept alive on the busy one waits. So does
 `/readyz` while a database that stopped answering keeps a request waiting: with threads it answers 503 at once.
-With N > 0 threads (40 by default, anyio's own limit), up to N requests of one process run at once in worker
-threads, as FastAPI does by default.
+With N > 0 threads (4 by default), up to N requests of one process run at once in worker threads, as FastAPI
+does (with 40).
 The choice is made once per process, before it serves (`recoup serve`, or `recoup.web.asgi:application`).
 """
 
