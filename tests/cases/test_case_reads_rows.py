@@ -10,9 +10,9 @@ from tests.disputes.dispute_world import FUNDS_RRN, SALE_RRN, add_evidence, sale
 from tests.support.factories import OBJECTS, World
 
 from recoup.cases.models import Case, CaseAlert, CaseKey
-from recoup.cases.repository import case_balances, case_facts, transaction_rows, transactions_of
+from recoup.cases.repository import case_facts, transaction_rows, transactions_of
 from recoup.evidence.models import EvidenceItem
-from recoup.ledger.service import ACCOUNT_ORDER
+from recoup.ledger.service import ACCOUNT_ORDER, balance_map
 from recoup.transactions.models import JournalLine, SettlementLine
 
 MERCHANT_B = OBJECTS["B"][0]
@@ -80,7 +80,10 @@ def test_the_facts_say_the_balances_and_whether_the_case_has_rows(world: World) 
         case = session.execute(select(Case).where(Case.number == number)).scalar_one()
         facts = case_facts(session, case, (files,))
         wanted = {account.value for account in ACCOUNT_ORDER}
-        assert facts.balances == {k: v for k, v in case_balances(session, case).items() if k in wanted}
+        in_currency = {key.account.value: minor for key, minor in balance_map(session, case.tenant_id,
+                                                                             case.merchant_id).items()
+                       if key.currency == case.currency}
+        assert facts.balances == {k: v for k, v in in_currency.items() if k in wanted}
         assert facts.balances  # the settled sales are on the merchant's accounts
         assert facts.has == {"findings": False, "alerts": False, "evidence": False}
         session.add(CaseAlert(tenant_id=case.tenant_id, case_id=case.id, kind="DEADLINE", message="late"))

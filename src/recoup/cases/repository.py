@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -146,26 +146,9 @@ def claimed_keys(session: Session, tenant_id: int, keys: Sequence[str]) -> set[s
 
 
 # What a case page and GET /cases/{id} read of one case, each statement built once.
-_KEYS = select(CaseKey.key).where(CaseKey.case_id == bindparam("case_id")).order_by(CaseKey.id)
 _TIMELINE = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.id)
 _ALERTS = select(CaseAlert).where(CaseAlert.case_id == bindparam("case_id")).order_by(CaseAlert.id)
 _FINDINGS = select(StoredFinding).where(StoredFinding.case_id == bindparam("case_id")).order_by(StoredFinding.id)
-_JOURNAL = select(JournalLine).where(JournalLine.tenant_id == bindparam("tenant_id"),
-                                     JournalLine.rrn.in_(bindparam("rrns", expanding=True)))
-_SETTLED = select(SettlementLine).where(SettlementLine.tenant_id == bindparam("tenant_id"),
-                                        SettlementLine.rrn.in_(bindparam("rrns", expanding=True)))
-
-
-_BALANCES = select(LedgerBalance.account, LedgerBalance.balance_minor).where(
-    LedgerBalance.tenant_id == bindparam("tenant_id"), LedgerBalance.merchant_id == bindparam("merchant_id"),
-    LedgerBalance.currency == bindparam("currency"))
-
-
-def case_balances(session: Session, case: Case) -> dict[str, int]:
-    """The case's merchant's balance per account (its code), in the case's currency: what the case's JSON and
-    page show of ledger.service.balance_map, in a statement built once."""
-    values = {"tenant_id": case.tenant_id, "merchant_id": case.merchant_id, "currency": case.currency}
-    return {str(row.account): int(row.balance_minor) for row in session.execute(_BALANCES, values)}
 
 
 def _rows_of(model: type[CaseEvent] | type[CaseAlert] | type[StoredFinding]) -> Select[Any]:
@@ -191,10 +174,6 @@ def finding_rows(session: Session, case_id: int) -> list[Row[Any]]:
     return list(session.execute(_FINDING_ROWS, {"case_id": case_id}))
 
 
-def keys_of(session: Session, case_id: int) -> list[str]:
-    return list(session.execute(_KEYS, {"case_id": case_id}).scalars())
-
-
 def timeline(session: Session, case_id: int) -> list[CaseEvent]:
     return list(session.execute(_TIMELINE, {"case_id": case_id}).scalars())
 
@@ -207,34 +186,10 @@ def findings_of(session: Session, case_id: int) -> list[StoredFinding]:
     return list(session.execute(_FINDINGS, {"case_id": case_id}).scalars())
 
 
-def _claimed_rrns(session: Session, case: Case) -> list[str]:
-    """The RRNs of the transactions the case claims (its keys of its merchant) and its own."""
-    prefix = f"txn:{case.merchant_id}:"
-    return sorted({key.removeprefix(prefix) for key in keys_of(session, case.id) if key.startswith(prefix)}
-                  | ({case.rrn} if case.rrn else set()))
-
-
-def transactions_of(session: Session, case: Case) -> list[JournalLine | SettlementLine]:
-    """The stored journal and settlement lines of the transactions the case claims."""
-    rrns = _claimed_rrns(session, case)
-    if not rrns:
-        return []
-    # Looked up by the (tenant, rrn) key alone, the merchant checked and the lines sorted here: with the merchant
-    # or an ORDER BY in the query SQLite's planner walks the merchant's whole time index instead.
-    values = {"tenant_id": case.tenant_id, "rrns": rrns}
-    journal = [line for line in session.execute(_JOURNAL, values).scalars() if line.merchant_id == case.merchant_id]
-    settled = [line for line in session.execute(_SETTLED, values).scalars() if line.merchant_id == case.merchant_id]
-    return [*sorted(journal, key=lambda line: (line.txn_time, line.id)),
-            *sorted(settled, key=lambda line: (line.settle_date, line.id))]
-
-
-_JOURNAL_TABLE: Any = JournalLine.__table__
-_SETTLED_TABLE: Any = SettlementLine.__table__
-
 def _claimed_rrn_rows() -> Any:
-    """_claimed_rrns as a subquery (the case's keys are not read apart): the RRNs of the case's keys of its
-    merchant (a key "txn:<merchant>:<rrn>", cut after the prefix) and the case's own RRN (NULL when it has
-    none, which matches no line)."""
+    """The RRNs of the transactions a case claims, as a subquery: those of its keys of its merchant (a key
+    "txn:<merchant>:<rrn>", cut after the prefix) and the case's own RRN (NULL when it has none, which matches no
+    line). Chosen inside the line reads below, not read first (the values: _claim_values)."""
     keys: Any = CaseKey.__table__
     prefix = bindparam("prefix", type_=String)
     claimed = select(func.substr(keys.c.key, bindparam("cut", type_=Integer))).where(
@@ -243,24 +198,47 @@ def _claimed_rrn_rows() -> Any:
     return union_all(claimed, select(bindparam("own_rrn", type_=String)))
 
 
+def _claim_values(case: Case) -> dict[str, object]:
+    prefix = f"txn:{case.merchant_id}:"
+    return {"tenant_id": case.tenant_id, "case_id": case.id, "prefix": prefix, "width": len(prefix),
+            "cut": len(prefix) + 1, "own_rrn": case.rrn or None}
+
+
+# Looked up by the (tenant, rrn) key alone, the merchant checked and the lines sorted in Python: with the merchant
+# or an ORDER BY in the query SQLite's planner walks the merchant's whole time index instead.
 _CLAIMED = _claimed_rrn_rows()
+_JOURNAL_TABLE: Any = JournalLine.__table__
+_SETTLED_TABLE: Any = SettlementLine.__table__
+_JOURNAL = select(JournalLine).where(JournalLine.tenant_id == bindparam("tenant_id"), JournalLine.rrn.in_(_CLAIMED))
+_SETTLED = select(SettlementLine).where(SettlementLine.tenant_id == bindparam("tenant_id"),
+                                        SettlementLine.rrn.in_(_CLAIMED))
 _JOURNAL_ROWS = select(_JOURNAL_TABLE).where(_JOURNAL_TABLE.c.tenant_id == bindparam("tenant_id"),
                                              _JOURNAL_TABLE.c.rrn.in_(_CLAIMED))
 _SETTLED_ROWS = select(_SETTLED_TABLE).where(_SETTLED_TABLE.c.tenant_id == bindparam("tenant_id"),
                                              _SETTLED_TABLE.c.rrn.in_(_CLAIMED))
 
 
+def _claimed_lines(case: Case, journal: Iterable[Any], settled: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+    """The lines of the case's merchant, the journal's by time and the settlement's by day (ties by id)."""
+    return (sorted((line for line in journal if line.merchant_id == case.merchant_id),
+                   key=lambda line: (line.txn_time, line.id)),
+            sorted((line for line in settled if line.merchant_id == case.merchant_id),
+                   key=lambda line: (line.settle_date, line.id)))
+
+
+def transactions_of(session: Session, case: Case) -> list[JournalLine | SettlementLine]:
+    """The stored journal and settlement lines of the transactions the case claims."""
+    values = _claim_values(case)
+    journal, settled = _claimed_lines(case, session.execute(_JOURNAL, values).scalars(),
+                                      session.execute(_SETTLED, values).scalars())
+    return [*journal, *settled]
+
+
 def transaction_rows(session: Session, case: Case) -> tuple[list[Row[Any]], list[Row[Any]]]:
     """transactions_of as plain rows (read-only views: no ORM object per line), the journal's and the
-    settlement's apart, each in transactions_of's order (GET /cases/{id}, the case page): the claimed RRNs
-    chosen in the same statements (_claimed_rrn_rows), not read first."""
-    prefix = f"txn:{case.merchant_id}:"
-    values = {"tenant_id": case.tenant_id, "case_id": case.id, "prefix": prefix, "width": len(prefix),
-              "cut": len(prefix) + 1, "own_rrn": case.rrn or None}
-    journal = [line for line in session.execute(_JOURNAL_ROWS, values) if line.merchant_id == case.merchant_id]
-    settled = [line for line in session.execute(_SETTLED_ROWS, values) if line.merchant_id == case.merchant_id]
-    return (sorted(journal, key=lambda line: (line.txn_time, line.id)),
-            sorted(settled, key=lambda line: (line.settle_date, line.id)))
+    settlement's apart (GET /cases/{id}, the case page)."""
+    values = _claim_values(case)
+    return _claimed_lines(case, session.execute(_JOURNAL_ROWS, values), session.execute(_SETTLED_ROWS, values))
 
 
 def _balance_of(account: str) -> Any:
