@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import psycopg
+from psycopg import Column
+from psycopg.pq import ExecStatus
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -130,11 +132,57 @@ def make_engine(url: str, pool: PoolSizes | None = None) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     pool = pool or PoolSizes()
     engine = create_engine(url, pool_size=pool.size, max_overflow=pool.overflow, pool_timeout=pool.timeout_seconds,
-                           pool_recycle=pool.recycle_seconds)
+                           pool_recycle=pool.recycle_seconds, connect_args={"cursor_factory": LeanCursor})
     event.listen(engine, "checkin", _checked_in)
     event.listen(engine, "checkout", _checked_out)
     event.listen(engine, "before_cursor_execute", _begin_before_writes)
     return engine
+
+
+class LeanCursor(psycopg.Cursor[Any]):
+    """psycopg's cursor, whose `description` makes its Column objects only when something reads them.
+    SQLAlchemy asks for the description after every statement but, for a statement it has run before (its
+    compiled cache: nearly all of ours), only to learn whether rows came back; psycopg built one Column per
+    column each time (some 160 per case read as JSON: 15% of its CPU, bench/serve_profile.py --profile)."""
+
+    @property
+    def description(self) -> Sequence[Column] | None:  # type: ignore[override]
+        result = self.pgresult
+        if result and (result.nfields or result.status in _ROWS_CAME):
+            return _Description(self, result)
+        return None
+
+
+_ROWS_CAME = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
+
+
+class _Description(Sequence[Column]):
+    """One result's columns as psycopg's `description` lists them, made on first use, from that result (not
+    from whichever result the cursor holds by then): it stands in for the cursor Column reads them from."""
+
+    __slots__ = ("_columns", "_cursor", "adapters", "pgresult")
+
+    def __init__(self, cursor: LeanCursor, result: Any) -> None:
+        self._cursor, self.pgresult, self.adapters = cursor, result, cursor.adapters
+        self._columns: list[Column] | None = None
+
+    @property
+    def _encoding(self) -> str:
+        return self._cursor._encoding
+
+    def _made(self) -> list[Column]:
+        if self._columns is None:
+            self._columns = [Column(self, index) for index in range(len(self))]  # type: ignore[arg-type]
+        return self._columns
+
+    def __len__(self) -> int:
+        return int(self.pgresult.nfields)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._made()[index]
+
+    def __iter__(self) -> Iterator[Column]:
+        return iter(self._made())
 
 
 # Reads first (`unit_of_work(reads_first=True)`: the GET requests, the look-up of who is asking): on PostgreSQL
