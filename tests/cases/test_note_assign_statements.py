@@ -1,6 +1,7 @@
 """A note's and an assignment's statements over the API (issue 15, load), and the audit chain they leave: on
 PostgreSQL the audit entry is inserted and the chain's head moved on to it by one statement (the head's UPDATE in
-a WITH of the entry's INSERT), after the head's row is locked and read as before."""
+a WITH of the entry's INSERT), after the head's row is locked and read as before; a note's timeline entry and
+its case's updated_at are written by one statement too (the case's UPDATE in a WITH of the entry's INSERT)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from tests.support.factories import World, token_for
 
 from recoup.audit.models import AuditEntry, AuditHead
 from recoup.audit.service import verify
+from recoup.cases.models import Case, CaseEvent
+from recoup.cases.schemas import case_row
 
 FINANCE = "a-merchant_finance"
-# The caller, the case (locked), its timeline entry, the case's update, the audit head (locked) and the entry with
-# the head's move (on SQLite: BEGIN IMMEDIATE, and the entry and the head's move in two statements).
-NOTE = {"postgresql": 6, "sqlite": 8}
+# The caller, the case (locked), its timeline entry with the case's update, the audit head (locked) and the entry
+# with the head's move (on SQLite: BEGIN IMMEDIATE, and the timeline entry, the case's update, the audit entry and
+# the head's move in four statements).
+NOTE = {"postgresql": 5, "sqlite": 8}
 # The same, with the new owner and their merchants, and the webhook endpoints and event.
 ASSIGN = {"postgresql": 9, "sqlite": 11}
 
@@ -69,9 +73,12 @@ def test_a_note_runs_its_few_statements_and_chains_its_audit_entry(world: World,
                                                                    api: dict[str, str]) -> None:
     number = overcharge_case(world)
 
+    answered: list[str] = []
+
     def note() -> None:
         answer = client.post(f"/api/v1/cases/{number}/notes", json={"text": "called the payer"}, headers=api)
         assert (answer.status_code, answer.json()["number"]) == (200, number)
+        answered.append(answer.json()["updated_at"])
 
     seen = _statements(world, note)
     assert len(seen) == NOTE[_dialect(world)], seen
@@ -82,19 +89,37 @@ def test_a_note_runs_its_few_statements_and_chains_its_audit_entry(world: World,
         notes = session.execute(select(AuditEntry).where(AuditEntry.action == "case.note")).scalars().all()
     expected = [(number, "called the payer", FINANCE)] * 2
     assert [(entry.object_id, entry.note, entry.actor) for entry in notes] == expected
+    _case_touched_by_its_last_event(world, number, answered[-1])
+
+
+def _case_touched_by_its_last_event(world: World, number: str, answered: str) -> None:
+    """The case's stored updated_at is its last timeline entry's time, and the answer said the same."""
+    with world.database.unit_of_work() as session:
+        case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+        last = session.execute(select(CaseEvent.at).where(CaseEvent.case_id == case.id)
+                               .order_by(CaseEvent.id.desc()).limit(1)).scalar_one()
+        stored = case.updated_at
+    assert stored == last
+    with world.database.unit_of_work() as session:
+        again = session.execute(select(Case).where(Case.number == number)).scalar_one()
+    assert case_row(again)["updated_at"] == answered
 
 
 def test_an_assignment_runs_its_few_statements_and_chains_its_audit_entry(world: World, client: TestClient,
                                                                           api: dict[str, str]) -> None:
     number = overcharge_case(world)
 
+    answered: list[str] = []
+
     def assign() -> None:
         answer = client.post(f"/api/v1/cases/{number}/assign", json={"username": FINANCE}, headers=api)
         assert (answer.status_code, answer.json()["owner"]) == (200, FINANCE)
+        answered.append(answer.json()["updated_at"])
 
     seen = _statements(world, assign)
     assert len(seen) == ASSIGN[_dialect(world)], seen
     _trail_is_whole(world)
+    _case_touched_by_its_last_event(world, number, answered[-1])
 
 
 def test_a_refused_note_is_audited_and_the_chain_stays_whole(world: World, client: TestClient,
