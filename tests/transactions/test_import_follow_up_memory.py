@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 from tests.support.factories import World
 
+from recoup.transactions.duck import spilling_memory
 from recoup.transactions.staging import GOOD
 from recoup.transactions.warnings import after_journal_warnings
 
@@ -32,13 +33,10 @@ def _pieces_of_a_big_file(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_the_refunds_whose_original_is_nowhere_are_found_within_a_small_memory(world: World, tmp_path: Path) -> None:
-    con = duckdb.connect(str(tmp_path / "import.duckdb"))
-    _pieces_of_a_big_file(con)
-    con.execute("SET threads = 2")
-    con.execute("SET memory_limit = '16MB'")  # the import's 256 MB for 10 million lines, scaled down
-    with world.database.unit_of_work() as session:
-        flagged, notes = after_journal_warnings(session, con, world.tenants["A"].id, import_id=1)
-    con.close()
+    with spilling_memory("16MB", spill=str(tmp_path)) as con:  # the import's 256 MB for 10M lines, scaled down
+        _pieces_of_a_big_file(con)
+        with world.database.unit_of_work() as session:
+            flagged, notes = after_journal_warnings(session, con, world.tenants["A"].id, import_id=1)
     assert flagged == {}
     orphans = [note for note in notes if "name an original" in note]
     assert len(orphans) == 1
