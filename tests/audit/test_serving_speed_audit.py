@@ -139,6 +139,27 @@ def test_an_entry_asked_for_its_number_is_chained_at_once_and_seen_by_the_same_t
     _intact(database)
 
 
+def test_a_session_reading_the_trail_after_its_first_entry_sees_it_and_one_recording_nothing_reads_as_is(
+        database: Database) -> None:
+    """The trail's reads are watched from a session's first recorded entry on (recoup.audit.lock_order): the
+    first entry of a fresh session is chained before the read, in a later transaction of the same session too."""
+    with database.unit_of_work() as session:
+        before = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    session = database.sessions()
+    try:
+        record(session, ACTOR, "first.write", "thing", "alone")
+        assert session.execute(select(AuditEntry.object_id).where(AuditEntry.action == "first.write")).all() == [
+            ("alone",)]
+        session.commit()
+        record(session, ACTOR, "first.write", "thing", "again")
+        assert session.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == before + 2
+        session.commit()
+    finally:
+        session.close()
+    assert _objects(database, "first.write") == ["alone", "again"]
+    _intact(database)
+
+
 # Hypothesis: a transaction of savepoints (each kept or rolled back), entries recorded in and around them,
 # then commit or rollback: the trail holds exactly the entries of what was kept, and verifies.
 Step = tuple[int, bool]  # (entries recorded inside a savepoint, whether the savepoint is kept)

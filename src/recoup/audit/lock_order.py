@@ -36,6 +36,9 @@ def add_pending(session: Session, entries: list[AuditEntry]) -> None:
     where = session.get_nested_transaction() or session.get_transaction()
     found = session.info.setdefault(PENDING, [])
     found.extend((entry, where) for entry in entries)
+    if not session.info.get(_WATCHED):
+        session.info[_WATCHED] = True
+        event.listen(session, "do_orm_execute", _reads_trail)
 
 
 def take_pending(session: Session) -> list[AuditEntry]:
@@ -76,6 +79,10 @@ def _before_commit(session: Session) -> None:
 
 
 _TRAIL = frozenset({"audit_entries", "audit_head"})
+# Whether this session listens for reads of the trail: from its first recorded entry on. Listened for on every
+# Session, any statement of any request paid for it (SQLAlchemy then builds an ORMExecuteState per statement,
+# and prepares an ORM statement twice); a session that records nothing reads nothing it must chain first.
+_WATCHED = "audit_watches_reads"
 
 
 def _reads_trail(state: ORMExecuteState) -> None:
@@ -97,6 +104,6 @@ def install(_sessions: sessionmaker[Session] | None = None) -> None:
         return
     _installed = True
     listeners: dict[str, Any] = {"before_commit": _before_commit, "after_soft_rollback": _rolled_back,
-                                 "after_transaction_end": _ended, "do_orm_execute": _reads_trail}
+                                 "after_transaction_end": _ended}
     for name, listener in listeners.items():
         event.listen(Session, name, listener)
