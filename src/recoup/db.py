@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 import time
@@ -238,6 +239,109 @@ def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         dbapi_connection.rollback()
     except Exception as error:  # any failure: the pool discards this connection and checks out another
         raise DisconnectionError(f"a pooled connection no longer answers: {error}") from error
+
+
+class FixedRead:
+    """A read statement built once, run on PostgreSQL straight through the driver: compiled once, its parameters
+    and rows passed through the same type processors SQLAlchemy would apply, with no execution context, result
+    object or ORM step per run (bench: 0.19 ms of CPU a statement through the session, 0.04 this way). The
+    engine's cursor events still see it (counters; reads first: `_begin_before_writes`), and a driver error
+    comes out as SQLAlchemy's, as from `session.execute`. Rows are named tuples: attributes, `_mapping`,
+    positions. Elsewhere (SQLite) `rows` is `session.execute`'s rows. No IN-list (expanding) parameters."""
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._autoflush = statement._propagate_attrs.get("compile_state_plugin") == "orm"
+        self._compiled: _CompiledRead | None = None
+
+    def rows(self, session: Session, values: dict[str, Any]) -> list[Any]:
+        if self._autoflush and session.autoflush and (session.new or session.dirty or session.deleted):
+            session.flush()  # as session.execute would, before a statement of mapped classes
+        connection = session.connection()
+        if connection.dialect.name != "postgresql":
+            return list(session.execute(self.statement, values))
+        compiled = self._compiled or self._compile(connection.dialect)
+        parameters = {**compiled.defaults, **values}
+        for name, process in compiled.bind_processors:
+            parameters[name] = process(parameters[name])
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        found: Any = None
+        try:
+            connection._cursor_execute(cursor, compiled.sql, parameters)  # a failure: SQLAlchemy's error
+            try:
+                found = cursor.fetchall()
+            except BaseException as error:
+                connection._handle_dbapi_exception(error, compiled.sql, parameters, cursor, None)
+            if compiled.result_processors is None:
+                compiled.result_processors = _result_processors(compiled.result_types, connection.dialect, cursor)
+        finally:
+            cursor.close()
+        return compiled.make_rows(found)
+
+    def _compile(self, dialect: Any) -> _CompiledRead:
+        compiled: Any = self.statement.compile(dialect=dialect)
+        if any(bind.expanding or bind.literal_execute for bind in compiled.bind_names) or compiled.escaped_bind_names:
+            raise ValueError("a FixedRead takes no IN-list, literal or escaped parameters")
+        defaults = {name: value for name, value in compiled.construct_params(_check=False).items()
+                    if value is not None}
+        processors = [(name, process) for name, process in compiled._bind_processors.items() if process is not None]
+        columns = compiled._result_columns
+        names = [column.keyname for column in columns]
+        if len(set(names)) < len(names) or not all(isinstance(name, str) and name.isidentifier() for name in names):
+            raise ValueError(f"a FixedRead's columns need names of their own: {names}")
+        self._compiled = _CompiledRead(compiled.string, defaults, processors, [column.type for column in columns],
+                                       _row_class(tuple(names)))
+        return self._compiled
+
+
+def _result_processors(types: list[Any], dialect: Any, cursor: Any) -> list[tuple[int, Any]]:
+    """Per column of the result, the processor SQLAlchemy applies (by the column's type and the driver's type
+    code, as its result metadata asks for it), where there is one."""
+    codes = [column[1] for column in cursor.description or ()]
+    found = []
+    for index, type_ in enumerate(types):
+        process = type_._cached_result_processor(dialect, codes[index] if index < len(codes) else None)
+        if process is not None:
+            found.append((index, process))
+    return found
+
+
+class _CompiledRead:
+    __slots__ = ("bind_processors", "defaults", "result_processors", "result_types", "row_class", "sql")
+
+    def __init__(self, sql: str, defaults: dict[str, Any], bind_processors: list[tuple[str, Any]],
+                 result_types: list[Any], row_class: Any) -> None:
+        self.sql, self.defaults, self.bind_processors = sql, defaults, bind_processors
+        self.result_types, self.row_class = result_types, row_class
+        self.result_processors: list[tuple[int, Any]] | None = None
+
+    def make_rows(self, found: list[Any]) -> list[Any]:
+        make, processors = self.row_class._make, self.result_processors or ()
+        if not processors:
+            return [make(row) for row in found]
+        rows = []
+        for row in found:
+            values = list(row)
+            for index, process in processors:
+                values[index] = process(values[index])
+            rows.append(make(values))
+        return rows
+
+
+@functools.lru_cache(maxsize=256)
+def _row_class(names: tuple[str, ...]) -> Any:
+    base: Any = collections.namedtuple("FixedRow", names)  # type: ignore[misc]
+
+    class FixedRow(base):
+        """A row by attribute and by position, with `_mapping` as SQLAlchemy's rows have it."""
+
+        __slots__ = ()
+
+        @property
+        def _mapping(self) -> dict[str, Any]:
+            return dict(self._asdict())
+
+    return FixedRow
 
 
 class Database:

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from recoup.audit.service import Actor, record
@@ -18,7 +17,7 @@ from recoup.auth.sessions import TOUCH_EVERY as SESSION_TOUCH_EVERY
 from recoup.auth.sessions import SessionPolicy, end_user_sessions
 from recoup.auth.tokens import LOGIN, TOUCH_EVERY, TokenRefused, revoke_user_tokens
 from recoup.auth.tokens import issue_token as issue_token  # where callers have always found it
-from recoup.db import utcnow
+from recoup.db import FixedRead, utcnow
 from recoup.errors import Conflict, InvalidInput, NotFound
 
 MIN_PASSWORD = 8
@@ -116,26 +115,32 @@ def _check_password(password: str) -> None:
 # Who is asking, once per request: one indexed read of the token (or browser session), its user and the user's
 # merchants (one row per merchant), as plain rows. The statements are built once (no statement building and
 # no cache key per request); the rules are those of auth.tokens.user_of_token and auth.sessions.user_of_session.
-_USER_COLUMNS = (User.id.label("user_id"), User.username, User.tenant_id, User.role, User.locale, User.active,
-                 user_merchants.c.merchant_id)
-_BY_TOKEN = (select(ApiToken.id, ApiToken.revoked, ApiToken.expires_at, ApiToken.last_used_at, *_USER_COLUMNS)
-             .join(User, ApiToken.user_id == User.id)
-             .outerjoin(user_merchants, user_merchants.c.user_id == User.id)
-             .where(ApiToken.token_hash == bindparam("digest")))
-_BY_SESSION = (select(WebSession.id, WebSession.revoked_at, WebSession.expires_at, WebSession.last_seen_at,
-                      *_USER_COLUMNS)
-               .join(User, WebSession.user_id == User.id)
-               .outerjoin(user_merchants, user_merchants.c.user_id == User.id)
-               .where(WebSession.token_hash == bindparam("digest")))
-_BY_USERNAME = (select(*_USER_COLUMNS).select_from(User)
-                .outerjoin(user_merchants, user_merchants.c.user_id == User.id)
-                .where(User.username == bindparam("username")))
-_TOUCH_TOKEN = update(ApiToken).where(ApiToken.id == bindparam("row_id")).values(last_used_at=bindparam("now"))
-_TOUCH_SESSION = (update(WebSession).where(WebSession.id == bindparam("row_id"))
+# Each runs straight through the driver on PostgreSQL (recoup.db.FixedRead), on the tables' columns.
+_USERS: Any = User.__table__
+_TOKENS: Any = ApiToken.__table__
+_SESSIONS: Any = WebSession.__table__
+_USER_COLUMNS = (_USERS.c.id.label("user_id"), _USERS.c.username, _USERS.c.tenant_id, _USERS.c.role,
+                 _USERS.c.locale, _USERS.c.active, user_merchants.c.merchant_id)
+_BY_TOKEN = FixedRead(
+    select(_TOKENS.c.id, _TOKENS.c.revoked, _TOKENS.c.expires_at, _TOKENS.c.last_used_at, *_USER_COLUMNS)
+    .join(_USERS, _TOKENS.c.user_id == _USERS.c.id)
+    .outerjoin(user_merchants, user_merchants.c.user_id == _USERS.c.id)
+    .where(_TOKENS.c.token_hash == bindparam("digest")))
+_BY_SESSION = FixedRead(
+    select(_SESSIONS.c.id, _SESSIONS.c.revoked_at, _SESSIONS.c.expires_at, _SESSIONS.c.last_seen_at, *_USER_COLUMNS)
+    .join(_USERS, _SESSIONS.c.user_id == _USERS.c.id)
+    .outerjoin(user_merchants, user_merchants.c.user_id == _USERS.c.id)
+    .where(_SESSIONS.c.token_hash == bindparam("digest")))
+_BY_USERNAME = FixedRead(
+    select(*_USER_COLUMNS).select_from(_USERS)
+    .outerjoin(user_merchants, user_merchants.c.user_id == _USERS.c.id)
+    .where(_USERS.c.username == bindparam("username")))
+_TOUCH_TOKEN = update(_TOKENS).where(_TOKENS.c.id == bindparam("row_id")).values(last_used_at=bindparam("now"))
+_TOUCH_SESSION = (update(_SESSIONS).where(_SESSIONS.c.id == bindparam("row_id"))
                   .values(last_seen_at=bindparam("now")))
 
 
-def _principal_of(rows: list[Row[Any]], origin: str) -> Principal:
+def _principal_of(rows: list[Any], origin: str) -> Principal:
     first = rows[0]
     return Principal(user_id=first.user_id, username=first.username, tenant_id=first.tenant_id,
                      role=Role(first.role), merchant_ids=frozenset(r.merchant_id for r in rows if r.merchant_id),
@@ -144,7 +149,7 @@ def _principal_of(rows: list[Row[Any]], origin: str) -> Principal:
 
 def active_principal(session: Session, username: str, origin: str) -> Principal | None:
     """The principal of the active user `username` (None: no such user, or disabled), in one statement."""
-    rows = list(session.execute(_BY_USERNAME, {"username": username}))
+    rows = _BY_USERNAME.rows(session, {"username": username})
     return _principal_of(rows, origin) if rows and rows[0].active else None
 
 
@@ -152,7 +157,7 @@ def principal_from_token(session: Session, token: str, now: datetime | None = No
     """The principal of a live API token of an active user (TokenRefused otherwise); its last use noted (at
     most once a minute)."""
     moment = now or utcnow()
-    rows = list(session.execute(_BY_TOKEN, {"digest": token_digest(token)}))
+    rows = _BY_TOKEN.rows(session, {"digest": token_digest(token)})
     if not rows or rows[0].revoked or not rows[0].active:
         raise TokenRefused("invalid or revoked API token")
     first = rows[0]
@@ -166,7 +171,7 @@ def principal_from_token(session: Session, token: str, now: datetime | None = No
 def principal_of_session(session: Session, session_id: str, now: datetime, policy: SessionPolicy) -> Principal | None:
     """The principal of a live browser session of an active user, or None (unknown, ended, idle too long,
     expired); its last use noted (at most once a minute)."""
-    rows = list(session.execute(_BY_SESSION, {"digest": token_digest(session_id)}))
+    rows = _BY_SESSION.rows(session, {"digest": token_digest(session_id)})
     if not rows:
         return None
     first = rows[0]

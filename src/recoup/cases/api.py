@@ -16,7 +16,7 @@ from recoup.cases.ladder_settings import ladder_view, set_ladder
 from recoup.cases.models import Case
 from recoup.cases.opening import OpenRequest, open_case
 from recoup.cases.recording import audited
-from recoup.cases.repository import get_case, ladder_config, list_cases
+from recoup.cases.repository import case_to_read, ladder_config, list_cases
 from recoup.cases.schemas import OpenCaseIn, case_detail, case_row
 from recoup.db import utcnow
 from recoup.web.deps import ApiUser, SessionDep, api_principal, database
@@ -61,7 +61,7 @@ def open_(body: OpenCaseIn, request: Request, principal: ApiActor) -> dict[str, 
 def case(case_id: CaseReference, principal: ApiUser, session: SessionDep) -> Response:
     # case_detail holds JSON's own types only (strings, numbers, lists, dicts): sent as it is, without FastAPI's
     # walk through every value of the timeline, actions and lines (jsonable_encoder).
-    return JSONResponse(case_detail(session, get_case(session, principal, case_id)))
+    return JSONResponse(case_detail(session, case_to_read(session, principal, case_id)))
 
 
 def _serve(change: CaseChange) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, String, bindparam, exists, func, or_, select, union_all, update
+from sqlalchemy import Integer, Select, String, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from recoup.bounds import is_ascii_digits
 from recoup.cases.ladder import DEFAULT_LADDER, LadderConfig
 from recoup.cases.models import Case, CaseAlert, CaseCounter, CaseEvent, CaseKey, LadderSetting
 from recoup.cases.states import FINAL_STATES, CaseState
+from recoup.db import FixedRead
 from recoup.errors import NotFound
 from recoup.ledger.models import LedgerBalance
 from recoup.ledger.service import ACCOUNT_ORDER, exclusive
@@ -80,6 +81,26 @@ def get_case(session: Session, principal: Principal, reference: str, *, lock: bo
     if found is None:
         raise NotFound(f"no case {reference}")
     return found
+
+
+@cache
+def _case_row_read(named_by: str) -> FixedRead:
+    table: Any = Case.__table__
+    key = table.c.number if named_by == "number" else table.c.id
+    return FixedRead(select(table).where(table.c.tenant_id == bindparam("tenant_id"), key == bindparam("reference")))
+
+
+def case_to_read(session: Session, principal: Principal, reference: str) -> Any:
+    """get_case for a read that changes nothing (GET /cases/{id}): the case's row, with Case's attributes, read
+    straight through the driver on PostgreSQL (recoup.db.FixedRead: no ORM object); a merchant role's case (an
+    IN-list of its merchants) is get_case's. NotFound (404) as get_case."""
+    if principal.limited_to_merchants:
+        return get_case(session, principal, reference)
+    named_by, values = _reference_values(principal, reference)
+    found = _case_row_read(named_by).rows(session, values)
+    if not found:
+        raise NotFound(f"no case {reference}")
+    return found[0]
 
 
 @cache
@@ -158,20 +179,23 @@ def _rows_of(model: type[CaseEvent] | type[CaseAlert] | type[StoredFinding]) -> 
     return select(table).where(table.c.case_id == bindparam("case_id")).order_by(table.c.id)
 
 
-_TIMELINE_ROWS, _ALERT_ROWS, _FINDING_ROWS = (_rows_of(model) for model in (CaseEvent, CaseAlert, StoredFinding))
+# These reads of a case, the case's own facts and its lines run straight through the driver on PostgreSQL
+# (recoup.db.FixedRead: no SQLAlchemy result object per statement); their rows have the same attributes.
+_TIMELINE_ROWS, _ALERT_ROWS, _FINDING_ROWS = (FixedRead(_rows_of(model))
+                                              for model in (CaseEvent, CaseAlert, StoredFinding))
 
 
-def timeline_rows(session: Session, case_id: int) -> list[Row[Any]]:
+def timeline_rows(session: Session, case_id: int) -> list[Any]:
     """The case's timeline as rows with CaseEvent's attributes (GET /cases/{id}, the case page)."""
-    return list(session.execute(_TIMELINE_ROWS, {"case_id": case_id}))
+    return _TIMELINE_ROWS.rows(session, {"case_id": case_id})
 
 
-def alert_rows(session: Session, case_id: int) -> list[Row[Any]]:
-    return list(session.execute(_ALERT_ROWS, {"case_id": case_id}))
+def alert_rows(session: Session, case_id: int) -> list[Any]:
+    return _ALERT_ROWS.rows(session, {"case_id": case_id})
 
 
-def finding_rows(session: Session, case_id: int) -> list[Row[Any]]:
-    return list(session.execute(_FINDING_ROWS, {"case_id": case_id}))
+def finding_rows(session: Session, case_id: int) -> list[Any]:
+    return _FINDING_ROWS.rows(session, {"case_id": case_id})
 
 
 def timeline(session: Session, case_id: int) -> list[CaseEvent]:
@@ -212,10 +236,10 @@ _SETTLED_TABLE: Any = SettlementLine.__table__
 _JOURNAL = select(JournalLine).where(JournalLine.tenant_id == bindparam("tenant_id"), JournalLine.rrn.in_(_CLAIMED))
 _SETTLED = select(SettlementLine).where(SettlementLine.tenant_id == bindparam("tenant_id"),
                                         SettlementLine.rrn.in_(_CLAIMED))
-_JOURNAL_ROWS = select(_JOURNAL_TABLE).where(_JOURNAL_TABLE.c.tenant_id == bindparam("tenant_id"),
-                                             _JOURNAL_TABLE.c.rrn.in_(_CLAIMED))
-_SETTLED_ROWS = select(_SETTLED_TABLE).where(_SETTLED_TABLE.c.tenant_id == bindparam("tenant_id"),
-                                             _SETTLED_TABLE.c.rrn.in_(_CLAIMED))
+_JOURNAL_ROWS = FixedRead(select(_JOURNAL_TABLE).where(_JOURNAL_TABLE.c.tenant_id == bindparam("tenant_id"),
+                                                       _JOURNAL_TABLE.c.rrn.in_(_CLAIMED)))
+_SETTLED_ROWS = FixedRead(select(_SETTLED_TABLE).where(_SETTLED_TABLE.c.tenant_id == bindparam("tenant_id"),
+                                                       _SETTLED_TABLE.c.rrn.in_(_CLAIMED)))
 
 
 def _claimed_lines(case: Case, journal: Iterable[Any], settled: Iterable[Any]) -> tuple[list[Any], list[Any]]:
@@ -234,17 +258,18 @@ def transactions_of(session: Session, case: Case) -> list[JournalLine | Settleme
     return [*journal, *settled]
 
 
-def transaction_rows(session: Session, case: Case) -> tuple[list[Row[Any]], list[Row[Any]]]:
+def transaction_rows(session: Session, case: Case) -> tuple[list[Any], list[Any]]:
     """transactions_of as plain rows (read-only views: no ORM object per line), the journal's and the
     settlement's apart (GET /cases/{id}, the case page)."""
     values = _claim_values(case)
-    return _claimed_lines(case, session.execute(_JOURNAL_ROWS, values), session.execute(_SETTLED_ROWS, values))
+    return _claimed_lines(case, _JOURNAL_ROWS.rows(session, values), _SETTLED_ROWS.rows(session, values))
 
 
 def _balance_of(account: str) -> Any:
-    return select(LedgerBalance.balance_minor).where(
-        LedgerBalance.tenant_id == bindparam("tenant_id"), LedgerBalance.merchant_id == bindparam("merchant_id"),
-        LedgerBalance.currency == bindparam("currency"), LedgerBalance.account == account).scalar_subquery()
+    balances: Any = LedgerBalance.__table__
+    return select(balances.c.balance_minor).where(
+        balances.c.tenant_id == bindparam("tenant_id"), balances.c.merchant_id == bindparam("merchant_id"),
+        balances.c.currency == bindparam("currency"), balances.c.account == account).scalar_subquery()
 
 
 def _any_of(model: type[CaseAlert] | type[StoredFinding]) -> Any:
@@ -257,10 +282,10 @@ CASE_HAS: dict[str, Any] = {"findings": _any_of(StoredFinding), "alerts": _any_o
 
 
 @cache
-def _facts_statement(more: tuple[tuple[str, Any], ...]) -> Select[Any]:
+def _facts_statement(more: tuple[tuple[str, Any], ...]) -> FixedRead:
     balances = [_balance_of(account.value).label(f"balance_{n}") for n, account in enumerate(ACCOUNT_ORDER)]
     flags = [found.label(f"has_{name}") for name, found in (*CASE_HAS.items(), *more)]
-    return select(*balances, *flags)
+    return FixedRead(select(*balances, *flags))
 
 
 @dataclass(frozen=True)
@@ -275,7 +300,7 @@ def case_facts(session: Session, case: Case, more: tuple[tuple[str, Any], ...] =
     (name, an EXISTS on bindparam("case_id")), so that a read that would find nothing is not made."""
     values = {"tenant_id": case.tenant_id, "merchant_id": case.merchant_id, "currency": case.currency,
               "case_id": case.id}
-    row = session.execute(_facts_statement(more), values).one()
+    (row,) = _facts_statement(more).rows(session, values)
     found = row._mapping
     balances = {account.value: int(found[f"balance_{n}"]) for n, account in enumerate(ACCOUNT_ORDER)
                 if found[f"balance_{n}"] is not None}

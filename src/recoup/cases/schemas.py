@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.cases.models import Case, CaseAlert, CaseEvent
 from recoup.cases.repository import alert_rows, case_facts, finding_rows, timeline_rows, transaction_rows
+from recoup.db import FixedRead
 from recoup.ledger.service import ACCOUNT_ORDER
 from recoup.money import format_major
 from recoup.reconciliation.models import StoredFinding
@@ -91,7 +92,8 @@ def line_row(line: JournalLine | SettlementLine | Row[Any], *, settled: bool) ->
 
 
 ACTION_TABLE: Any = RecoveryAction.__table__
-_ACTIONS = select(ACTION_TABLE).where(ACTION_TABLE.c.case_id == bindparam("case_id")).order_by(ACTION_TABLE.c.id)
+_ACTIONS = FixedRead(select(ACTION_TABLE).where(ACTION_TABLE.c.case_id == bindparam("case_id"))
+                     .order_by(ACTION_TABLE.c.id))
 
 
 @dataclass(frozen=True)
@@ -99,24 +101,24 @@ class CaseReads:
     """What GET /api/v1/cases/{id} and the case page read of one case, each table once: the case page hands the
     same rows to the sections that show them again (the evidence section's records of notes and actions)."""
 
-    actions: list[Row[Any]]
-    timeline: list[Row[Any]]
-    findings: list[Row[Any]]
-    journal: list[Row[Any]]  # the journal lines of the transactions the case claims
-    settled: list[Row[Any]]  # their settlement lines
-    alerts: list[Row[Any]]
+    actions: list[Any]  # rows (recoup.db.FixedRead): each with its table's columns as attributes
+    timeline: list[Any]
+    findings: list[Any]
+    journal: list[Any]  # the journal lines of the transactions the case claims
+    settled: list[Any]  # their settlement lines
+    alerts: list[Any]
     balances: dict[str, int]  # per account code, in the case's currency
     has: dict[str, bool] = field(default_factory=dict)  # case_facts: whether the case has rows of `more`'s names
 
 
 def read_case(session: Session, case: Case, more: tuple[tuple[str, Any], ...] = (),
-              actions_read: Select[Any] = _ACTIONS) -> CaseReads:
+              actions_read: FixedRead = _ACTIONS) -> CaseReads:
     """The case's rows, as plain rows (read-only views). The balances and whether the case has findings and
     alerts (and what `more` asks, for the case page's sections) come in one statement (case_facts): a table the
     case has no rows in is not read. `actions_read`: the case's actions, as _ACTIONS reads them (the case page's
     adds each action's payment page)."""
     facts = case_facts(session, case, more)
-    actions = list(session.execute(actions_read, {"case_id": case.id}))
+    actions = actions_read.rows(session, {"case_id": case.id})
     timeline = timeline_rows(session, case.id)
     findings = finding_rows(session, case.id) if facts.has["findings"] else []
     journal, settled = transaction_rows(session, case)

@@ -26,7 +26,7 @@ from recoup.cases.states import FINAL_STATES, CaseState, allowed_targets
 from recoup.cases.web_flash import done_message
 from recoup.cases.web_list import SORTS, CaseFilters, state_counts
 from recoup.cases.web_list import case_page as page_of_cases
-from recoup.db import utcnow
+from recoup.db import FixedRead, utcnow
 from recoup.errors import Conflict, NotFound, RecoupError
 from recoup.reconciliation.findings import Kind
 from recoup.recovery.models import PaymentRequest, RecoveryKind
@@ -107,7 +107,7 @@ def case_page(case_id: CaseReference, request: Request, principal: WebUser, sess
 
 _PAYMENT_TABLE: Any = PaymentRequest.__table__
 # The case's actions as cases.schemas reads them, each with its payment page's token (None: it has none).
-_ACTIONS_AND_PAYMENTS = (
+_ACTIONS_AND_PAYMENTS = FixedRead(
     select(ACTION_TABLE, _PAYMENT_TABLE.c.token.label("payment_token"))
     .outerjoin(_PAYMENT_TABLE, (_PAYMENT_TABLE.c.action_id == ACTION_TABLE.c.id)
                & (_PAYMENT_TABLE.c.case_id == ACTION_TABLE.c.case_id))
