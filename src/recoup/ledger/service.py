@@ -18,6 +18,7 @@ from recoup.db import exclusive as exclusive  # where it lived before; callers s
 from recoup.db import upsert_for
 from recoup.errors import Conflict
 from recoup.ledger import rules
+from recoup.ledger.links import verify_links
 from recoup.ledger.models import LedgerBalance, LedgerEntry, LedgerPosting
 from recoup.ledger.rules import Account, BalanceKey, LedgerLine
 from recoup.ledger.sales import verify_sale_limits
@@ -136,9 +137,10 @@ def merchant_accounts(session: Session, principal: Principal, merchant_id: str) 
 
 
 def verify_ledger(session: Session, tenant_id: int | None = None) -> LedgerReport:
-    """Prove every posting balances, every stored balance equals the sum of its lines and no sale
-    gives back more than it took; raises LedgerIntegrityError naming the first posting, account or
-    sale that does not."""
+    """Prove every line belongs to a posting of its tenant, every posting balances, every stored balance
+    equals the sum of its lines and no sale gives back more than it took; raises LedgerIntegrityError
+    naming the first line, posting, account or sale that does not."""
+    verify_links(session, tenant_id)  # what foreign keys guarded before migration 0016
     counted = {"postings": 0, "lines": 0}
 
     def postings() -> Iterator[list[LedgerLine]]:
