@@ -46,7 +46,6 @@ ANALYZED_COLUMNS = {
 SAVEPOINT = "recoup_straight_copy"
 COPY_OPTIONS = TEXT.copy_options  # the rows DuckDB writes: PostgreSQL's text format
 Progress = Callable[[int], None]  # rows written so far
-RowTransform = Callable[[tuple[Any, ...]], tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,6 @@ class Rows:
     # Columns whose value is the same on every row (the tenant, the import): SQLite gets them as
     # literals in the statement instead of once per row.
     constants: Mapping[str, int] = field(default_factory=dict)
-    transform: RowTransform | None = None  # applied to each row in Python on its way (orders' contacts)
     progress: Progress | None = None
 
 
@@ -87,15 +85,15 @@ def bulk_insert(session: Session, con: duckdb.DuckDBPyConnection, rows: Rows) ->
     return _insert_sqlite(raw, con, rows)
 
 
-def _chunks(con: duckdb.DuckDBPyConnection, select_sql: str, transform: RowTransform | None) -> Iterator[list[Any]]:
+def _chunks(con: duckdb.DuckDBPyConnection, select_sql: str) -> Iterator[list[Any]]:
     cursor = con.execute(select_sql)
     while batch := cursor.fetchmany(CHUNK_ROWS):
-        yield [transform(row) for row in batch] if transform else batch
+        yield batch
 
 
 def _sqlite_statement(rows: Rows) -> tuple[str, str]:
     """(INSERT statement, DuckDB select of the values it binds): constants are literals, not bound."""
-    constants = {} if rows.transform else rows.constants  # a transform sees whole rows
+    constants = rows.constants
     bound = [column for column in rows.columns if column not in constants]
     names = ", ".join([*constants, *bound])
     values = ", ".join([*(str(int(value)) for value in constants.values()), *("?" for _ in bound)])
@@ -113,7 +111,7 @@ def _insert_sqlite(raw: Any, con: duckdb.DuckDBPyConnection, rows: Rows) -> int:
     usual_cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
     cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
     try:
-        for batch in _chunks(con, select_sql, rows.transform):
+        for batch in _chunks(con, select_sql):
             cursor.executemany(statement, batch)
             done += len(batch)
             if rows.progress:
@@ -138,15 +136,12 @@ def _analyze_sqlite(cursor: Any, table: str) -> None:
 
 def _copy_postgres(raw: Any, con: duckdb.DuckDBPyConnection, rows: Rows) -> int:
     with raw.cursor() as cursor:
-        if rows.transform is not None:  # rows pass through Python: psycopg formats them
-            inserted = _copy_staged(cursor, rows, _Fill("", lambda copy: _send_rows(copy, con, rows)))
-        else:
-            with tempfile.TemporaryDirectory(prefix="recoup-copy-") as folder, \
-                    CsvFeed(con, text_select(con, rows.select_sql), Path(folder) / "rows.txt", TEXT) as feed:
-                straight = _copy_straight(cursor, rows, _Fill(COPY_OPTIONS, lambda copy: _send(
-                    copy, feed.blocks(), rows)))
-                inserted = straight if straight is not None else _copy_staged(cursor, rows, _Fill(
-                    COPY_OPTIONS, lambda copy: _send(copy, _file_blocks(feed.whole_file()), rows)))
+        with tempfile.TemporaryDirectory(prefix="recoup-copy-") as folder, \
+                CsvFeed(con, text_select(con, rows.select_sql), Path(folder) / "rows.txt", TEXT) as feed:
+            straight = _copy_straight(cursor, rows, _Fill(COPY_OPTIONS, lambda copy: _send(
+                copy, feed.blocks(), rows)))
+            inserted = straight if straight is not None else _copy_staged(cursor, rows, _Fill(
+                COPY_OPTIONS, lambda copy: _send(copy, _file_blocks(feed.whole_file()), rows)))
         analyze_after(cursor, rows.table, inserted)
     return inserted
 
@@ -208,16 +203,6 @@ def _send(copy: Any, blocks: Iterable[bytes], rows: Rows) -> None:
         if rows.progress:
             lines += block.count(b"\n")
             rows.progress(min(lines, rows.total))
-
-
-def _send_rows(copy: Any, con: duckdb.DuckDBPyConnection, rows: Rows) -> None:
-    done = 0
-    for batch in _chunks(con, rows.select_sql, rows.transform):
-        for row in batch:
-            copy.write_row(row)
-        done += len(batch)
-        if rows.progress:
-            rows.progress(done)
 
 
 def _file_blocks(path: Path) -> Iterator[bytes]:

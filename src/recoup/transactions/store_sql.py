@@ -25,8 +25,6 @@ ORDER_COLUMNS = (
     "tenant_id", "import_id", "order_no", "merchant_id", "terminal_id", "created_at", "local_date",
     "expected_minor", "currency", "cashier_id", "contact_encrypted", "extra",
 )
-ORDER_NO_POSITION = ORDER_COLUMNS.index("order_no")
-CONTACT_POSITION = ORDER_COLUMNS.index("contact_encrypted")
 
 
 @dataclass(frozen=True)
@@ -68,11 +66,15 @@ def settlement_store(load: LoadResult, tenant_id: int, import_id: int, dialect: 
     return Store("settlement_lines", SETTLEMENT_COLUMNS, f"SELECT {', '.join(values)} FROM {GOOD}")
 
 
+SEALED_CONTACTS = "sealed_contacts"  # DuckDB table (line_no, contact_encrypted): storing.seal_contacts
+
+
 def order_store(load: LoadResult, tenant_id: int, import_id: int, dialect: str) -> Store:
-    """The contact is selected in clear and sealed in Python on its way to the database."""
+    """The contact is never selected in clear: each row takes its sealed contact from SEALED_CONTACTS."""
     values = [
-        str(tenant_id), str(import_id), "order_no", "merchant_id", "terminal_id",
-        timestamp_sql("created_at", dialect), "CAST(local_date AS VARCHAR)", "expected_minor", "currency",
-        _text("cashier_id"), "customer_contact", extra_json_sql(load),
+        str(tenant_id), str(import_id), "o.order_no", "o.merchant_id", "o.terminal_id",
+        timestamp_sql("o.created_at", dialect), "CAST(o.local_date AS VARCHAR)", "o.expected_minor", "o.currency",
+        _text("o.cashier_id"), "sealed.contact_encrypted", extra_json_sql(load),
     ]
-    return Store("orders", ORDER_COLUMNS, f"SELECT {', '.join(values)} FROM {GOOD}")
+    return Store("orders", ORDER_COLUMNS, f"SELECT {', '.join(values)} FROM {GOOD} AS o "
+                                          f"LEFT JOIN {SEALED_CONTACTS} AS sealed ON sealed.line_no = o.line_no")

@@ -8,8 +8,10 @@ A big journal file going into PostgreSQL piece by piece: `storing_pieces`.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 from sqlalchemy import func, select
@@ -20,12 +22,13 @@ from recoup.keys.ring import KeyRing
 from recoup.merchants.models import Terminal
 from recoup.transactions.contacts import ContactSealer
 from recoup.transactions.csv_input import LoadResult
+from recoup.transactions.fields_sql import quote
 from recoup.transactions.follow_up import NewLines, follow_disputes, follow_journal, follow_settlement
-from recoup.transactions.loading import Rows, RowTransform, bulk_insert, dialect_of
+from recoup.transactions.loading import Rows, bulk_insert, dialect_of
 from recoup.transactions.models import JournalLine, Order, SettlementLine
+from recoup.transactions.staging import GOOD
 from recoup.transactions.store_sql import (
-    CONTACT_POSITION,
-    ORDER_NO_POSITION,
+    SEALED_CONTACTS,
     Store,
     journal_store,
     order_store,
@@ -33,6 +36,7 @@ from recoup.transactions.store_sql import (
 )
 from recoup.transactions.warnings import after_journal_warnings
 
+SEALING_BATCH = 10_000
 FACT_TABLES: dict[str, type[JournalLine] | type[SettlementLine] | type[Order]] = {
     "journal_lines": JournalLine, "settlement_lines": SettlementLine, "orders": Order}
 
@@ -61,12 +65,11 @@ class Stored:
 def store_transactions(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, keys: KeyRing,
                        progress: Callable[[int], None]) -> Stored:
     """Write the batch's rows (a row whose identity is stored already is left alone) and follow them up."""
-    store, transform = _store(session, con, batch, keys)
+    store = _store(session, con, batch, keys)
     new = NewLines(batch.tenant_id, batch.import_id, after_id=highest_id(session, store.table))
     stored = Stored(bulk_insert(session, con, Rows(
         store.select_sql, store.table, store.columns, batch.good_rows,
-        constants={"tenant_id": batch.tenant_id, "import_id": batch.import_id}, transform=transform,
-        progress=progress)))
+        constants={"tenant_id": batch.tenant_id, "import_id": batch.import_id}, progress=progress)))
     session.flush()
     if batch.kind in ("journal", "iso8583"):
         follow_journal_import(session, con, new, stored)
@@ -83,28 +86,34 @@ def follow_journal_import(session: Session, con: duckdb.DuckDBPyConnection, new:
     stored.recoveries_confirmed = follow_journal(session, new)
 
 
-def _store(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, keys: KeyRing,
-           ) -> tuple[Store, RowTransform | None]:
+def _store(session: Session, con: duckdb.DuckDBPyConnection, batch: Batch, keys: KeyRing) -> Store:
     dialect = dialect_of(session)
     if batch.kind == "orders":
-        return order_store(batch.load, batch.tenant_id, batch.import_id, dialect), _contact_sealing(keys)
+        seal_contacts(con, keys)
+        return order_store(batch.load, batch.tenant_id, batch.import_id, dialect)
     if batch.kind == "settlement":
-        return settlement_store(batch.load, batch.tenant_id, batch.import_id, dialect), None
+        return settlement_store(batch.load, batch.tenant_id, batch.import_id, dialect)
     stopped_terminals(session, con, batch.tenant_id)
-    return journal_store(batch.load, batch.tenant_id, batch.import_id, dialect), None
+    return journal_store(batch.load, batch.tenant_id, batch.import_id, dialect)
 
 
-def _contact_sealing(keys: KeyRing) -> RowTransform:
-    """Orders go to the database with the customer's contact sealed (personal data)."""
+def seal_contacts(con: duckdb.DuckDBPyConnection, keys: KeyRing) -> None:
+    """The customer contacts of the orders to store (personal data), sealed, in DuckDB table SEALED_CONTACTS by
+    line: only the rows that hold one pass through Python, and the rows go to the database as DuckDB writes
+    them. Sealing every row on its way through Python made PostgreSQL take orders by a staged COPY of rows
+    psycopg formatted one by one (bench/import.py: 23,000 orders a second against 33,000 journal lines)."""
     sealer = ContactSealer(keys)
-
-    def seal(row: tuple[object, ...]) -> tuple[object, ...]:
-        values = list(row)
-        contact = values[CONTACT_POSITION]
-        values[CONTACT_POSITION] = sealer.seal(str(contact) if contact else None, str(values[ORDER_NO_POSITION]))
-        return tuple(values)
-
-    return seal
+    cursor = con.execute(f"SELECT line_no, order_no, customer_contact FROM {GOOD} WHERE customer_contact <> ''")
+    with tempfile.TemporaryDirectory(prefix="recoup-contacts-") as folder:
+        sealed = Path(folder) / "sealed.csv"  # sealed values only: base64 and dots, no comma, quote or line end
+        with sealed.open("w", encoding="ascii") as out:
+            while batch := cursor.fetchmany(SEALING_BATCH):
+                out.writelines(f"{line_no},{sealer.seal(contact, order_no)}\n" for line_no, order_no, contact in batch)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SEALED_CONTACTS} (line_no BIGINT, contact_encrypted VARCHAR)")
+        if sealed.stat().st_size:
+            con.execute(f"INSERT INTO {SEALED_CONTACTS} SELECT * FROM read_csv({quote(str(sealed))}, header = false, "
+                        "auto_detect = false, delim = ',', quote = '', escape = '', "
+                        "columns = {'line_no': 'BIGINT', 'contact_encrypted': 'VARCHAR'})")
 
 
 def highest_id(session: Session, table: str) -> int:
