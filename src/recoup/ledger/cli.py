@@ -32,8 +32,8 @@ def balance(merchant: str, user: UserOpt = None, fmt: FormatOpt = Format.table) 
 
 @app.command("verify")
 def verify() -> None:
-    """Prove every posting balances, every account equals the sum of its lines and no sale is
-    refunded or voided beyond its amount."""
+    """Prove every line belongs to a posting of its tenant, every posting balances, every account equals
+    the sum of its lines and no sale is refunded or voided beyond its amount."""
     with CliContext().database.unit_of_work() as session:
         report = verify_ledger(session)
     unknown = f" ({report.unknown_sales} sales not found, not checked)" if report.unknown_sales else ""
