@@ -233,13 +233,12 @@ def _claim_values(case: Case) -> dict[str, object]:
 _CLAIMED = _claimed_rrn_rows()
 _JOURNAL_TABLE: Any = JournalLine.__table__
 _SETTLED_TABLE: Any = SettlementLine.__table__
-_JOURNAL = select(JournalLine).where(JournalLine.tenant_id == bindparam("tenant_id"), JournalLine.rrn.in_(_CLAIMED))
-_SETTLED = select(SettlementLine).where(SettlementLine.tenant_id == bindparam("tenant_id"),
-                                        SettlementLine.rrn.in_(_CLAIMED))
-_JOURNAL_ROWS = FixedRead(select(_JOURNAL_TABLE).where(_JOURNAL_TABLE.c.tenant_id == bindparam("tenant_id"),
-                                                       _JOURNAL_TABLE.c.rrn.in_(_CLAIMED)))
-_SETTLED_ROWS = FixedRead(select(_SETTLED_TABLE).where(_SETTLED_TABLE.c.tenant_id == bindparam("tenant_id"),
-                                                       _SETTLED_TABLE.c.rrn.in_(_CLAIMED)))
+_JOURNAL_CLAIMED = (_JOURNAL_TABLE.c.tenant_id == bindparam("tenant_id"), _JOURNAL_TABLE.c.rrn.in_(_CLAIMED))
+_SETTLED_CLAIMED = (_SETTLED_TABLE.c.tenant_id == bindparam("tenant_id"), _SETTLED_TABLE.c.rrn.in_(_CLAIMED))
+_JOURNAL = select(JournalLine).where(*_JOURNAL_CLAIMED)  # ORM objects (transactions_of)
+_SETTLED = select(SettlementLine).where(*_SETTLED_CLAIMED)
+_JOURNAL_ROWS = FixedRead(select(_JOURNAL_TABLE).where(*_JOURNAL_CLAIMED))  # plain rows (transaction_rows)
+_SETTLED_ROWS = FixedRead(select(_SETTLED_TABLE).where(*_SETTLED_CLAIMED))
 
 
 def _claimed_lines(case: Case, journal: Iterable[Any], settled: Iterable[Any]) -> tuple[list[Any], list[Any]]:

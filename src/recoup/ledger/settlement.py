@@ -157,7 +157,8 @@ def _postings_sequence(connection: Connection) -> ColumnElement[int]:
     """The next id of the postings' sequence, its name looked up once: `nextval(pg_get_serial_sequence(...))`
     looked it up in the catalog for every row (half the plan's time)."""
     name = connection.execute(select(func.pg_get_serial_sequence(P.__tablename__, "id"))).scalar_one()
-    return func.nextval(literal_column(f"'{name.replace(chr(39), chr(39) * 2)}'::regclass"))
+    quoted = String().literal_processor(connection.dialect)(name)  # type: ignore[no-untyped-call]
+    return func.nextval(literal_column(f"{quoted}::regclass"))
 
 
 def _plan(connection: Connection, lines: Lines) -> Insert:
