@@ -13,9 +13,11 @@ but drives with a lean keep-alive client of its own (bench/load_client.py).
 
 --threads is RECOUP_WEB_REQUEST_THREADS for the web processes (recoup.web.serving), 4 by default as for `recoup
 serve`. 0 is the synchronous-worker model: on this 2-core machine it served 249 requests/s (2 processes; 240 with
---web 4) where 4 threads served 214 and 40 threads 106 (session 11, back to back). Its spread comes from the 8
+--web 4) where 4 threads served 214 and 40 threads 106 (session 11, back to back). Its spread came from the 8
 keep-alive connections: they land on the processes as the accepts race, and a process holding most of them serves
-them one at a time while another idles (earlier runs: 91-238). Threads win too where the database answers slower
+them one at a time while another idles (earlier runs: 91-238; `ss` showed all 8 in one process in two runs of
+three). Since session 13 a connection is closed after RECOUP_WEB_REQUESTS_PER_CONNECTION answers (25) and
+reopened where a process has time (recoup.web.keep_alive): bench/load_client.py opens it again, as a browser does. Threads win too where the database answers slower
 (another machine, or a loaded one), since a process then waits on every statement.
 
 Concurrency: the clients are a closed loop, so throughput x mean latency = clients (Little's law). With 16

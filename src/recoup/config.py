@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # own event loop, with no hand-off to a thread and back (then run two to four `serve --workers` per core).
     # recoup.web.serving says what each costs.
     web_request_threads: int = Field(default=4, ge=0, le=256)
+    # Answers one keep-alive connection gets before it is closed and opened again, so that the connections
+    # spread over the `serve --workers` processes (recoup.web.keep_alive); 0 keeps them open.
+    web_requests_per_connection: int = Field(default=25, ge=0, le=1_000_000)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=500)
     db_pool_timeout_seconds: float = Field(default=30.0, gt=0, le=600)

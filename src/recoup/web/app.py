@@ -48,6 +48,7 @@ from recoup.transactions.web_imports import router as imports_web
 from recoup.web.errors import ERROR_RESPONSES, install_error_handlers
 from recoup.web.headers import SecurityHeaders
 from recoup.web.health import router as health
+from recoup.web.keep_alive import RequestsPerConnection
 from recoup.web.limits import BodySizeLimit, route_body_limits, upload_routes
 from recoup.web.pages import router as pages
 from recoup.web.route_gates import gate_routers
@@ -83,7 +84,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodySizeLimit, max_json_bytes=settings.max_json_bytes,  # outside sessions and logins
                        max_upload_bytes=settings.max_upload_bytes, upload_routes=body_rules()[0],
                        route_limits=body_rules()[1])
-    app.add_middleware(SecurityHeaders, settings=settings, docs_path=app.docs_url)  # outermost: every answer
+    app.add_middleware(SecurityHeaders, settings=settings, docs_path=app.docs_url)  # every answer
+    app.add_middleware(RequestsPerConnection, requests=settings.web_requests_per_connection)  # outermost
     install_error_handlers(app)
     return app
 

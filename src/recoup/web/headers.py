@@ -1,4 +1,5 @@
-"""Security headers on every response (SPEC section 9): a pure ASGI middleware, the outermost of the app's own.
+"""Security headers on every response (SPEC section 9): a pure ASGI middleware, outside every other of the app's
+own but the connection recycling (recoup.web.keep_alive), which only ends a connection after its answer.
 
 The Content-Security-Policy allows scripts and styles from Recoup's own /static only: no inline script, no
 inline style, no eval (htmx is configured without it, see base.html), no framing, forms posting only to
