@@ -17,8 +17,9 @@ serve`. 0 is the synchronous-worker model: on this 2-core machine it served 249 
 keep-alive connections: they land on the processes as the accepts race, and a process holding most of them serves
 them one at a time while another idles (earlier runs: 91-238; `ss` showed all 8 in one process in two runs of
 three). Since session 13 a connection is closed after RECOUP_WEB_REQUESTS_PER_CONNECTION answers (25) and
-reopened where a process has time (recoup.web.keep_alive): bench/load_client.py opens it again, as a browser does. Threads win too where the database answers slower
-(another machine, or a loaded one), since a process then waits on every statement.
+reopened where a process has time (recoup.web.keep_alive): bench/load_client.py opens it again, as a browser
+does. Threads win too where the database answers slower (another machine, or a loaded one), since a process then
+waits on every statement.
 
 Concurrency: the clients are a closed loop, so throughput x mean latency = clients (Little's law). With 16
 clients, 300 requests a second means a mean latency of 53 ms, above the p99 goal of 50 ms: both goals can
