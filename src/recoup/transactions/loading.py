@@ -24,6 +24,7 @@ import duckdb
 import psycopg
 from sqlalchemy.orm import Session
 
+from recoup.transactions import copy_binary
 from recoup.transactions.copy_feed import BLOCK, TEXT, CsvFeed, text_select
 
 CHUNK_ROWS = 20_000
@@ -205,20 +206,35 @@ def _send(copy: Any, blocks: Iterable[bytes], rows: Rows) -> None:
             rows.progress(min(lines, rows.total))
 
 
+class _Abandoned(Exception):
+    pass
+
+
+
+@dataclass(frozen=True)
+class PipeFormat:
+    """The files a `CopyPipe` is fed: the COPY's options, each file's bytes, what comes before and after."""
+
+    copy_options: str
+    blocks: Callable[[Path], Iterator[bytes]]
+    header: bytes = b""
+    trailer: bytes = b""
+
+
 def _file_blocks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while block := handle.read(BLOCK):
             yield block
 
 
-class _Abandoned(Exception):
-    pass
-
+TEXT_FILES = PipeFormat(COPY_OPTIONS, _file_blocks)  # copy_feed.TEXT, written from a `text_select`
+BINARY_FILES = PipeFormat(copy_binary.COPY_OPTIONS, copy_binary.hex_blocks, copy_binary.HEADER,
+                          copy_binary.TRAILER)  # hex rows, written from a copy_binary.hex_row_select
 
 
 class CopyPipe:
-    """One COPY into `table` in a thread of its own, fed with files of rows in PostgreSQL's text format
-    (`copy_feed.TEXT`, written from a `text_select`) as the caller hands them over, so
+    """One COPY into `table` in a thread of its own, fed with files of rows (`form`: PostgreSQL's text
+    format, or binary rows in hex) as the caller hands them over, so
     that the database stores piece k while the caller prepares piece k+1 (the server works on the other
     core). `with CopyPipe(session, table, columns) as pipe: pipe.put(file) ...; pipe.finish()`.
 
@@ -227,9 +243,10 @@ class CopyPipe:
     the staging table and one INSERT ... ON CONFLICT DO NOTHING, as `bulk_insert` does. Until `finish`
     returns, the caller must not use the session: its connection is the COPY's."""
 
-    def __init__(self, session: Session, table: str, columns: Sequence[str]) -> None:
+    def __init__(self, session: Session, table: str, columns: Sequence[str], form: PipeFormat = TEXT_FILES) -> None:
         self._raw: Any = session.connection().connection.driver_connection
         self._rows = Rows("", table, columns, 0)
+        self._form = form
         self._files: list[Path] = []
         self._queue: queue.SimpleQueue[Path | _Abandoned | None] = queue.SimpleQueue()
         self._cursor: Any = None
@@ -270,25 +287,30 @@ class CopyPipe:
             raise self._error
         if self._copied is None:  # a row's identity is already stored
             cursor.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-            self._copied = _copy_staged(cursor, rows, _Fill(COPY_OPTIONS, lambda copy: _send(
+            self._copied = _copy_staged(cursor, rows, _Fill(self._form.copy_options, lambda copy: _send(
                 copy, self._blocks(), rows)))
         cursor.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
         analyze_after(cursor, rows.table, self._copied)
         return self._copied
 
     def _blocks(self) -> Iterator[bytes]:
+        yield self._form.header
         for path in self._files:
-            yield from _file_blocks(path)
+            yield from self._form.blocks(path)
+        yield self._form.trailer
 
     def _copy(self) -> None:
-        rows = self._rows
+        rows, form = self._rows, self._form
         try:
-            with self._cursor.copy(f"COPY {rows.table} ({', '.join(rows.columns)}) FROM STDIN {COPY_OPTIONS}") as copy:
+            with self._cursor.copy(f"COPY {rows.table} ({', '.join(rows.columns)}) FROM STDIN {form.copy_options}") \
+                    as copy:
+                copy.write(form.header)
                 while (item := self._queue.get()) is not None:
                     if isinstance(item, _Abandoned):
                         raise _Abandoned
-                    for block in _file_blocks(item):
+                    for block in form.blocks(item):
                         copy.write(block)
+                copy.write(form.trailer)
             self._copied = int(self._cursor.rowcount)
         except psycopg.errors.UniqueViolation:
             self._copied = None

@@ -43,11 +43,16 @@ def _token(load: LoadResult) -> str:
     return f"coalesce(card_token, {carried})" if carried else "card_token"
 
 
-def journal_store(load: LoadResult, tenant_id: int, import_id: int, dialect: str, source: str = GOOD) -> Store:
+def journal_store(load: LoadResult, tenant_id: int, import_id: int, dialect: str, source: str = GOOD,
+                  typed: bool = False) -> Store:
+    """`typed`: the time and the date as DuckDB's TIMESTAMP (UTC) and DATE, for an encoder that writes them
+    itself (copy_binary); else as the text the database column takes."""
     stopped = bool_sql("terminal_id IN (SELECT terminal_id FROM stopped_terminals)", dialect)
     values = [
-        str(tenant_id), str(import_id), "merchant_id", "terminal_id", timestamp_sql("txn_time", dialect),
-        "CAST(local_date AS VARCHAR)", "txn_type", "status", "amount_minor", "currency", _text("rrn"),
+        str(tenant_id), str(import_id), "merchant_id", "terminal_id",
+        "txn_time" if typed else timestamp_sql("txn_time", dialect),
+        "local_date" if typed else "CAST(local_date AS VARCHAR)", "txn_type", "status", "amount_minor", "currency",
+        _text("rrn"),
         _text("stan"), _text("auth_code"), _text("card_masked"), _text("right(card_masked, 4)"), _token(load),
         _text("order_no"), _text("cashier_id"), _text("orig_rrn"), _text("batch_no"), stopped,
         extra_json_sql(load, frozenset({TOKEN_COLUMN})),

@@ -1,7 +1,7 @@
 """A big journal file into PostgreSQL while it is still being checked, piece by piece (`importer`).
 
-DuckDB writes each piece's rows in PostgreSQL's COPY text format (`copy_feed.TEXT`) once the piece has been
-checked, and a `CopyPipe` streams piece k into the table while piece k+1 is checked: DuckDB works on one
+DuckDB writes each piece's rows in PostgreSQL's binary COPY format (`copy_binary`, as hex lines) once the
+piece has been checked, and a `CopyPipe` streams piece k into the table while piece k+1 is checked: DuckDB works on one
 core, the server on the other. An error in the pieces (a bad line) leaves nothing. Then the follow-up, over
 every piece, as `storing.store_transactions` does for a whole file.
 """
@@ -12,15 +12,16 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from sqlalchemy.orm import Session
 
-from recoup.transactions.copy_feed import TEXT, text_select
+from recoup.transactions.copy_binary import DUCKDB_OPTIONS, column_types, hex_row_select
 from recoup.transactions.csv_input import LoadResult
 from recoup.transactions.fields_sql import quote
 from recoup.transactions.follow_up import NewLines
-from recoup.transactions.loading import CopyPipe
+from recoup.transactions.loading import BINARY_FILES, CopyPipe
 from recoup.transactions.staging import GOOD
 from recoup.transactions.store_sql import JOURNAL_COLUMNS, journal_store
 from recoup.transactions.storing import Stored, follow_journal_import, highest_id, stopped_terminals
@@ -50,13 +51,16 @@ def store_journal_pieces(session: Session, con: duckdb.DuckDBPyConnection, piece
     stopped_terminals(session, con, tenant_id)
     new = NewLines(tenant_id, import_id, after_id=highest_id(session, "journal_lines"))
     goods = []
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        types = column_types(cursor, "journal_lines", JOURNAL_COLUMNS)
     with tempfile.TemporaryDirectory(prefix="recoup-pieces-") as folder, \
-            CopyPipe(session, "journal_lines", JOURNAL_COLUMNS) as pipe:
+            CopyPipe(session, "journal_lines", JOURNAL_COLUMNS, BINARY_FILES) as pipe:
         for index, piece in enumerate(pieces):
-            store = journal_store(piece.load, tenant_id, import_id, "postgresql", source=piece.good)
-            target = Path(folder) / f"{index}.txt"
-            con.execute(f"COPY ({text_select(con, store.select_sql)}) TO {quote(str(target))} "
-                        f"({TEXT.duckdb_options})")
+            store = journal_store(piece.load, tenant_id, import_id, "postgresql", source=piece.good, typed=True)
+            target = Path(folder) / f"{index}.hex"
+            con.execute(f"COPY ({hex_row_select(store.select_sql, types)}) TO {quote(str(target))} "
+                        f"({DUCKDB_OPTIONS})")
             pipe.put(target)
             goods.append(f"{KEPT}_{index}")
             con.execute(f"CREATE OR REPLACE TEMP TABLE {goods[-1]} AS SELECT {', '.join(FOLLOW_UP_COLUMNS)} "
