@@ -210,7 +210,6 @@ class _Abandoned(Exception):
     pass
 
 
-
 @dataclass(frozen=True)
 class PipeFormat:
     """The files a `CopyPipe` is fed: the COPY's options, each file's bytes, what comes before and after."""
@@ -227,23 +226,22 @@ def _file_blocks(path: Path) -> Iterator[bytes]:
             yield block
 
 
-TEXT_FILES = PipeFormat(COPY_OPTIONS, _file_blocks)  # copy_feed.TEXT, written from a `text_select`
 BINARY_FILES = PipeFormat(copy_binary.COPY_OPTIONS, copy_binary.hex_blocks, copy_binary.HEADER,
                           copy_binary.TRAILER)  # hex rows, written from a copy_binary.hex_row_select
 
 
 class CopyPipe:
-    """One COPY into `table` in a thread of its own, fed with files of rows (`form`: PostgreSQL's text
-    format, or binary rows in hex) as the caller hands them over, so
+    """One COPY into `table` in a thread of its own, fed with files of rows in `form` (BINARY_FILES: the binary
+    format's rows in hex) as the caller hands them over, so
     that the database stores piece k while the caller prepares piece k+1 (the server works on the other
-    core). `with CopyPipe(session, table, columns) as pipe: pipe.put(file) ...; pipe.finish()`.
+    core). `with CopyPipe(session, table, columns, form) as pipe: pipe.put(file) ...; pipe.finish()`.
 
     Inside a savepoint: leaving the block without `finish` (an error, a piece found bad) cancels the COPY
     and leaves nothing. If a row's identity is already stored, `finish` moves the files instead through
     the staging table and one INSERT ... ON CONFLICT DO NOTHING, as `bulk_insert` does. Until `finish`
     returns, the caller must not use the session: its connection is the COPY's."""
 
-    def __init__(self, session: Session, table: str, columns: Sequence[str], form: PipeFormat = TEXT_FILES) -> None:
+    def __init__(self, session: Session, table: str, columns: Sequence[str], form: PipeFormat) -> None:
         self._raw: Any = session.connection().connection.driver_connection
         self._rows = Rows("", table, columns, 0)
         self._form = form
