@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from recoup.db import Database
-from recoup.transactions.copy_binary import DUCKDB_OPTIONS, column_types, hex_blocks, hex_row_select
+from recoup.transactions.copy_binary import DUCKDB_OPTIONS, binary_file, column_types, hex_blocks, hex_row_select
 from recoup.transactions.fields_sql import quote
 from recoup.transactions.loading import BINARY_FILES, CopyPipe
 
@@ -62,7 +62,7 @@ def _store(database: Database, rows: list[tuple[Any, ...]], folder: Path, pieces
                 target = folder / f"{piece}.hex"
                 select = f"SELECT {', '.join(names)} FROM v WHERE n % {pieces} = {piece}"
                 con.execute(f"COPY ({hex_row_select(select, types)}) TO {quote(str(target))} ({DUCKDB_OPTIONS})")
-                pipe.put(target)
+                pipe.put(binary_file(target))
             assert pipe.finish() == len(rows)
         stored = [tuple(row) for row in session.execute(text(f"SELECT {', '.join(COLUMNS)} FROM scratch ORDER BY n"))]
         session.execute(text("DELETE FROM scratch"))
@@ -103,7 +103,7 @@ def test_rows_stored_before_go_the_staged_way_in_the_binary_format(pg: Database,
             target = tmp_path / "rows.hex"
             con.execute(f"COPY ({hex_row_select('SELECT n, t FROM v', ['int4', 'varchar'])}) TO "
                         f"{quote(str(target))} ({DUCKDB_OPTIONS})")
-            pipe.put(target)
+            pipe.put(binary_file(target))
             assert pipe.finish() == 2  # row 1 was there: the COPY was refused and the rows moved one by one
         stored = session.execute(text("SELECT n, t FROM scratch ORDER BY n")).all()
     assert [tuple(row) for row in stored] == [(0, "row 0"), (1, "there before"), (2, "row 2")]
@@ -116,6 +116,8 @@ def test_hex_lines_turn_into_bytes_across_block_ends(tmp_path: Path, monkeypatch
     path = tmp_path / "rows.hex"
     path.write_text("00010203\nFFFE\n0A0B0C0D0E\n", encoding="ascii")
     assert b"".join(hex_blocks(path)) == bytes.fromhex("00010203FFFE0A0B0C0D0E")
+    stored = binary_file(path)  # what waits for the COPY: the bytes, half the size; the hex file is gone
+    assert (stored.read_bytes(), path.exists()) == (bytes.fromhex("00010203FFFE0A0B0C0D0E"), False)
 
 
 def test_a_column_type_without_an_encoding_is_refused_by_name() -> None:

@@ -226,13 +226,13 @@ def _file_blocks(path: Path) -> Iterator[bytes]:
             yield block
 
 
-BINARY_FILES = PipeFormat(copy_binary.COPY_OPTIONS, copy_binary.hex_blocks, copy_binary.HEADER,
-                          copy_binary.TRAILER)  # hex rows, written from a copy_binary.hex_row_select
+# Rows in the binary format (copy_binary.binary_file), without the format's header and trailer.
+BINARY_FILES = PipeFormat(copy_binary.COPY_OPTIONS, _file_blocks, copy_binary.HEADER, copy_binary.TRAILER)
 
 
 class CopyPipe:
-    """One COPY into `table` in a thread of its own, fed with files of rows in `form` (BINARY_FILES: the binary
-    format's rows in hex) as the caller hands them over, so
+    """One COPY into `table` in a thread of its own, fed with files of rows in `form` (BINARY_FILES: rows in the
+    binary format) as the caller hands them over, so
     that the database stores piece k while the caller prepares piece k+1 (the server works on the other
     core). `with CopyPipe(session, table, columns, form) as pipe: pipe.put(file) ...; pipe.finish()`.
 

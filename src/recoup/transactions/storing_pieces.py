@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 from sqlalchemy.orm import Session
 
-from recoup.transactions.copy_binary import DUCKDB_OPTIONS, column_types, hex_row_select
+from recoup.transactions.copy_binary import DUCKDB_OPTIONS, binary_file, column_types, hex_row_select
 from recoup.transactions.csv_input import LoadResult
 from recoup.transactions.fields_sql import quote
 from recoup.transactions.follow_up import NewLines
@@ -61,7 +61,7 @@ def store_journal_pieces(session: Session, con: duckdb.DuckDBPyConnection, piece
             target = Path(folder) / f"{index}.hex"
             con.execute(f"COPY ({hex_row_select(store.select_sql, types)}) TO {quote(str(target))} "
                         f"({DUCKDB_OPTIONS})")
-            pipe.put(target)
+            pipe.put(binary_file(target))
             goods.append(f"{KEPT}_{index}")
             con.execute(f"CREATE OR REPLACE TEMP TABLE {goods[-1]} AS SELECT {', '.join(FOLLOW_UP_COLUMNS)} "
                         f"FROM {piece.good}")
