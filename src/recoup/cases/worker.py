@@ -237,9 +237,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Escalate or alert overdue cases, perform funded recoveries, deliver webhooks and messages."""
         ctx = CliContext()
+        from recoup.scratch import sweep as sweep_scratch
         from recoup.web.uploads import sweep_uploads, uploads_folder
 
         sweep_uploads(uploads_folder(ctx.settings.var_dir))  # uploads a killed server left, card numbers and all
+        sweep_scratch()  # scratch folders (DuckDB spill, import pieces) a killed process left
         if once:  # the webhook secrets open with the settings' key ring, re-read after a rotation
             typer.echo(f"worker pass: {run_pass(ctx.database, settings=ctx.settings).summary()}")
             return

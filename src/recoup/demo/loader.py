@@ -3,7 +3,6 @@ settlement (with every kind of mis-charge of SPEC section 4), imported through t
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from recoup.config import Settings
 from recoup.db import Database, utcnow
 from recoup.demo.generator import Dataset, generate, write_dataset
 from recoup.migrations.runner import upgrade
+from recoup.scratch import scratch_folder
 from recoup.transactions.importer import ImportOptions, import_file
 
 DEMO_PASSWORD = "recoup-demo-2026"
@@ -75,7 +75,7 @@ def load_demo(database: Database, settings: Settings) -> Iterator[str]:
 def _load(session: Session, settings: Settings, dataset: Dataset) -> Iterator[str]:
     codes = sorted({row["tenant"] for row in dataset.merchants} | {code for _, _, code, _ in DEMO_USERS})
     tenants = {code: get_or_create_tenant(session, code, code) for code in codes}
-    with tempfile.TemporaryDirectory(prefix="recoup-demo-") as folder:
+    with scratch_folder("demo") as folder:
         paths = write_dataset(dataset, Path(folder), encoding="utf-8-sig", chinese_aliases=True, shuffle_seed=1)
         for code, tenant in tenants.items():
             yield from _import_tenant(session, settings, tenant, code, paths)

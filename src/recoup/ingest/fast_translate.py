@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import re
-import tempfile
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from recoup.ingest.profile import Profile
 from recoup.ingest.reading import open_rows, sniff
 from recoup.ingest.timeformats import TimeFormat
 from recoup.ingest.values import REFUND_LIKE
+from recoup.scratch import scratch_folder
 from recoup.transactions import encoding as enc
 from recoup.transactions.duck import configure
 from recoup.transactions.enums import STATUS_ALIASES, TXN_TYPE_ALIASES, alias_case_sql
@@ -238,7 +238,7 @@ def translate_sql(path: Path, profile: Profile, target: Path, file_name: str) ->
         if spec.required and spec.name not in expressions:
             expressions[spec.name] = "''"
     # A DuckDB file of its own, as the importer's: the translated table spills to disk, memory stays flat.
-    with tempfile.TemporaryDirectory(prefix="recoup-translate-") as scratch:
+    with scratch_folder("translate") as scratch:
         con = duckdb.connect(str(Path(scratch) / "translate.duckdb"))
         try:
             configure(con, memory_limit="1GB")

@@ -15,7 +15,6 @@ reconciler's own loader is re-worded with the line and column of the original fi
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from recoup.ingest.detect import detect
 from recoup.ingest.profile import Profile, parse_profile
 from recoup.ingest.shipped import shipped_profiles
 from recoup.ingest.translate import Translation, translate
+from recoup.scratch import scratch_folder
 from recoup.transactions.rejects import Reject
 
 T = TypeVar("T")
@@ -100,7 +100,7 @@ def _original(translation: Translation, found: re.Match[str]) -> str:
 def native_inputs(files: Mapping[str, tuple[Path, str | None]],
                   extra: Mapping[str, Profile] | None = None) -> Iterator[NativeInputs]:
     """Each kind's file in the native layout, in a private folder removed when the block ends."""
-    with tempfile.TemporaryDirectory(prefix="recoup-profiles-") as scratch:
+    with scratch_folder("profiles") as scratch:
         inputs = NativeInputs()
         for kind, (path, profile_name) in files.items():
             native, note, translation = native_input(path, kind, profile_name, Path(scratch), extra)

@@ -7,7 +7,6 @@ profile needs a name of its own.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from recoup.ingest.profile import Profile, parse_profile
 from recoup.ingest.reject_copy import write_original_rejects
 from recoup.ingest.shipped import shipped_profiles
 from recoup.ingest.translate import Translation, TranslationRejected, translate
+from recoup.scratch import scratch_folder
 from recoup.transactions.importer import ImportOptions, ImportRejected, ImportReport, import_file
 from recoup.transactions.models import ImportBatch
 from recoup.transactions.rejects import Reject
@@ -102,7 +102,7 @@ def import_with_profile(session: Session, principal: Principal, kind: str, path:
     """
     principal.require(Permission.IMPORT)
     name = options.file_name or path.name
-    with tempfile.TemporaryDirectory(prefix="recoup-profile-") as scratch:
+    with scratch_folder("profile") as scratch:
         native = Path(scratch) / f"{kind}.csv"
         translation = translate(path, profile, native, file_name=name, skip_bad=options.skip_bad_rows)
         if translation.rows == 0:  # every detail line was bad

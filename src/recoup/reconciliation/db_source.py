@@ -6,7 +6,6 @@ Rows go through a temporary CSV file that DuckDB reads in one pass: far faster t
 from __future__ import annotations
 
 import csv
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,6 +20,7 @@ from recoup.auth.principal import Principal
 from recoup.merchants.models import Merchant
 from recoup.merchants.repository import scoped_merchants
 from recoup.reconciliation.relations import RELATION_COLUMNS, create_table_sql
+from recoup.scratch import scratch_folder
 from recoup.transactions.models import JournalLine, Order, SettlementLine
 
 AnySelect = Select[*tuple[Any, ...]]
@@ -79,7 +79,7 @@ def fill_relations(con: duckdb.DuckDBPyConnection, session: Session, principal: 
     ids = [m.merchant_id for m in merchants]
     tenant = principal.tenant_id
     counts: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="recoup-db-reconcile-") as folder:
+    with scratch_folder("db-reconcile") as folder:
         where = Path(folder)
         counts["merchants"] = _copy(con, "merchants", (
             (m.merchant_id, m.name, m.mcc, m.timezone, str(m.tenant_id)) for m in merchants), where)

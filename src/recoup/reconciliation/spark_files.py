@@ -9,7 +9,6 @@ engine's, so the two engines' files are byte-identical.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,6 +30,7 @@ from recoup.reconciliation.service import (
 from recoup.reconciliation.sources import source_warnings
 from recoup.reconciliation.spark_engine import RELATIONS, reconcile_on_spark, spark_session
 from recoup.reconciliation.spark_sql import query_for_spark
+from recoup.scratch import scratch_folder
 from recoup.transactions.duck import spilling_memory
 
 
@@ -80,7 +80,7 @@ def reconcile_files_on_spark(orders: Path, journal: Path, settlement: Path, merc
     started = time.monotonic()
     paths: dict[str, Path | None] = {"orders": orders, "journal": journal, "settlement": settlement,
                                      "merchants": merchants}
-    with tempfile.TemporaryDirectory(prefix="recoup-spark-") as scratch:
+    with scratch_folder("spark") as scratch:
         folder = Path(scratch)
         if _all_parquet(paths):
             rows: dict[str, int] = {}

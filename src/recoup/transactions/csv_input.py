@@ -11,7 +11,6 @@ reason; by default a file with any bad row raises InvalidInput and loads nothing
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from recoup.errors import InvalidInput
+from recoup.scratch import scratch_folder
 from recoup.transactions import csv_passes
 from recoup.transactions import encoding as enc
 from recoup.transactions.csv_passes import Pass, Source, Target
@@ -128,7 +128,7 @@ def load_csv(con: duckdb.DuckDBPyConnection, kind: str, path: Path, *, table: st
     target = Target(f"{relation}__rows", path.name)
     rejects: list[Reject] = []
     reject_count = 0
-    with tempfile.TemporaryDirectory(prefix="recoup-load-") as scratch:
+    with scratch_folder("load") as scratch:
         source = Source(path, encoding, Path(scratch))
         strict = csv_passes.strict_pass(con, query, target, source, ordered=line_numbers)
         if not strict:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+
+from recoup.scratch import scratch_folder
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
@@ -33,7 +34,7 @@ def configure(con: duckdb.DuckDBPyConnection, *, threads: int = 2, memory_limit:
 def spilling_memory(memory_limit: str, spill: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory connection (configured) whose overflow spills to `spill`, or to a private folder removed
     at the end: never DuckDB's default, a `.tmp` folder in whatever directory the command was started from."""
-    with tempfile.TemporaryDirectory(prefix="recoup-spill-") as private:
+    with scratch_folder("spill") as private:
         con = duckdb.connect(":memory:")
         try:
             configure(con, memory_limit=memory_limit)

@@ -11,7 +11,6 @@ undone and the whole file takes the usual path, so what the user sees is the sam
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from recoup.auth.roles import Permission
 from recoup.config import Settings
 from recoup.errors import Conflict, Forbidden, InvalidInput
 from recoup.merchants.repository import scoped_merchants
+from recoup.scratch import scratch_folder
 from recoup.transactions import registry_import
 from recoup.transactions.duck import configure, spilling_memory
 from recoup.transactions.loading import dialect_of
@@ -269,7 +269,7 @@ def _run_in_pieces(job: _Job) -> bool:
     first: list[Staged] = []
     job.con.execute(f"SET threads = {PIECE_THREADS}")
     try:
-        with tempfile.TemporaryDirectory(prefix="recoup-pieces-") as folder:
+        with scratch_folder("pieces") as folder:
             checked = _checked_pieces(job, Path(folder), first)
             stored = store_journal_pieces(job.session, job.con, checked, job.principal.tenant_id, batch.id)
     except (_Whole, NotInPieces, InvalidInput):

@@ -13,7 +13,6 @@ stays flat in the size of the file, and the rows become visible only when the ca
 from __future__ import annotations
 
 import queue
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import duckdb
 import psycopg
 from sqlalchemy.orm import Session
 
+from recoup.scratch import scratch_folder
 from recoup.transactions import copy_binary
 from recoup.transactions.copy_feed import BLOCK, TEXT, CsvFeed, text_select
 
@@ -137,7 +137,7 @@ def _analyze_sqlite(cursor: Any, table: str) -> None:
 
 def _copy_postgres(raw: Any, con: duckdb.DuckDBPyConnection, rows: Rows) -> int:
     with raw.cursor() as cursor:
-        with tempfile.TemporaryDirectory(prefix="recoup-copy-") as folder, \
+        with scratch_folder("copy") as folder, \
                 CsvFeed(con, text_select(con, rows.select_sql), Path(folder) / "rows.txt", TEXT) as feed:
             straight = _copy_straight(cursor, rows, _Fill(COPY_OPTIONS, lambda copy: _send(
                 copy, feed.blocks(), rows)))

@@ -8,7 +8,6 @@ A big journal file going into PostgreSQL piece by piece: `storing_pieces`.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from recoup.db import utcnow
 from recoup.keys.ring import KeyRing
 from recoup.merchants.models import Terminal
+from recoup.scratch import scratch_folder
 from recoup.transactions.contacts import ContactSealer
 from recoup.transactions.csv_input import LoadResult
 from recoup.transactions.fields_sql import quote
@@ -104,7 +104,7 @@ def seal_contacts(con: duckdb.DuckDBPyConnection, keys: KeyRing) -> None:
     psycopg formatted one by one (bench/import.py: 23,000 orders a second against 33,000 journal lines)."""
     sealer = ContactSealer(keys)
     cursor = con.execute(f"SELECT line_no, order_no, customer_contact FROM {GOOD} WHERE customer_contact <> ''")
-    with tempfile.TemporaryDirectory(prefix="recoup-contacts-") as folder:
+    with scratch_folder("contacts") as folder:
         sealed = Path(folder) / "sealed.csv"  # sealed values only: base64 and dots, no comma, quote or line end
         with sealed.open("w", encoding="ascii") as out:
             while batch := cursor.fetchmany(SEALING_BATCH):

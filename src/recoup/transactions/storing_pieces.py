@@ -8,7 +8,6 @@ every piece, as `storing.store_transactions` does for a whole file.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import duckdb
 from sqlalchemy.orm import Session
 
+from recoup.scratch import scratch_folder
 from recoup.transactions.copy_binary import DUCKDB_OPTIONS, binary_file, column_types, hex_row_select
 from recoup.transactions.csv_input import LoadResult
 from recoup.transactions.fields_sql import quote
@@ -54,7 +54,7 @@ def store_journal_pieces(session: Session, con: duckdb.DuckDBPyConnection, piece
     raw: Any = session.connection().connection.driver_connection
     with raw.cursor() as cursor:
         types = column_types(cursor, "journal_lines", JOURNAL_COLUMNS)
-    with tempfile.TemporaryDirectory(prefix="recoup-pieces-") as folder, \
+    with scratch_folder("pieces") as folder, \
             CopyPipe(session, "journal_lines", JOURNAL_COLUMNS, BINARY_FILES) as pipe:
         for index, piece in enumerate(pieces):
             store = journal_store(piece.load, tenant_id, import_id, "postgresql", source=piece.good, typed=True)

@@ -8,13 +8,13 @@ rows by the same rules. No full card number is ever written to that file.
 from __future__ import annotations
 
 import csv
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from recoup.errors import InvalidInput
+from recoup.scratch import scratch_folder
 from recoup.transactions.iso8583 import JOURNAL_COLUMNS, parse_switch_log
 from recoup.transactions.rejects import Reject
 from recoup.transactions.staging import Scope, Staged, stage_csv
@@ -40,7 +40,7 @@ def stage_switch_log(con: duckdb.DuckDBPyConnection, path: Path, scope: Scope, c
     if not parsed.rows and not parsed.errors:
         raise InvalidInput(f"{path.name}: empty switch log (no message)")
     message_rejects = [Reject(error.line, error.column, error.reason) for error in parsed.errors]
-    with tempfile.TemporaryDirectory(prefix="recoup-iso-") as folder:
+    with scratch_folder("iso") as folder:
         journal = Path(folder) / "journal.csv"
         with journal.open("w", encoding="utf-8", newline="") as out:
             writer = csv.DictWriter(out, fieldnames=[*JOURNAL_COLUMNS, TOKEN_COLUMN], lineterminator="\n")

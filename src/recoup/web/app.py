@@ -42,6 +42,7 @@ from recoup.reports.api import router as reports_api
 from recoup.reports.api_schedules import router as report_schedules_api
 from recoup.reports.web import router as reports_web
 from recoup.reports.web_schedules import router as report_schedules_web
+from recoup.scratch import sweep as sweep_scratch
 from recoup.transactions.api import router as transactions_api
 from recoup.transactions.web import router as transactions_web
 from recoup.transactions.web_imports import router as imports_web
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         SessionCookie, keys=[key.secret for key in settings.keyring().all("session")], settings=settings,
     )
     sweep_uploads(uploads_folder(settings.var_dir))  # what a killed server left, card numbers and all
+    sweep_scratch()  # and the scratch folders of imports and reconciliations a killed process left
     app.add_middleware(BodySizeLimit, max_json_bytes=settings.max_json_bytes,  # outside sessions and logins
                        max_upload_bytes=settings.max_upload_bytes, upload_routes=body_rules()[0],
                        route_limits=body_rules()[1])
