@@ -24,6 +24,7 @@ COPY_OPTIONS = "(FORMAT binary)"
 BLOCK = 1 << 21
 _NULL = "'FFFFFFFF'"
 _EPOCH_2000_US = 946_684_800_000_000  # PostgreSQL counts timestamps from 2000-01-01 00:00 UTC
+_EPOCH_2000_DATE = "DATE '2000-01-01'"  # and dates from that day
 
 
 def _fixed(expression: str, digits: int) -> str:
@@ -55,7 +56,7 @@ def _field(value: str, pg_type: str) -> str:
     elif pg_type == "timestamptz":
         body = f"'00000008' || {_fixed(f'epoch_us(CAST({value} AS TIMESTAMP)) - {_EPOCH_2000_US}', 16)}"
     elif pg_type == "date":
-        body = f"'00000004' || {_fixed(f'CAST({value} AS DATE) - DATE {chr(39)}2000-01-01{chr(39)}', 8)}"
+        body = f"'00000004' || {_fixed(f'CAST({value} AS DATE) - {_EPOCH_2000_DATE}', 8)}"
     elif pg_type in ("varchar", "text", "bpchar", "json"):  # json's binary form is its text
         text = f"CAST({value} AS VARCHAR)"
         body = f"{_length(f'strlen({text})')} || hex({text})"
