@@ -6,8 +6,9 @@ row's identity is already stored (an overlapping file, a line repeated within th
 the file moved instead through a temporary staging table and one INSERT ... ON CONFLICT DO NOTHING.
 SQLite: rows are fetched from DuckDB in chunks and inserted with executemany, ON CONFLICT DO NOTHING.
 `CopyPipe` is the COPY of a file checked piece by piece: one COPY fed from a thread of its own with each
-piece's rows as they are ready. Either way a row whose identity is already stored is left alone, memory
-stays flat in the size of the file, and the rows become visible only when the caller commits.
+piece's rows as they are ready (in the binary format: `copy_binary`). Either way a row whose identity is
+already stored is left alone, memory stays flat in the size of the file, and the rows become visible only when
+the caller commits.
 """
 
 from __future__ import annotations

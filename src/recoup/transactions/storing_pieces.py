@@ -1,8 +1,8 @@
 """A big journal file into PostgreSQL while it is still being checked, piece by piece (`importer`).
 
-DuckDB writes each piece's rows in PostgreSQL's binary COPY format (`copy_binary`, as hex lines) once the
-piece has been checked, and a `CopyPipe` streams piece k into the table while piece k+1 is checked: DuckDB
-works on one core, the server on the other. An error in the pieces (a bad line) leaves nothing. Then the follow-up, over
+DuckDB encodes each piece's rows in PostgreSQL's binary COPY format (`copy_binary`) once the piece has been
+checked, and a `CopyPipe` streams piece k into the table while piece k+1 is checked: DuckDB works on one
+core, the server on the other. An error in the pieces (a bad line) leaves nothing. Then the follow-up, over
 every piece, as `storing.store_transactions` does for a whole file.
 """
 
