@@ -7,9 +7,10 @@ Prints rows per second, the peak memory and the CPU seconds of each import (each
 own; on PostgreSQL also the server process's), then times `search` by RRN, by order number, by terminal
 and day, and by merchant and hour, and shows the plan the database chose for each search and for the
 import's own follow-up query (index design).
-On PostgreSQL each of `--repeat` rounds imports into a fresh database, then measures there the COPY floor
-(bench/import_floor.py: the same rows, in the best of PostgreSQL's text and binary formats) and prints the
-import's rows/s as a share of the floor's, per round and the median, in wall time and in CPU seconds (on a
+On PostgreSQL, after a warm-up import that is not counted, each of `--repeat` rounds imports into a fresh
+database, then measures there the COPY floor (bench/import_floor.py: the same rows, in the best of
+PostgreSQL's text and binary formats) and prints the import's rows/s as a share of the mean of the floors
+taken just before and just after it, per round and the median, in wall time and in CPU seconds (on a
 shared machine CPU seconds depend less on what else runs). `--profile` prints the server's CPU seconds of
 each statement of the import. The searches: bench/import_search.py.
 `--reconcile` then imports the orders and the settlement too and times `recoup reconcile --db` over the

@@ -5,6 +5,8 @@ stored (exported from the table, nothing to read or check) into an empty ordinar
 INCLUDING ALL (its columns, defaults, constraints and indexes), committed, then dropped. It is taken in each
 of PostgreSQL's two COPY formats the server parses cheapest, text and binary, and the better of the two is
 the floor (the highest rows/s; the fewest CPU seconds), so that no format choice can flatter the import.
+Each import is compared with the mean of the floors taken just before and just after it, after a warm-up
+import that is not counted (postgres_rounds says why).
 `--profile` logs the server's CPU seconds of every statement of the import (log_statement_stats).
 """
 
@@ -119,33 +121,32 @@ def floor_share(imported: dict[str, object], floor: dict[str, object]) -> dict[s
 
 
 def postgres_rounds(server: Any, folder: Path, repeat: int, run_child: RunChild, profile: bool = False) -> str:
-    """`repeat` rounds: an import into a fresh database, then the COPY floor in that same database.
-    Returns the URL of the last round's database (for the searches)."""
-    import psycopg
+    """A warm-up import (not counted), then `repeat` rounds of an import into a fresh database, each between
+    two COPY floors: the import is compared with the mean of the floor just before it and the one just after.
+    Returns the URL of the last round's database (for the searches).
 
-    exported: dict[str, Path] = {}
-    rows, url = 0, ""
+    Why the warm-up: the first import into a freshly made server also writes its WAL segment files for the
+    first time (later ones recycle them), which no floor after it pays for and a running production server
+    does not either. Why the floors on both sides: this machine's speed drifts by a fifth within minutes
+    (the same COPY took 13.4 s and 20.4 s in one run); a floor taken only after each import made the share
+    swing between 56% and 98% from round to round."""
+    url = _fresh_database(server, 0, profile=False)
+    warm_up = run_child("journal", url, folder)
+    print(f"postgresql warm-up import (not counted): {warm_up}", flush=True)
+    exported, rows = export_stored(url, folder)
+    floors = [copy_floor(url, exported, rows)]
     shares: list[dict[str, float]] = []
-    for round_no in range(repeat):
-        with psycopg.connect(_plain(server.url()), autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE bench_{round_no}")
-            if round_no:
-                connection.execute(f"DROP DATABASE bench_{round_no - 1}")
-            if profile:
-                connection.execute(f"ALTER DATABASE bench_{round_no} SET log_statement = 'all'")
-                connection.execute(f"ALTER DATABASE bench_{round_no} SET log_statement_stats = on")
-        url = server.url(f"bench_{round_no}")
+    for round_no in range(1, repeat + 1):
+        url = _fresh_database(server, round_no, profile)
         log_start = _log_size(server)
         imported = run_child("journal", url, folder)
         if profile:
             print(statement_profile(server, log_start, int(imported["server_pid"])), flush=True)  # type: ignore[call-overload]
-            with psycopg.connect(_plain(server.url()), autocommit=True) as connection:
-                connection.execute(f"ALTER DATABASE bench_{round_no} RESET ALL")
-        if not rows:
-            exported, rows = export_stored(url, folder)
-        floor = copy_floor(url, exported, rows)
+            _reset_database(server, round_no)
+        floors.append(copy_floor(url, exported, rows))
+        floor = around(floors[-2], floors[-1])
         shares.append(floor_share(imported, floor))
-        _print_round(round_no + 1, imported, floor, shares[-1])
+        _print_round(round_no, imported, floor, shares[-1])
     for path in exported.values():
         path.unlink()
     median = {key: statistics.median(share[key] for share in shares) for key in shares[0]}
@@ -153,6 +154,38 @@ def postgres_rounds(server: Any, folder: Path, repeat: int, run_child: RunChild,
           f"indexes in rows/s (goal: 90% or more); CPU {median['cpu']:.0%}, server CPU {median['server_cpu']:.0%}",
           flush=True)
     return url
+
+
+def around(before: dict[str, object], after: dict[str, object]) -> dict[str, object]:
+    """The floor an import is compared with: the mean of the floors taken just before and just after it."""
+    def mean(key: str) -> float:
+        return (float(before[key]) + float(after[key])) / 2  # type: ignore[arg-type]
+
+    return {"rows": before["rows"], "rows_per_second": round(mean("rows_per_second")),
+            "cpu_seconds": round(mean("cpu_seconds"), 2), "server_cpu_seconds": round(mean("server_cpu_seconds"), 2),
+            "before": before["rows_per_second"], "after": after["rows_per_second"]}
+
+
+def _fresh_database(server: Any, number: int, profile: bool) -> str:
+    """A new database bench_<number> (the one before it dropped); with `profile`, logging every statement's CPU."""
+    import psycopg
+
+    with psycopg.connect(_plain(server.url()), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE bench_{number}")
+        if number:
+            connection.execute(f"DROP DATABASE bench_{number - 1}")
+        if profile:
+            connection.execute(f"ALTER DATABASE bench_{number} SET log_statement = 'all'")
+            connection.execute(f"ALTER DATABASE bench_{number} SET log_statement_stats = on")
+    url: str = server.url(f"bench_{number}")
+    return url
+
+
+def _reset_database(server: Any, number: int) -> None:
+    import psycopg
+
+    with psycopg.connect(_plain(server.url()), autocommit=True) as connection:
+        connection.execute(f"ALTER DATABASE bench_{number} RESET ALL")
 
 
 def _print_round(number: int, imported: dict[str, object], floor: dict[str, object], share: dict[str, float]) -> None:

@@ -45,12 +45,22 @@ def test_the_journal_is_analyzed_when_an_import_outgrows_its_statistics(
     estimate, columns = _described(world)
     assert estimate == 40
     assert set(columns) == set(loading.ANALYZED_COLUMNS["journal_lines"])  # not txn_time, batch_no, extra ...
+    assert _rrn_histogram_bounds(world) == loading.IMPORT_STATISTICS_TARGET + 1  # a coarse sample: 40 distinct RRNs
     # four more lines: a tenth of forty at most, the statistics still describe the table
     assert run(world, settings, "journal", write(tmp_path, "few.csv", JOURNAL_HEADER, _lines(100, 4))).imported == 4
     assert _described(world)[0] == 40
     # twenty more: half as many again, analyzed
     assert run(world, settings, "journal", write(tmp_path, "more.csv", JOURNAL_HEADER, _lines(200, 20))).imported == 20
     assert _described(world)[0] == 64
+
+
+def _rrn_histogram_bounds(world: World) -> int:
+    """How many bounds the RRN's histogram has (one more than the statistics target, at most), and that the
+    import left its connection's statistics target as it found it."""
+    with world.database.unit_of_work() as session:
+        assert session.execute(text("SELECT current_setting('default_statistics_target')")).scalar_one() == "100"
+        return int(session.execute(text("SELECT array_length(histogram_bounds, 1) FROM pg_stats "
+                                        "WHERE tablename = 'journal_lines' AND attname = 'rrn'")).scalar_one())
 
 
 def test_a_small_import_is_not_analyzed(world: World, settings: Settings, tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ undone and the whole file takes the usual path, so what the user sees is the sam
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import duckdb
@@ -30,6 +30,7 @@ from recoup.merchants.repository import scoped_merchants
 from recoup.scratch import scratch_folder
 from recoup.transactions import registry_import
 from recoup.transactions.duck import configure, spilling_memory
+from recoup.transactions.file_digest import FileDigest
 from recoup.transactions.loading import dialect_of
 from recoup.transactions.models import ImportBatch
 from recoup.transactions.reject_file import write_message_rejects, write_reject_file
@@ -137,14 +138,6 @@ class ImportRejected(InvalidInput):
         self.rejected_rows = rejected_rows
 
 
-def content_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _check_request(session: Session, principal: Principal, kind: str, options: ImportOptions) -> str:
     """The importer's tenant code, once the kind, the permissions and --tenant are in order."""
     if kind not in KINDS:
@@ -180,6 +173,7 @@ class _Job:
     tenant_code: str
     report: ImportReport
     tell: Progress
+    digest: FileDigest
 
 
 def import_file(session: Session, principal: Principal, kind: str, path: Path, settings: Settings,
@@ -190,24 +184,30 @@ def import_file(session: Session, principal: Principal, kind: str, path: Path, s
     name = options.file_name or path.name
     if not path.is_file():
         raise InvalidInput(f"{name}: no such file")
-    report = ImportReport(kind, name, content_sha256(path))
-    earlier = session.execute(select(ImportBatch).where(
-        ImportBatch.tenant_id == principal.tenant_id, ImportBatch.kind == kind,
-        ImportBatch.content_sha256 == report.content_sha256)).scalar_one_or_none()
-    if earlier is not None:
-        report.batch_id, report.already_imported = earlier.id, True
-        return report
-    scope = _scope(session, principal, settings, options)
+    report = ImportReport(kind, name, "")
     # In memory, its overflow spilling to a private folder, so memory stays flat in the file's size. A DuckDB
     # file of its own did the same, but compressed and re-read every table it checkpointed: a quarter of the
     # import's own CPU (13.5 -> 10.3 s a million lines, bench/import.py), taken from a database server on the
     # same machine.
-    with spilling_memory(DUCKDB_MEMORY) as con:
+    with FileDigest(path) as digest, spilling_memory(DUCKDB_MEMORY) as con:
+        scope = _scope(session, principal, settings, options)
         job = _Job(session, con, principal, kind, path, settings, options, scope, tenant_code, report,
-                   progress or _no_progress)
+                   progress or _no_progress, digest)
         job.tell("reading", 0, None)
         _run(job)
     return report
+
+
+def _already_imported(job: _Job) -> bool:
+    """Whether the file's content was imported before (same tenant and kind): then the report says so."""
+    report = job.report
+    report.content_sha256 = job.digest.hexdigest()
+    earlier = job.session.execute(select(ImportBatch.id).where(
+        ImportBatch.tenant_id == job.principal.tenant_id, ImportBatch.kind == job.kind,
+        ImportBatch.content_sha256 == report.content_sha256)).scalar_one_or_none()
+    if earlier is not None:
+        report.batch_id, report.already_imported = earlier, True
+    return earlier is not None
 
 
 def _stage(job: _Job) -> Staged:
@@ -227,6 +227,8 @@ def _stage(job: _Job) -> Staged:
 
 def _run(job: _Job) -> None:
     if _in_pieces(job) and _run_in_pieces(job):
+        return
+    if _already_imported(job):
         return
     report, options = job.report, job.options
     staged = _stage(job)
@@ -265,16 +267,22 @@ def _run_in_pieces(job: _Job) -> bool:
     when the file needs the whole-file path: a bad line, a piece not like the first, a quoted line break.
     That path then imports it (or refuses it with every bad line) exactly as a small file."""
     report = job.report
-    batch = _open_batch(job.session, job.principal, job.kind, report)
+    batch: ImportBatch | None = None
     first: list[Staged] = []
     job.con.execute(f"SET threads = {PIECE_THREADS}")
     try:
         with scratch_folder("pieces") as folder:
             checked = _checked_pieces(job, Path(folder), first)
-            stored = store_journal_pieces(job.session, job.con, checked, job.principal.tenant_id, batch.id)
+            head = next(checked)  # checked while the file's digest is made
+            if _already_imported(job):
+                return True
+            batch = _open_batch(job.session, job.principal, job.kind, report)
+            stored = store_journal_pieces(job.session, job.con, chain([head], checked), job.principal.tenant_id,
+                                          batch.id)
     except (_Whole, NotInPieces, InvalidInput):
-        job.session.delete(batch)
-        job.session.flush()
+        if batch is not None:
+            job.session.delete(batch)
+            job.session.flush()
         report.batch_id = None
         return False
     finally:
