@@ -61,6 +61,25 @@ def test_a_replay_reads_the_key_and_the_case_and_locks_nothing(world: World) -> 
     assert not [statement for statement in seen if "FOR UPDATE" in statement or "BEGIN" in statement.upper()]
 
 
+def test_a_first_refund_reads_the_webhook_endpoints_once_a_transaction_and_moves_balances_once_a_posting(
+        world: World) -> None:
+    number = overcharge_case(world, fund_minor=FUNDS)
+    with counted(world.database) as seen:
+        first = _refund(world, number, "first-1")
+    assert first.action["state"] == "INSTRUCTED"
+    endpoint_reads = [s for s in seen if s.lstrip().upper().startswith("SELECT") and "FROM webhook_endpoints" in s]
+    balance_writes = [s for s in seen if s.lstrip().upper().startswith("INSERT INTO LEDGER_BALANCES")]
+    postings = [s for s in seen if s.lstrip().upper().startswith("INSERT INTO LEDGER_POSTINGS")]
+    # the action recorded and held (three events in one transaction), then instructed (one more in another)
+    assert len(endpoint_reads) == 2, endpoint_reads
+    assert len(postings) == 2  # the hold, then the money on its way out
+    assert len(balance_writes) == len(postings)  # both balances each posting changes, in one statement
+    with world.database.unit_of_work() as session:
+        from recoup.ledger.service import verify_ledger
+
+        verify_ledger(session)  # every stored balance is still the sum of its lines
+
+
 def test_a_replay_with_other_parameters_or_of_a_case_not_seen_is_refused_as_before(world: World) -> None:
     number = overcharge_case(world, fund_minor=FUNDS)
     _refund(world, number, "replay-2")

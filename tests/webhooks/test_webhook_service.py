@@ -11,7 +11,7 @@ from tests.support.factories import World
 
 from recoup.keys.ring import KeyRing
 from recoup.webhooks.models import WebhookDelivery, WebhookEvent
-from recoup.webhooks.service import add_endpoint, emit_many
+from recoup.webhooks.service import add_endpoint, disable_endpoint, emit_many
 
 AT = datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC)
 CARD = "4111111111111111"
@@ -40,3 +40,24 @@ def test_events_are_written_in_order_with_a_delivery_per_endpoint_and_cards_mask
     assert note.endswith("1111")
     assert stored[written[1].id].payload["data"] == {"n": 2}
     assert deliveries == sorted([(event.id, "PENDING") for event in written for _ in (9, 10)])
+
+
+def _deliveries_of(world: World, event_id: str) -> int:
+    with world.database.unit_of_work() as session:
+        return len(list(session.execute(select(WebhookDelivery).where(WebhookDelivery.event_id == event_id))))
+
+
+def test_the_endpoints_are_read_once_a_transaction_and_again_after_one_is_added_or_disabled(world: World) -> None:
+    tenant_id, keys = world.tenants["A"].id, KeyRing.from_texts({"data": "k"})
+    with world.database.unit_of_work() as session:
+        add_endpoint(session, admin(world), "http://127.0.0.1:9/hooks", keys=keys)
+    with world.database.unit_of_work() as session:
+        before = emit_many(session, tenant_id, [("case.alert", {"n": 1})], AT)[0]
+        added, _ = add_endpoint(session, admin(world), "http://127.0.0.1:10/hooks", keys=keys)
+        after_adding = emit_many(session, tenant_id, [("case.alert", {"n": 2})], AT)[0]
+        disable_endpoint(session, admin(world), added.id)
+        after_disabling = emit_many(session, tenant_id, [("case.alert", {"n": 3})], AT)[0]
+    with world.database.unit_of_work() as session:  # a new transaction reads what the last one left
+        later = emit_many(session, tenant_id, [("case.alert", {"n": 4})], AT)[0]
+    counts = [_deliveries_of(world, event.id) for event in (before, after_adding, after_disabling, later)]
+    assert counts == [1, 2, 1, 1]

@@ -70,9 +70,7 @@ def post(
     session.add_all(LedgerEntry(posting_id=posting.id, tenant_id=tenant_id, merchant_id=line.merchant_id,
                                 account=line.account.value, currency=line.currency,
                                 amount_minor=line.amount_minor) for line in lines)
-    # Sorted, so that concurrent postings lock balance rows in the same order.
-    for key, amount in sorted(rules.balances(lines).items()):
-        _add_to_balance(session, tenant_id, key, amount)
+    _add_to_balances(session, tenant_id, rules.balances(lines))
     session.flush()
     return posting
 
@@ -177,9 +175,14 @@ def post_settlement(session: Session, lines: Sequence[SettlementLine]) -> int:
     return book_settlement_lines(session, lines)
 
 
-def _add_to_balance(session: Session, tenant_id: int, key: BalanceKey, amount: int) -> None:
-    statement = upsert_for(session)(LedgerBalance).values(tenant_id=tenant_id, merchant_id=key.merchant_id,
-                                             account=key.account.value, currency=key.currency, balance_minor=amount)
+def _add_to_balances(session: Session, tenant_id: int, amounts: dict[BalanceKey, int]) -> None:
+    """Every changed balance in one statement (one key once: a row is changed at most once by it), its rows
+    sorted, so that concurrent postings lock balance rows in the same order."""
+    if not amounts:
+        return
+    statement = upsert_for(session)(LedgerBalance).values([
+        {"tenant_id": tenant_id, "merchant_id": key.merchant_id, "account": key.account.value,
+         "currency": key.currency, "balance_minor": amount} for key, amount in sorted(amounts.items())])
     statement = statement.on_conflict_do_update(
         index_elements=["tenant_id", "merchant_id", "account", "currency"],
         set_={"balance_minor": LedgerBalance.balance_minor + statement.excluded.balance_minor},

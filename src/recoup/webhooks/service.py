@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any, cast
 from urllib.parse import urlparse
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from recoup.audit.service import record
 from recoup.auth.principal import Principal
@@ -48,6 +48,23 @@ _ACTIVE_ENDPOINTS = (select(WebhookEndpoint.id)
                      .order_by(WebhookEndpoint.id))
 _INSERT_EVENTS = insert(cast(Any, WebhookEvent.__table__))
 _INSERT_DELIVERIES = insert(cast(Any, WebhookDelivery.__table__))
+# The tenants' active endpoints as this transaction first read them: a first refund emits four events in two
+# transactions, and read the endpoints four times (bench/load.py). Forgotten when the transaction ends, or
+# when this session adds or disables an endpoint.
+_ENDPOINTS_READ = "recoup.webhooks.active_endpoints"
+
+
+def _active_endpoints(session: Session, tenant_id: int) -> list[int]:
+    read: dict[int, list[int]] = session.info.setdefault(_ENDPOINTS_READ, {})
+    if tenant_id not in read:
+        read[tenant_id] = list(session.execute(_ACTIVE_ENDPOINTS, {"tenant_id": tenant_id}).scalars())
+    return read[tenant_id]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_endpoints(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the session's own transaction (not a flush's or a savepoint's)
+        session.info.pop(_ENDPOINTS_READ, None)
 
 
 def emit_many(session: Session, tenant_id: int, events: Sequence[tuple[str, dict[str, object]]],
@@ -59,7 +76,7 @@ def emit_many(session: Session, tenant_id: int, events: Sequence[tuple[str, dict
         if event_type not in EVENT_TYPES:
             raise InvalidInput(f"unknown webhook event type {event_type!r}")
     moment = now or utcnow()
-    endpoints = list(session.execute(_ACTIVE_ENDPOINTS, {"tenant_id": tenant_id}).scalars())
+    endpoints = _active_endpoints(session, tenant_id)
     rows = [_event(tenant_id, event_type, data, moment) for event_type, data in events]
     if rows:  # the events before their deliveries (foreign key)
         session.execute(_INSERT_EVENTS, [masked_row(WebhookEvent, {
@@ -93,6 +110,7 @@ def add_endpoint(session: Session, principal: Principal, url: str, secret: str |
                                created_by=principal.username)
     session.add(endpoint)
     session.flush()
+    session.info.pop(_ENDPOINTS_READ, None)
     endpoint.secret_encrypted = seal_secret(keys, endpoint.id, signing_secret)
     session.flush()
     record(session, principal.actor(), "webhook.add", "webhook_endpoint", str(endpoint.id), after={"url": endpoint.url})
@@ -112,6 +130,7 @@ def disable_endpoint(session: Session, principal: Principal, endpoint_id: int) -
         raise NotFound(f"no webhook endpoint {endpoint_id}")
     if endpoint.active:
         endpoint.active = False
+        session.info.pop(_ENDPOINTS_READ, None)
         record(session, principal.actor(), "webhook.disable", "webhook_endpoint", str(endpoint.id),
                before={"active": True}, after={"active": False})
     return endpoint
