@@ -4,10 +4,12 @@ case and looks the key up again under the lock, so two first requests with one k
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, func, select, text
@@ -17,8 +19,10 @@ from tests.support.factories import World, build_world
 from recoup.audit.setup import AuditSetup
 from recoup.config import Settings
 from recoup.db import Database
+from recoup.recovery import service
 from recoup.recovery.models import RecoveryAction
 from recoup.recovery.plans import ActionRequest
+from recoup.recovery.provider import Instruction, Receipt, RecordingProvider
 from recoup.recovery.service import Outcome, perform
 
 FUNDS = 500000
@@ -142,4 +146,41 @@ def test_a_new_key_waits_for_the_case_and_two_first_requests_with_one_key_refund
         outcomes = [future.result(timeout=30) for future in both]
     assert sorted(outcome.replayed for outcome in outcomes) == [False, True]
     assert outcomes[0].action == outcomes[1].action
+    assert _refund_count(pg_world) == 1
+
+
+class HeldProvider:
+    """The recording provider's answer, given only once `release` is set; `reached` says it has the instruction."""
+
+    name = "held"
+
+    def __init__(self) -> None:
+        self.reached, self.release = threading.Event(), threading.Event()
+
+    def execute(self, instruction: Instruction) -> Receipt:
+        self.reached.set()
+        assert self.release.wait(10)
+        return RecordingProvider().execute(instruction)
+
+
+def test_a_repeat_while_the_first_is_at_the_provider_looks_again_soon_then_less_often(
+        pg_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    number = overcharge_case(pg_world, fund_minor=FUNDS)
+    held, waits = HeldProvider(), []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 8:
+            held.release.set()
+        time.sleep(seconds)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(lambda: perform(pg_world.database, admin(pg_world), number, REFUND, "held-3",
+                                            provider=held))
+        assert held.reached.wait(10)
+        monkeypatch.setattr(service, "time", SimpleNamespace(sleep=sleep, monotonic=time.monotonic))
+        again = perform(pg_world.database, admin(pg_world), number, REFUND, "held-3", provider=held)
+        done = first.result(timeout=10)
+    assert (again.replayed, again.action) == (True, done.action)
+    assert waits[:7] == [0.002, 0.004, 0.008, 0.016, 0.032, 0.05, 0.05]  # soon, then every 50 ms
     assert _refund_count(pg_world) == 1
