@@ -69,8 +69,11 @@ def hex_row_select(select_sql: str, pg_types: Sequence[str]) -> str:
     """`select_sql` (its columns in the table's order) as one VARCHAR column: each row's binary COPY bytes,
     in hex."""
     names = [f"c{index}" for index in range(len(pg_types))]
-    fields = " || ".join(_field(name, kind) for name, kind in zip(names, pg_types, strict=True))
-    return (f"SELECT '{len(pg_types):04X}' || {fields} AS row_hex "
+    fields = ", ".join(_field(name, kind) for name, kind in zip(names, pg_types, strict=True))
+    # One concat of every field, not a chain of ||: each || copies the row built so far into a new string
+    # (110,000 rows of 22 columns: 0.79 -> 0.54 CPU s). No field is NULL (each is coalesced), which concat
+    # would drop.
+    return (f"SELECT concat('{len(pg_types):04X}', {fields}) AS row_hex "
             f"FROM ({select_sql}) AS encoded ({', '.join(names)})")
 
 
