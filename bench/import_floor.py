@@ -125,11 +125,12 @@ def postgres_rounds(server: Any, folder: Path, repeat: int, run_child: RunChild,
     two COPY floors: the import is compared with the mean of the floor just before it and the one just after.
     Returns the URL of the last round's database (for the searches).
 
-    Why the warm-up: the first import into a freshly made server also writes its WAL segment files for the
-    first time (later ones recycle them), which no floor after it pays for and a running production server
-    does not either. Why the floors on both sides: this machine's speed drifts by a fifth within minutes
-    (the same COPY took 13.4 s and 20.4 s in one run); a floor taken only after each import made the share
-    swing between 56% and 98% from round to round."""
+    Why the warm-up: the first import into a freshly started server was the slowest round of most runs (56%
+    and 77% of the floor where the next rounds reached 73-98%; 21.6 s of server CPU where the next import
+    took 14.1 s), a cost of a new server (its first WAL segment files, cold caches) that neither the floor
+    after it nor a running production server pays. Why the floors on both sides: this machine's speed
+    drifts by a fifth within minutes (the same COPY took 13.4 s and 20.4 s in one run); a floor taken only
+    after each import made the share swing between 56% and 98% from round to round."""
     url = _fresh_database(server, 0, profile=False)
     warm_up = run_child("journal", url, folder)
     print(f"postgresql warm-up import (not counted): {warm_up}", flush=True)

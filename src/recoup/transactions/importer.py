@@ -10,7 +10,7 @@ undone and the whole file takes the usual path, so what the user sees is the sam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -275,6 +275,7 @@ def _run_in_pieces(job: _Job) -> bool:
             checked = _checked_pieces(job, Path(folder), first)
             head = next(checked)  # checked while the file's digest is made
             if _already_imported(job):
+                checked.close()  # the file it reads closed now, not when the generator is collected
                 return True
             batch = _open_batch(job.session, job.principal, job.kind, report)
             stored = store_journal_pieces(job.session, job.con, chain([head], checked), job.principal.tenant_id,
@@ -295,7 +296,7 @@ def _run_in_pieces(job: _Job) -> bool:
     return True
 
 
-def _checked_pieces(job: _Job, folder: Path, first: list[Staged]) -> Iterator[Piece]:
+def _checked_pieces(job: _Job, folder: Path, first: list[Staged]) -> Generator[Piece, None, None]:
     """Each piece of the file, loaded and checked; _Whole at the first piece with anything to report."""
     report, size, read, good = job.report, job.path.stat().st_size, 0, 0
     for index, path in enumerate(pieces(job.path, folder, PIECE_BYTES, FIRST_PIECE_BYTES, PIECE_GROWTH)):

@@ -42,7 +42,7 @@ STATISTICS_STALE_SHARE = 0.1
 # --profile). Such an ANALYZE leaves the table's count of changed rows as it is, so autovacuum still analyzes
 # every column once the import is committed. Others (settlement: the ledger's booking reads many): whole.
 # Their statistics from a sample of 300 x this many rows (PostgreSQL's default target is 100): enough for the
-# follow-up's plans (which index, which join), and a sixth of the server's time (0.36 -> 0.06 s after a
+# follow-up's plans (which index, which join), in a tenth of the server's time (0.36 -> 0.03 s after a
 # million lines, bench/import.py), which the import would spend with nothing else to do. Autovacuum's
 # ANALYZE then describes the table at the usual target.
 IMPORT_STATISTICS_TARGET = 10
