@@ -12,13 +12,15 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from tests.cases.test_case_world import admin, overcharge_case
 from tests.support.factories import World, build_world
+from tests.support.statements import counted
 
 from recoup.audit.setup import AuditSetup
 from recoup.config import Settings
 from recoup.db import Database
+from recoup.ledger.service import verify_ledger
 from recoup.recovery import service
 from recoup.recovery.models import RecoveryAction
 from recoup.recovery.plans import ActionRequest
@@ -27,21 +29,6 @@ from recoup.recovery.service import Outcome, perform
 
 FUNDS = 500000
 REFUND = ActionRequest("refund", "10.00")
-
-
-@contextmanager
-def counted(database: Database) -> Iterator[list[str]]:
-    """The SQL statements run on the database while the block runs."""
-    seen: list[str] = []
-
-    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", note)
 
 
 def _refund(world: World, number: str, key: str) -> Outcome:
@@ -79,8 +66,6 @@ def test_a_first_refund_reads_the_webhook_endpoints_once_a_transaction_and_moves
     assert len(postings) == 2  # the hold, then the money on its way out
     assert len(balance_writes) == len(postings)  # both balances each posting changes, in one statement
     with world.database.unit_of_work() as session:
-        from recoup.ledger.service import verify_ledger
-
         verify_ledger(session)  # every stored balance is still the sum of its lines
 
 

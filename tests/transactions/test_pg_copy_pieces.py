@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.support.factories import OBJECTS, World
+from tests.support.statements import counted
 from tests.transactions.test_import import JOURNAL_HEADER, PAN, count, jline, principal, run, write
 
 from recoup.config import Settings
@@ -119,6 +120,18 @@ def test_skip_bad_rows_imports_the_good_lines_of_every_piece_and_writes_the_bad_
     assert rejects.read_text(encoding="utf-8").count("\n") == 3  # the header and the two bad lines
     assert rrn(19) not in {row[0] for row in stored(world)}
     assert len(stored(world)) == LINES - 2
+
+
+def test_a_file_that_falls_back_to_the_whole_path_is_looked_up_once(
+        world: World, settings: Settings, tmp_path: Path, pieced: list[int]) -> None:
+    """The "imported before?" question is asked after the first piece; the whole-file path that takes the
+    file after a bad line in a later piece keeps that answer instead of asking again."""
+    path = write(tmp_path, "day.csv", JOURNAL_HEADER, day_lines(bad={33: "x"}))
+    with counted(world.database) as seen:
+        report = run(world, settings, "journal", path, skip_bad_rows=True)
+    lookups = [s for s in seen if "content_sha256 =" in s and s.lstrip().upper().startswith("SELECT")]
+    assert (report.imported, report.rejected_rows, pieced) == (LINES - 1, 1, [])
+    assert len(lookups) == 1, lookups
 
 
 def test_the_same_file_twice_imports_once(world: World, settings: Settings, tmp_path: Path,

@@ -174,6 +174,7 @@ class _Job:
     report: ImportReport
     tell: Progress
     digest: FileDigest
+    imported_before: bool | None = None  # _already_imported's answer, once asked
 
 
 def import_file(session: Session, principal: Principal, kind: str, path: Path, settings: Settings,
@@ -199,7 +200,10 @@ def import_file(session: Session, principal: Principal, kind: str, path: Path, s
 
 
 def _already_imported(job: _Job) -> bool:
-    """Whether the file's content was imported before (same tenant and kind): then the report says so."""
+    """Whether the file's content was imported before (same tenant and kind): then the report says so. Asked
+    once: a journal that falls back from the pieces to the whole file does not ask again."""
+    if job.imported_before is not None:
+        return job.imported_before
     report = job.report
     report.content_sha256 = job.digest.hexdigest()
     earlier = job.session.execute(select(ImportBatch.id).where(
@@ -207,7 +211,8 @@ def _already_imported(job: _Job) -> bool:
         ImportBatch.content_sha256 == report.content_sha256)).scalar_one_or_none()
     if earlier is not None:
         report.batch_id, report.already_imported = earlier, True
-    return earlier is not None
+    job.imported_before = earlier is not None
+    return job.imported_before
 
 
 def _stage(job: _Job) -> Staged:

@@ -18,7 +18,6 @@ import duckdb
 from recoup.errors import InvalidInput
 from recoup.transactions.csv_input import LoadResult, load_csv
 from recoup.transactions.csv_sql import PANS_MASKED
-from recoup.transactions.duck import scalar
 from recoup.transactions.fields_sql import ERROR_SEPARATOR, quote
 from recoup.transactions.rejects import Reject, line_of_row
 
@@ -134,9 +133,9 @@ def _data_lines(path: Path) -> int:
 
 
 def _scope_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
-    con.execute("CREATE OR REPLACE TABLE scope_merchants (merchant_id VARCHAR PRIMARY KEY)")
-    if scope.merchants:
-        con.executemany("INSERT INTO scope_merchants VALUES (?)", [[m] for m in sorted(scope.merchants)])
+    """The importer's merchants as a table, in one statement (an INSERT a merchant took 6-9 ms a piece)."""
+    con.execute("CREATE OR REPLACE TABLE scope_merchants AS SELECT unnest(CAST(? AS VARCHAR[])) AS merchant_id",
+                [sorted(scope.merchants)])
 
 
 def _outside_scope(scope: Scope) -> str:
@@ -176,21 +175,33 @@ def stage_csv(con: duckdb.DuckDBPyConnection, kind: str, path: Path, scope: Scop
     checked = names.checked
     con.execute(f"CREATE OR REPLACE VIEW {checked} AS SELECT *, {_repeat_rank(kind)} AS repeat_rank, "
                 f"({_outside_scope(scope)}) AS outside, {_future(kind)} AS future FROM {names.source}")
-    con.execute(f"CREATE OR REPLACE VIEW {names.good} AS SELECT * FROM {checked} "
-                "WHERE load_error IS NULL AND repeat_rank = 1 AND NOT future AND NOT outside")
+    con.execute(f"CREATE OR REPLACE VIEW {names.good} AS SELECT * FROM {checked} WHERE {_GOOD_ROW}")
     staged = Staged(load, rows_in_file, skipped)
-    outside = int(scalar(con, f"SELECT count(*) FROM {checked} WHERE load_error IS NULL AND outside"))
+    outside, future, bad_rows, staged.good_rows, staged.pans_masked = _counts(con, checked)
     if scope.leave_out_others:
         staged.left_out = outside
-    scope_rejects = [] if scope.leave_out_others else _scope_rejects(con, checked, skipped, name)
-    future_rejects = _future_rejects(con, checked, kind, skipped)
+    scope_rejects = [] if scope.leave_out_others or not outside else _scope_rejects(con, checked, skipped, name)
+    future_rejects = _future_rejects(con, checked, kind, skipped) if future else []
     staged.rejects = sorted(load.rejects + scope_rejects + future_rejects)[:MAX_KEPT]
-    bad_rows = int(scalar(con, f"SELECT count(*) FROM {checked} WHERE load_error IS NOT NULL OR repeat_rank > 1 "
-                               "OR (future AND load_error IS NULL)"))
     staged.rejected_lines = len(skipped) + bad_rows + (0 if scope.leave_out_others else outside)
-    staged.good_rows = int(scalar(con, f"SELECT count(*) FROM {names.good}"))
-    staged.pans_masked = int(scalar(con, f"SELECT coalesce(sum({PANS_MASKED}), 0) FROM {names.good}"))
     return staged
+
+
+_GOOD_ROW = "load_error IS NULL AND repeat_rank = 1 AND NOT future AND NOT outside"
+
+
+def _counts(con: duckdb.DuckDBPyConnection, checked: str) -> tuple[int, int, int, int, int]:
+    """Rows outside the scope, in the future, bad (a bad value, a repeat, the future), good, and the card
+    numbers masked in the good ones: one pass over the checked rows, not five (each re-ranked the rows)."""
+    row = con.execute(
+        "SELECT count(*) FILTER (WHERE load_error IS NULL AND outside), "
+        "count(*) FILTER (WHERE load_error IS NULL AND future), "
+        "count(*) FILTER (WHERE load_error IS NOT NULL OR repeat_rank > 1 OR (future AND load_error IS NULL)), "
+        f"count(*) FILTER (WHERE {_GOOD_ROW}), coalesce(sum({PANS_MASKED}) FILTER (WHERE {_GOOD_ROW}), 0) "
+        f"FROM {checked}").fetchone()
+    assert row is not None  # an aggregate always returns its row
+    outside, future, bad, good, masked = (int(value) for value in row)
+    return outside, future, bad, good, masked
 
 
 def _future_rejects(con: duckdb.DuckDBPyConnection, checked: str, kind: str, skipped: list[int]) -> list[Reject]:
