@@ -5,8 +5,8 @@
 
 Prints rows per second, the peak memory and the CPU seconds of each import (each runs in a process of its
 own; on PostgreSQL also the server process's), then times `search` by RRN, by order number, by terminal
-and day, and by merchant and hour, and shows the plan the database chose for each search and for the
-import's own follow-up query (index design).
+and day, by merchant and hour, and by card ending with an amount or a day, and shows the plan the database
+chose for each search and for the import's own follow-up query (index design).
 On PostgreSQL, after a warm-up import that is not counted, each of `--repeat` rounds imports into a fresh
 database, then measures there the COPY floor (bench/import_floor.py: the same rows, in the best of
 PostgreSQL's text and binary formats) and prints the import's rows/s as a share of the mean of the floors

@@ -1,6 +1,7 @@
 """The searches of bench/import.py after an import: `search` by RRN, by order number, by terminal and day,
-and by merchant and hour, timed through the service, with the plan the database chose for each and for the
-import's own follow-up query; and `grow_postgres`, which makes the journal as big as asked first."""
+by merchant and hour, by card ending and amount, and by card ending and day, timed through the service,
+with the plan the database chose for each and for the import's own follow-up query; and `grow_postgres`,
+which makes the journal as big as asked first."""
 
 from __future__ import annotations
 
@@ -58,12 +59,15 @@ def _window(row: list[str]) -> dict[str, str]:
             "to": (moment + timedelta(minutes=30)).isoformat()}
 
 
-# The journal file's columns: 0 merchant, 1 terminal, 2 time, 7 rrn, 11 order number.
+# The journal file's columns: 0 merchant, 1 terminal, 2 time, 5 amount, 7 rrn, 10 card, 11 order number. The
+# last two are a payer's memory at the support desk: "my card ending 0092 was charged 583.07", "... that day".
 SEARCHES: dict[str, Callable[[list[str]], dict[str, str]]] = {
     "rrn": lambda row: {"rrn": row[7]},
     "order_no": lambda row: {"order_no": row[11]},
     "terminal_day": lambda row: {"terminal": row[1], "from": row[2][:10], "to": row[2][:10]},
     "merchant_hour": _window,
+    "card_amount": lambda row: {"last4": row[10][-4:], "amount": row[5]},
+    "card_day": lambda row: {"last4": row[10][-4:], "from": row[2][:10], "to": row[2][:10]},
 }
 
 

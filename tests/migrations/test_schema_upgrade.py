@@ -14,9 +14,10 @@ from tests.support.postgres import PostgresServer
 
 from recoup.db import make_engine
 from recoup.migrations.metadata import all_metadata
-from recoup.migrations.runner import upgrade
+from recoup.migrations.runner import head_revision, upgrade
 
-PREVIOUS_HEAD = "0001"
+FIRST = "0001"  # every revision's change of stored rows, from the first schema on
+PREVIOUS_HEAD = "0016"  # the newest revision's alone
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +52,9 @@ def _rows(engine: Engine, table_names: list[str], columns: dict[str, list[str]])
     return rows
 
 
-def _copy_at_previous_head(source: Engine, target: Engine) -> dict[str, list[str]]:
-    """Create the previous head's schema in `target` and copy every row of `source` into it (its columns)."""
-    upgrade(target, PREVIOUS_HEAD)
+def _copy_at(revision: str, source: Engine, target: Engine) -> dict[str, list[str]]:
+    """Create the schema of `revision` in `target` and copy every row of `source` into it (its columns)."""
+    upgrade(target, revision)
     old = MetaData()
     old.reflect(target)
     tables = [table for table in old.sorted_tables if table.name != "alembic_version"]
@@ -75,12 +76,13 @@ def _copy_at_previous_head(source: Engine, target: Engine) -> dict[str, list[str
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("start", [FIRST, PREVIOUS_HEAD])
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_a_database_filled_at_the_previous_head_keeps_every_row_through_the_upgrade(
-        kind: str, filled: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_a_database_filled_at_an_earlier_head_keeps_every_row_through_the_upgrade(
+        kind: str, start: str, filled: Engine, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     postgres = request.getfixturevalue("postgres") if kind == "postgresql" else None
     target = _target(kind, tmp_path, postgres)
-    columns = _copy_at_previous_head(filled, target)
+    columns = _copy_at(start, filled, target)
     before = _rows(target, list(columns), columns)
     assert sum(len(rows) for rows in before.values()) > 10_000  # a living system, not an empty schema
     upgrade(target)
@@ -88,6 +90,7 @@ def test_a_database_filled_at_the_previous_head_keeps_every_row_through_the_upgr
     with target.connect() as connection:
         kinds: dict[str, str] = dict(connection.execute(text("SELECT name, kind FROM api_tokens")).tuples().all())
         assert all(kind == ("login" if name == "api-login" else "personal") for name, kind in kinds.items())
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
     target.dispose()
 
 

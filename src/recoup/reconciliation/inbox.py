@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, CompoundSelect, Row, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from recoup.auth.principal import Principal
@@ -116,13 +116,19 @@ def _merchants_named(session: Session, tenant_id: int, text: str) -> list[str]:
 CARD_KEYS_READ = 5000  # more transactions than that with one card ending: the findings look them up instead
 
 
-def _card_ending(session: Session, tenant_id: int, last4: str) -> ColumnElement[bool]:
-    """Findings whose transaction (terminal and RRN) the journal or the settlement shows paid by a card with
-    that ending. The few transactions are read first, so the findings' RRN index answers."""
+def card_ending_lines(tenant_id: int, last4: str) -> CompoundSelect[str, str]:
+    """(RRN, terminal) of the tenant's journal and settlement lines paid by a card with that ending (the
+    card ending indexes answer)."""
     lines = [select(model.rrn, model.terminal_id).where(model.tenant_id == tenant_id, model.card_last4 == last4,
                                                         model.rrn != "")
              for model in (JournalLine, SettlementLine)]
-    both = lines[0].union(lines[1])
+    return lines[0].union(lines[1])
+
+
+def _card_ending(session: Session, tenant_id: int, last4: str) -> ColumnElement[bool]:
+    """Findings whose transaction (terminal and RRN) the journal or the settlement shows paid by a card with
+    that ending. The few transactions are read first, so the findings' RRN index answers."""
+    both = card_ending_lines(tenant_id, last4)
     keys = [tuple(key) for key in session.execute(both.limit(CARD_KEYS_READ + 1)).tuples()]
     if len(keys) > CARD_KEYS_READ:
         return tuple_(F.rrn, F.terminal_id).in_(both)

@@ -74,7 +74,9 @@ class JournalLine(Base):
 
     __tablename__ = "journal_lines"
     # Few indexes on purpose: each costs every bulk import (bench/import.py). The identity leads with the
-    # RRN, so it also answers a search by RRN within a tenant; time windows use (merchant|terminal, time).
+    # RRN, so it also answers a search by RRN within a tenant; time windows use (merchant|terminal, time);
+    # a payer's card ending with an amount or a day uses (tenant, card ending, time): without it such a
+    # search read every line of the tenant (232 ms at a million lines, 3.5 ms with it).
     # Rows are written in the file's order: the time indexes then grow at a few places each, while the
     # RRN and order number ones take rows at random. Writing in identity order would make the identity
     # grow by appends but scatter both time indexes, which costs more on both engines (measured: about
@@ -87,6 +89,7 @@ class JournalLine(Base):
         Index("ix_journal_order_no", "order_no"),
         Index("ix_journal_orig_rrn", "tenant_id", "orig_rrn", sqlite_where=text("orig_rrn <> ''"),
               postgresql_where=text("orig_rrn <> ''")),
+        Index("ix_journal_card_last4", "tenant_id", "card_last4", "txn_time"),  # a payer's card ending (0017)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +124,7 @@ class SettlementLine(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "rrn", "terminal_id", "txn_type", "settle_date", name="uq_settlement_identity"),
         Index("ix_settlement_merchant_time", "merchant_id", "txn_time"),
+        Index("ix_settlement_card_last4", "tenant_id", "card_last4", "txn_time"),  # a payer's card ending (0017)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
