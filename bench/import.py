@@ -94,7 +94,7 @@ def _setup(engine_url: str, folder: Path, register: bool = True) -> tuple[Any, A
 
 
 def _timed_import(database: Any, principal: Any, settings: Any, kind: str, path: Path) -> dict[str, object]:
-    from bench.import_floor import cpu_seconds, process_cpu_seconds, server_process
+    from bench.import_floor import ServerWaits, cpu_seconds, process_cpu_seconds, server_process
     from sqlalchemy import text
 
     from recoup.transactions.importer import import_file
@@ -103,7 +103,8 @@ def _timed_import(database: Any, principal: Any, settings: Any, kind: str, path:
     with database.unit_of_work() as session:
         server = server_process(session)
         server_started = process_cpu_seconds(server)
-        report = import_file(session, principal, kind, path, settings)
+        with ServerWaits(server) as waits:
+            report = import_file(session, principal, kind, path, settings)
         server_cpu = process_cpu_seconds(server) - server_started
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -115,6 +116,7 @@ def _timed_import(database: Any, principal: Any, settings: Any, kind: str, path:
                                  "peak_rss_mib": round(peak_mib), "cpu_seconds": round(cpu, 2)}
     if server is not None:
         result["server_cpu_seconds"], result["server_pid"] = round(server_cpu, 2), server
+        result["server_waiting_seconds"] = waits.seconds  # the server idle, waiting for rows (or for the commit)
     if report.ledger_posted:
         result["ledger_posted"] = report.ledger_posted
     return result

@@ -16,6 +16,7 @@ import os
 import re
 import resource
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,38 @@ def process_cpu_seconds(pid: int | None) -> float:
         return 0.0
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerWaits:
+    """How long the server process waited (was not running) while the block ran: sampled from /proc every
+    10 ms, so that a round shows how much of an import's time the server spent waiting for rows (the COPY's
+    share of the floor is lost there or in the server's own CPU). `with ServerWaits(pid) as waits: ...;
+    waits.seconds`."""
+
+    def __init__(self, pid: int | None) -> None:
+        self._pid, self._samples, self._waiting = pid, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self.seconds = 0.0
+
+    def __enter__(self) -> ServerWaits:
+        self._started = time.perf_counter()
+        if self._pid is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._pid is not None:
+            self._thread.join()
+        elapsed = time.perf_counter() - self._started
+        self.seconds = round(elapsed * self._waiting / self._samples, 2) if self._samples else 0.0
+
+    def _sample(self) -> None:
+        stat = Path(f"/proc/{self._pid}/stat")
+        while not self._stop.wait(0.01):
+            self._samples += 1
+            self._waiting += stat.read_text().rsplit(") ", 1)[1][0] != "R"
 
 
 def _plain(url: str) -> str:
@@ -85,14 +118,15 @@ def copy_floor_in(url: str, exported: Path, options: str, rows: int) -> dict[str
         connection.commit()
         try:
             started, cpu, server_cpu = time.perf_counter(), cpu_seconds(), process_cpu_seconds(server)
-            with exported.open("rb") as source, cursor.copy(f"COPY floor_journal ({names}) FROM STDIN {options}") \
-                    as copy:
+            with ServerWaits(server) as waits, exported.open("rb") as source, \
+                    cursor.copy(f"COPY floor_journal ({names}) FROM STDIN {options}") as copy:
                 while block := source.read(1 << 20):
                     copy.write(block)
             connection.commit()
             seconds = time.perf_counter() - started
             spent = {"cpu_seconds": round(cpu_seconds() - cpu, 2),
-                     "server_cpu_seconds": round(process_cpu_seconds(server) - server_cpu, 2)}
+                     "server_cpu_seconds": round(process_cpu_seconds(server) - server_cpu, 2),
+                     "server_waiting_seconds": waits.seconds}
         finally:
             cursor.execute("DROP TABLE floor_journal")
             connection.commit()
