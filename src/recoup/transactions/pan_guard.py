@@ -121,13 +121,15 @@ def _digits_sql(window: str) -> str:
 
 def _luhn_sql(digits: str) -> str:
     """Luhn of a text of at most 19 digits, as integer arithmetic (several times faster than string
-    functions): digit k from the right is (n // 10^k) % 10, and every second one is doubled."""
-    number = f"TRY_CAST({digits} AS UBIGINT)"
+    functions): digit k from the right is (n // 10^k) % 10, and every second one is doubled. The number is
+    a lambda's parameter, cast once: written into each of the 28 places that read it, it made a journal's
+    load query 20,000 characters long instead of 15,500, and DuckDB planned it in 54 ms instead of 47 (each
+    piece of a journal imported into PostgreSQL pays that planning)."""
     terms = []
     for power in range(MAX_DIGITS):
-        digit = f"({number} // {10 ** power} % 10)"
+        digit = f"(pan_n // {10 ** power} % 10)"
         terms.append(f"(2 * {digit} - 9 * ({digit} // 5))" if power % 2 else digit)
-    return f"(({' + '.join(terms)}) % 10 = 0)"
+    return f"list_transform([TRY_CAST({digits} AS UBIGINT)], lambda pan_n: ({' + '.join(terms)}) % 10 = 0)[1]"
 
 
 def _windows_sql(run: str) -> str:
