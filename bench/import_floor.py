@@ -139,7 +139,8 @@ def copy_floor(url: str, exported: dict[str, Path], rows: int) -> dict[str, obje
     best: dict[str, object] = {
         "rows": rows, "rows_per_second": max(int(f["rows_per_second"]) for f in floors.values()),  # type: ignore[call-overload]
         "cpu_seconds": min(float(f["cpu_seconds"]) for f in floors.values()),  # type: ignore[arg-type]
-        "server_cpu_seconds": min(float(f["server_cpu_seconds"]) for f in floors.values())}  # type: ignore[arg-type]
+        "server_cpu_seconds": min(float(f["server_cpu_seconds"]) for f in floors.values()),  # type: ignore[arg-type]
+        "server_waiting_seconds": min(float(f["server_waiting_seconds"]) for f in floors.values())}  # type: ignore[arg-type]
     return {**best, "by_format": floors}
 
 
@@ -198,6 +199,7 @@ def around(before: dict[str, object], after: dict[str, object]) -> dict[str, obj
 
     return {"rows": before["rows"], "rows_per_second": round(mean("rows_per_second")),
             "cpu_seconds": round(mean("cpu_seconds"), 2), "server_cpu_seconds": round(mean("server_cpu_seconds"), 2),
+            "server_waiting_seconds": round(mean("server_waiting_seconds"), 2),
             "before": before["rows_per_second"], "after": after["rows_per_second"]}
 
 
