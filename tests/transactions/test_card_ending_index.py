@@ -26,7 +26,7 @@ def _plan(world: World, query: Any) -> str:
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             return " | ".join(str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
-        connection.execute(text("SET enable_seqscan = off"))
+        connection.execute(text("SET LOCAL enable_seqscan = off"))  # this transaction only (rolled back)
         return " | ".join(str(row[0]) for row in connection.execute(text(f"EXPLAIN {sql}")))
 
 

@@ -133,7 +133,7 @@ def _data_lines(path: Path) -> int:
 
 
 def _scope_table(con: duckdb.DuckDBPyConnection, scope: Scope) -> None:
-    """The importer's merchants as a table, in one statement (an INSERT a merchant took 6-9 ms a piece)."""
+    """The importer's merchants as a table, in one statement (an INSERT per merchant took 6-9 ms a piece)."""
     con.execute("CREATE OR REPLACE TABLE scope_merchants AS SELECT unnest(CAST(? AS VARCHAR[])) AS merchant_id",
                 [sorted(scope.merchants)])
 
