@@ -18,6 +18,7 @@ import duckdb
 from recoup.errors import InvalidInput
 from recoup.transactions.csv_input import LoadResult, load_csv
 from recoup.transactions.csv_sql import PANS_MASKED
+from recoup.transactions.duck import row
 from recoup.transactions.fields_sql import ERROR_SEPARATOR, quote
 from recoup.transactions.rejects import Reject, line_of_row
 
@@ -193,14 +194,12 @@ _GOOD_ROW = "load_error IS NULL AND repeat_rank = 1 AND NOT future AND NOT outsi
 def _counts(con: duckdb.DuckDBPyConnection, checked: str) -> tuple[int, int, int, int, int]:
     """Rows outside the scope, in the future, bad (a bad value, a repeat, the future), good, and the card
     numbers masked in the good ones: one pass over the checked rows, not five (each re-ranked the rows)."""
-    row = con.execute(
+    outside, future, bad, good, masked = (int(value) for value in row(con, (
         "SELECT count(*) FILTER (WHERE load_error IS NULL AND outside), "
         "count(*) FILTER (WHERE load_error IS NULL AND future), "
         "count(*) FILTER (WHERE load_error IS NOT NULL OR repeat_rank > 1 OR (future AND load_error IS NULL)), "
         f"count(*) FILTER (WHERE {_GOOD_ROW}), coalesce(sum({PANS_MASKED}) FILTER (WHERE {_GOOD_ROW}), 0) "
-        f"FROM {checked}").fetchone()
-    assert row is not None  # an aggregate always returns its row
-    outside, future, bad, good, masked = (int(value) for value in row)
+        f"FROM {checked}")))
     return outside, future, bad, good, masked
 
 
