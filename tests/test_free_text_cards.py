@@ -19,6 +19,9 @@ from recoup.migrations.metadata import all_metadata
 from recoup.webhooks.service import add_endpoint
 
 PAN = "4111111111111111"
+# A SHA-256 in hex whose first sixteen characters happen to be a Luhn-valid card number (about one
+# digest or MAC in a hundred holds such a run somewhere).
+DIGEST_WITH_A_CARD_RUN = PAN + "ab" * 24
 SPELLINGS = ("4111 1111 1111 1111", "4111-1111-1111-1111", PAN)
 
 
@@ -71,6 +74,26 @@ def test_the_audit_trail_still_verifies_after_masking(client: TestClient, world:
     with world.database.unit_of_work() as session:
         assert verify(session)[1] is None
         assert session.execute(text("SELECT count(*) FROM audit_entries")).scalar_one() > 0
+
+
+def test_a_digest_in_a_webhook_payload_is_kept_as_computed_and_free_text_beside_it_still_masked(
+        world: World) -> None:
+    from recoup.webhooks.models import WebhookEvent
+    from recoup.webhooks.service import emit
+
+    data: dict[str, object] = {"sha256": DIGEST_WITH_A_CARD_RUN, "name": f"receipt {PAN}.pdf",
+                               "checkpoint": {"hash": DIGEST_WITH_A_CARD_RUN, "mac": DIGEST_WITH_A_CARD_RUN},
+                               "note": DIGEST_WITH_A_CARD_RUN}
+    with world.database.unit_of_work() as session:
+        event_id = emit(session, world.tenants["A"].id, "case.updated", data).id
+    with world.database.unit_of_work() as session:
+        stored = session.get(WebhookEvent, event_id)
+        assert stored is not None
+        sent = stored.payload["data"]
+    assert sent["sha256"] == DIGEST_WITH_A_CARD_RUN  # a receiver checks the file against it
+    assert sent["checkpoint"] == {"hash": DIGEST_WITH_A_CARD_RUN, "mac": DIGEST_WITH_A_CARD_RUN}
+    assert sent["name"] == "receipt 411111******1111.pdf"
+    assert sent["note"].startswith("411111******1111")  # a digest's spelling under a key a person fills is masked
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)

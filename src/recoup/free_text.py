@@ -10,6 +10,7 @@ before chaining them (recoup.audit.service).
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -52,12 +53,21 @@ def free_text_columns() -> dict[type, tuple[str, ...]]:
     }
 
 
-def masked_value(value: object) -> object:
-    """`value` with card numbers masked in every string it holds (dicts and lists walked)."""
+# A digest or signature our code computed (an evidence file's SHA-256, an audit checkpoint's hash and
+# MAC) is not free text: one in a hundred holds 13+ decimal digits in a row that pass the Luhn check,
+# and masking them would break what a bank or a webhook receiver checks. Kept only under these keys
+# (a person types values, never keys) and only when the whole value is hex of a digest's length.
+DIGEST_KEYS = frozenset({"sha256", "hash", "prev_hash", "mac"})
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def masked_value(value: object, key: str | None = None) -> object:
+    """`value` with card numbers masked in every string it holds (dicts and lists walked), but for a
+    digest under one of `DIGEST_KEYS`."""
     if isinstance(value, str):
-        return mask_pans(value)
+        return value if key in DIGEST_KEYS and _HEX_DIGEST.fullmatch(value) else mask_pans(value)
     if isinstance(value, dict):
-        return {key: masked_value(item) for key, item in value.items()}
+        return {name: masked_value(item, name) for name, item in value.items()}
     if isinstance(value, list):
         return [masked_value(item) for item in value]
     return value
