@@ -1,7 +1,7 @@
 """Load benchmark: Recoup on PostgreSQL with several web processes, driven over loopback by another process.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--threads 4] [--concurrency 8] [--access-log]
-                                   [--no-floor]
+    .venv/bin/python bench/load.py [--seconds 20] [--web 2] [--threads 4] [--concurrency 8 | --rate 300]
+                                   [--access-log] [--no-floor]
 
 Starts a PostgreSQL server of its own (tests/support/postgres.py), loads the demo data (`recoup demo`),
 starts `recoup serve --workers N` and drives it from a separate process for a bounded time with a 70/30 mix:
@@ -24,6 +24,13 @@ waits on every statement.
 Concurrency: the clients are a closed loop, so throughput x mean latency = clients (Little's law). With 16
 clients, 300 requests a second means a mean latency of 53 ms, above the p99 goal of 50 ms: both goals can
 only hold together with at most about 8 clients (mean 27 ms at 300/s), hence the default of 8.
+
+--rate R drives it open-loop instead, as the goal reads ("300 requests a second"): requests arrive at R a second
+whatever the answers' pace (Poisson arrivals, seeded, as from many independent users), each on a free keep-alive
+connection (a new one when all are busy), and each is timed from when it was due, not from when a connection was
+free, so a server that falls behind shows it in every latency after (no coordinated omission). The closed loop
+measures the most the server can take (at saturation, where latency = clients / throughput by Little's law);
+the open loop measures the latency at the goal's load.
 
 Then, unless --no-floor, the floor in the same run: bench/load_floor.py (uvicorn, the same number of
 processes, a bare route doing one indexed read of a case on the same PostgreSQL) driven by the same client
@@ -102,8 +109,10 @@ def _wait_ready(url: str, server: subprocess.Popen[str]) -> None:
 class Driver:
     """The other process: logs in, learns some case numbers and RRNs, then sends the mix for `seconds`."""
 
-    def __init__(self, url: str, seconds: float, concurrency: int, floor: bool = False) -> None:
-        self.url, self.seconds, self.concurrency, self.floor = url, seconds, concurrency, floor
+    def __init__(self, url: str, seconds: float, concurrency: int, floor: bool = False, rate: float = 0) -> None:
+        self.url, self.seconds, self.concurrency, self.floor, self.rate = url, seconds, concurrency, floor, rate
+        self.connections = concurrency
+        self.timeline: list[tuple[float, float]] = []  # (sent or due, latency) of every answer
         kinds = ("floor",) if floor else (*READS, *WRITES)
         self.latencies: dict[str, list[float]] = {kind: [] for kind in kinds}
         self.headers: dict[str, str] = {}
@@ -120,15 +129,51 @@ class Driver:
             else:
                 await self._login(client)
             headers, cookies = dict(self.headers), dict(client.cookies.items())
-        clients = [LeanClient(self.url, dict(headers), dict(cookies)) for _ in range(self.concurrency)]
         started = time.monotonic()
         cpu = time.process_time()
-        await asyncio.gather(*(self._loop(clients[n], started + self.seconds, n) for n in range(self.concurrency)))
+        if self.rate:
+            clients = await self._open_loop(headers, cookies, started)
+        else:
+            clients = [LeanClient(self.url, dict(headers), dict(cookies)) for _ in range(self.concurrency)]
+            await asyncio.gather(*(self._loop(clients[n], started + self.seconds, n)
+                                   for n in range(self.concurrency)))
         elapsed = time.monotonic() - started
         for lean in clients:
             await lean.aclose()
         return {"elapsed": elapsed, "driver_cpu": time.process_time() - cpu, "latencies": self.latencies,
-                "errors": self.errors}
+                "errors": self.errors, "rate": self.rate, "connections": self.connections,
+                "timeline": _by_second(self.timeline, started)}
+
+    async def _open_loop(self, headers: dict[str, str], cookies: dict[str, str], started: float) -> list[LeanClient]:
+        """Requests arriving at `self.rate` a second for `self.seconds` (Poisson), each timed from when it was due;
+        returns the connections used (a new one whenever every other is busy)."""
+        from bench.load_client import LeanClient
+
+        rng = random.Random(0)
+        idle: list[LeanClient] = []
+        made: list[LeanClient] = []
+        running: set[asyncio.Task[None]] = set()
+
+        async def arrival(kind: str, due: float, choices: random.Random) -> None:
+            if idle:
+                client = idle.pop()
+            else:
+                client = LeanClient(self.url, dict(headers), dict(cookies))
+                made.append(client)
+            await self._timed(client, kind, choices, due)
+            idle.append(client)
+
+        due = started
+        while (due := due + rng.expovariate(self.rate)) < started + self.seconds:
+            if (wait := due - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            kind = rng.choice(READS) if rng.random() < 0.7 else rng.choice(WRITES)
+            task = asyncio.create_task(arrival(kind, due, random.Random(rng.getrandbits(32))))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        await asyncio.gather(*running)
+        self.connections = len(made)
+        return made
 
     async def _login(self, client: object) -> None:
         """A bearer token for the API and a browser session (cookie) for the case page, as finance."""
@@ -153,23 +198,26 @@ class Driver:
         self.rrns = [c["rrn"] for c in items if c.get("rrn")]
 
     async def _loop(self, client: LeanClient, until: float, worker: int) -> None:
-        from bench.load_client import ConnectionLost
-
         rng = random.Random(worker)
         while time.monotonic() < until:
             kind = "floor" if self.floor else rng.choice(READS) if rng.random() < 0.7 else rng.choice(WRITES)
-            began = time.perf_counter()
-            try:
-                status = await self._one(client, kind, rng)
-            except TimeoutError:
-                status = 599  # counted as an error: no answer within the client's 10 s
-            except (ConnectionError, ConnectionLost, asyncio.IncompleteReadError):
-                status = 598  # counted as an error: the connection broke
-            took = time.perf_counter() - began
-            if status >= 400:
-                self.errors[f"{kind} {status}"] = self.errors.get(f"{kind} {status}", 0) + 1
-            else:
-                self.latencies[kind].append(took)
+            await self._timed(client, kind, rng, time.monotonic())
+
+    async def _timed(self, client: LeanClient, kind: str, rng: random.Random, since: float) -> None:
+        """One request, its latency counted from `since` (when it was sent, or in the open loop when it was due)."""
+        from bench.load_client import ConnectionLost
+
+        try:
+            status = await self._one(client, kind, rng)
+        except TimeoutError:
+            status = 599  # counted as an error: no answer within the client's 10 s
+        except (ConnectionError, ConnectionLost, asyncio.IncompleteReadError):
+            status = 598  # counted as an error: the connection broke
+        if status >= 400:
+            self.errors[f"{kind} {status}"] = self.errors.get(f"{kind} {status}", 0) + 1
+        else:
+            self.latencies[kind].append(time.monotonic() - since)
+            self.timeline.append((since, time.monotonic() - since))
 
     async def _one(self, client: LeanClient, kind: str, rng: random.Random) -> int:
         number = rng.choice(self.cases)
@@ -195,8 +243,18 @@ class Driver:
         return answer.status_code
 
 
-def drive(url: str, seconds: float, concurrency: int, floor: bool) -> None:
-    print(json.dumps(asyncio.run(Driver(url, seconds, concurrency, floor).run())))
+def _by_second(timeline: list[tuple[float, float]], started: float) -> list[tuple[int, int, float, float]]:
+    """(second, answers, p50 ms, p99 ms) of the requests sent (or due) in each second of the run: a stall or a
+    slow start shows where it happened."""
+    seconds: dict[int, list[float]] = {}
+    for since, took in timeline:
+        seconds.setdefault(int(since - started), []).append(took)
+    return [(second, len(took), _percentile(took, .5), _percentile(took, .99))
+            for second, took in sorted(seconds.items())]
+
+
+def drive(url: str, seconds: float, concurrency: int, floor: bool, rate: float = 0) -> None:
+    print(json.dumps(asyncio.run(Driver(url, seconds, concurrency, floor, rate).run())))
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -210,7 +268,10 @@ def _print(result: dict[str, object], web: str, concurrency: int) -> float:
     elapsed = float(result["elapsed"])  # type: ignore[arg-type]
     every = [value for values in latencies.values() for value in values]
     total = len(every) + sum(errors.values())
-    print(f"{web}, {concurrency} concurrent clients, {elapsed:.1f} s")
+    offered = float(result.get("rate") or 0)  # type: ignore[arg-type]
+    load = (f"requests arriving at {offered:.0f} a second (open loop; {result['connections']} connections used)"
+            if offered else f"{concurrency} concurrent clients")
+    print(f"{web}, {load}, {elapsed:.1f} s")
     print(f"{'kind':<10} {'count':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
     for kind, values in latencies.items():
         print(f"{kind:<10} {len(values):>7} {_percentile(values, .5):>8.1f} {_percentile(values, .9):>8.1f} "
@@ -220,6 +281,8 @@ def _print(result: dict[str, object], web: str, concurrency: int) -> float:
     print(f"{'all':<10} {len(every):>7} {_percentile(every, .5):>8.1f} {_percentile(every, .9):>8.1f} {p99:>8.1f}")
     print(f"throughput {rate:.0f} requests/s (goal 300: ratio {rate / 300:.2f}); p99 {p99:.1f} ms (goal 50: "
           f"ratio {p99 / 50:.2f}); errors {sum(errors.values())} {errors or ''}")
+    print("by second (answers, p50/p99 ms): " + ", ".join(f"{second}: {count} {p50:.0f}/{p99:.0f}"
+                                                         for second, count, p50, p99 in result["timeline"]))  # type: ignore[attr-defined]
     print(f"driver CPU {float(result['driver_cpu']):.1f} s of {elapsed:.1f} s "  # type: ignore[arg-type]
           f"(mean of the reads {statistics.mean(every) * 1000 if every else 0:.1f} ms)")
     per_request = {name: float(result[name]) * 1000 / max(total, 1)  # type: ignore[arg-type]
@@ -242,6 +305,7 @@ def _serve_and_drive(command: list[str], env: dict[str, str], port: int, folder:
     try:
         _wait_ready(url, server)
         args = ["--drive", url, "--seconds", str(options.seconds), "--concurrency", str(options.concurrency)]
+        args += ["--rate", str(options.rate)] if options.rate and not floor else []
         web_cpu, database_cpu = tree_cpu_seconds(server.pid), tree_cpu_seconds(postgres)
         driver = subprocess.run([sys.executable, __file__, *args, *(["--floor"] if floor else [])],
                                 capture_output=True, text=True)
@@ -264,6 +328,7 @@ def main() -> None:
     parser.add_argument("--web", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="RECOUP_WEB_REQUEST_THREADS of the web processes")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=0, help="open loop: requests arriving a second (Poisson)")
     parser.add_argument("--access-log", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (server logs, var) for a look")
     parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the bare-route floor")
@@ -271,7 +336,7 @@ def main() -> None:
     parser.add_argument("--floor", dest="drive_floor", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.drive:
-        drive(options.drive, options.seconds, options.concurrency, options.drive_floor)
+        drive(options.drive, options.seconds, options.concurrency, options.drive_floor, options.rate)
         return
     from tests.support.postgres import start_postgres
 
@@ -289,6 +354,13 @@ def main() -> None:
         began = time.monotonic()
         _recoup(["db", "upgrade"], env)
         _recoup(["demo"], env)
+        # Vacuumed and analysed as autovacuum leaves a database by the time people use it: started right after
+        # the bulk load, autovacuum took a core for the first 2-3 seconds of the run (by second: 55-66 answers
+        # a second, then 250).
+        engine = create_engine(server_pg.url("recoup_load"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+        engine.dispose()
         print(f"demo data loaded into PostgreSQL in {time.monotonic() - began:.1f} s")
         port = _free_port()
         args = ["serve", "--workers", str(options.web), "--port", str(port)]

@@ -95,11 +95,13 @@ def serve(
 
         start_in_thread(ctx.database)  # webhook secrets open with the settings' key ring, re-read on rotation
     from recoup.web.serving import serve_blocking_work, settle_collector
+    from recoup.web.warm_up import warm_up
 
     web = create_app(ctx.settings)
     serve_blocking_work(web, ctx.settings.web_request_threads)  # this process only: recoup.web.serving
     config = uvicorn.Config(web, **bind)  # type: ignore[arg-type]
     guard_loggers()  # after uvicorn set its loggers up: no card number in the access or error log
+    logging.getLogger("uvicorn.error").info("%s", warm_up(web))  # before it listens (recoup.web.warm_up)
     settle_collector()  # last: what start-up made stays
     uvicorn.Server(config).run()
 

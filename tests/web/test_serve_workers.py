@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -47,7 +48,9 @@ def test_two_web_processes_serve_one_postgresql_and_stop_on_sigterm(postgres_url
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=30)
     assert code == 0
-    assert "Traceback" not in (process.stderr.read() if process.stderr else "")
+    log = process.stderr.read() if process.stderr else ""
+    assert "Traceback" not in log
+    assert len(re.findall(r"warmed up in [0-9.]+ s: \d+ templates", log)) == 2  # each process, before it listened
 
 
 def test_sqlite_refuses_several_processes_with_a_reason(tmp_path: Path) -> None:

@@ -67,11 +67,15 @@ class GatedRouter(_IncludedRouter):
     gate: Gate = OPEN
     gate_version: int = -1  # the router's routes version the gate was made at (routes added later count)
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+    def refresh_gate(self) -> Gate:
+        """The gate, made again if the router's routes changed since it was made."""
         version = self.original_router._get_routes_version()
         if version != self.gate_version:
             self.gate, self.gate_version = gate_of(self), version
-        if not self.gate.lets(get_route_path(scope)):
+        return self.gate
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if not self.refresh_gate().lets(get_route_path(scope)):
             return Match.NONE, {}
         return super().matches(scope)
 
