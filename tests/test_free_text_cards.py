@@ -22,6 +22,8 @@ PAN = "4111111111111111"
 # A SHA-256 in hex whose first sixteen characters happen to be a Luhn-valid card number (about one
 # digest or MAC in a hundred holds such a run somewhere).
 DIGEST_WITH_A_CARD_RUN = PAN + "ab" * 24
+LUHN_VALID_MERCHANT = "898521055417299"  # a UnionPay merchant id (15 digits) that passes the Luhn check
+LUHN_VALID_ORDER = "G202609018386806870"
 SPELLINGS = ("4111 1111 1111 1111", "4111-1111-1111-1111", PAN)
 
 
@@ -76,24 +78,37 @@ def test_the_audit_trail_still_verifies_after_masking(client: TestClient, world:
         assert session.execute(text("SELECT count(*) FROM audit_entries")).scalar_one() > 0
 
 
-def test_a_digest_in_a_webhook_payload_is_kept_as_computed_and_free_text_beside_it_still_masked(
+def test_identifiers_and_digests_in_a_webhook_payload_are_kept_as_stored_and_free_text_beside_them_masked(
         world: World) -> None:
     from recoup.webhooks.models import WebhookEvent
     from recoup.webhooks.service import emit
 
     data: dict[str, object] = {"sha256": DIGEST_WITH_A_CARD_RUN, "name": f"receipt {PAN}.pdf",
                                "checkpoint": {"hash": DIGEST_WITH_A_CARD_RUN, "mac": DIGEST_WITH_A_CARD_RUN},
-                               "note": DIGEST_WITH_A_CARD_RUN}
+                               "case": {"merchant_id": LUHN_VALID_MERCHANT, "order_no": LUHN_VALID_ORDER},
+                               "note": f"{DIGEST_WITH_A_CARD_RUN} {LUHN_VALID_MERCHANT}",
+                               "mac": f"{PAN}"}  # not a digest's shape: masked even under a digest's key
     with world.database.unit_of_work() as session:
         event_id = emit(session, world.tenants["A"].id, "case.updated", data).id
     with world.database.unit_of_work() as session:
         stored = session.get(WebhookEvent, event_id)
         assert stored is not None
-        sent = stored.payload["data"]
+        payload = stored.payload
+    sent = payload["data"]
+    assert payload["id"] == event_id
     assert sent["sha256"] == DIGEST_WITH_A_CARD_RUN  # a receiver checks the file against it
     assert sent["checkpoint"] == {"hash": DIGEST_WITH_A_CARD_RUN, "mac": DIGEST_WITH_A_CARD_RUN}
+    assert sent["case"] == {"merchant_id": LUHN_VALID_MERCHANT, "order_no": LUHN_VALID_ORDER}  # as stored
     assert sent["name"] == "receipt 411111******1111.pdf"
-    assert sent["note"].startswith("411111******1111")  # a digest's spelling under a key a person fills is masked
+    assert sent["note"] == "411111******1111" + DIGEST_WITH_A_CARD_RUN[16:] + " 898521*****7299"
+    assert sent["mac"] == "411111******1111"
+
+
+def test_an_event_id_holding_a_card_like_run_is_kept() -> None:
+    from recoup.free_text import masked_value
+
+    event_id = "evt_" + PAN + "abcdef01"
+    assert masked_value({"id": event_id, "text": event_id}) == {"id": event_id, "text": "evt_411111******1111abcdef01"}
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)

@@ -53,19 +53,34 @@ def free_text_columns() -> dict[type, tuple[str, ...]]:
     }
 
 
-# A digest or signature our code computed (an evidence file's SHA-256, an audit checkpoint's hash and
-# MAC) is not free text: one in a hundred holds 13+ decimal digits in a row that pass the Luhn check,
-# and masking them would break what a bank or a webhook receiver checks. Kept only under these keys
-# (a person types values, never keys) and only when the whole value is hex of a digest's length.
-DIGEST_KEYS = frozenset({"sha256", "hash", "prev_hash", "mac"})
+# Values a structured payload (a webhook's, an audit entry's) holds under these keys are kept as they are,
+# when they have the shape given (None: any). A person types values, never keys.
+# - Identifiers copied from their own columns, stored there as they are and checked where they came in
+#   (pan_guard.rule_for: a merchant id names a registered merchant; an order number that is a card number is
+#   refused). One UnionPay merchant id in ten is Luhn-valid: masked in a webhook or an audit entry, it named no
+#   merchant a receiver knows, while the same digits stood unmasked in the database.
+# - What our code made: an event's id, a digest or signature (an evidence file's SHA-256, an audit checkpoint's
+#   hash and MAC). About one in a hundred holds 13+ decimal digits in a row that pass the Luhn check; masked, it
+#   broke the checkpoint's signature a receiver checks (CI, session 16) and the digest a bank compares a file with.
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+KEPT_AS_THEY_ARE: dict[str, re.Pattern[str] | None] = {
+    "merchant_id": None, "order_no": None, "id": re.compile(r"evt_[0-9a-f]{24}"),
+    "sha256": _HEX_DIGEST, "hash": _HEX_DIGEST, "prev_hash": _HEX_DIGEST, "mac": _HEX_DIGEST,
+}
+
+
+def _kept(key: str | None, value: str) -> bool:
+    if key not in KEPT_AS_THEY_ARE:
+        return False
+    shape = KEPT_AS_THEY_ARE[key]
+    return shape is None or shape.fullmatch(value) is not None
 
 
 def masked_value(value: object, key: str | None = None) -> object:
-    """`value` with card numbers masked in every string it holds (dicts and lists walked), but for a
-    digest under one of `DIGEST_KEYS`."""
+    """`value` with card numbers masked in every string it holds (dicts and lists walked), but for an
+    identifier or a digest under its key (`KEPT_AS_THEY_ARE`)."""
     if isinstance(value, str):
-        return value if key in DIGEST_KEYS and _HEX_DIGEST.fullmatch(value) else mask_pans(value)
+        return value if _kept(key, value) else mask_pans(value)
     if isinstance(value, dict):
         return {name: masked_value(item, name) for name, item in value.items()}
     if isinstance(value, list):
