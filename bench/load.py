@@ -32,6 +32,10 @@ free, so a server that falls behind shows it in every latency after (no coordina
 measures the most the server can take (at saturation, where latency = clients / throughput by Little's law);
 the open loop measures the latency at the goal's load.
 
+"By second" shows each second of the run. The first seconds are the slowest: every case's first refund and
+first assignment is real work (ledger postings, events, webhooks: 51 statements for a refund), the later ones
+replay their idempotency key or change nothing; and a fresh PostgreSQL connection reads its catalogue.
+
 Then, unless --no-floor, the floor in the same run: bench/load_floor.py (uvicorn, the same number of
 processes, a bare route doing one indexed read of a case on the same PostgreSQL) driven by the same client
 with the same concurrency. Its throughput bounds what any Python web process can reach here; Recoup's
@@ -216,8 +220,9 @@ class Driver:
         if status >= 400:
             self.errors[f"{kind} {status}"] = self.errors.get(f"{kind} {status}", 0) + 1
         else:
-            self.latencies[kind].append(time.monotonic() - since)
-            self.timeline.append((since, time.monotonic() - since))
+            took = time.monotonic() - since
+            self.latencies[kind].append(took)
+            self.timeline.append((since, took))
 
     async def _one(self, client: LeanClient, kind: str, rng: random.Random) -> int:
         number = rng.choice(self.cases)
@@ -354,9 +359,9 @@ def main() -> None:
         began = time.monotonic()
         _recoup(["db", "upgrade"], env)
         _recoup(["demo"], env)
-        # Vacuumed and analysed as autovacuum leaves a database by the time people use it: started right after
-        # the bulk load, autovacuum took a core for the first 2-3 seconds of the run (by second: 55-66 answers
-        # a second, then 250).
+        # Vacuumed and analysed, as autovacuum leaves a database by the time people use it: started right after
+        # the bulk load, the run's first three seconds answered 55-66 requests a second (then 250); vacuumed,
+        # only its first second was slow.
         engine = create_engine(server_pg.url("recoup_load"), isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             connection.execute(text("VACUUM ANALYZE"))
