@@ -61,7 +61,7 @@ def free_text_columns() -> dict[type, tuple[str, ...]]:
 #   merchant a receiver knows, while the same digits stood unmasked in the database.
 # - What our code made: an event's id, a digest or signature (an evidence file's SHA-256, an audit checkpoint's
 #   hash and MAC). About one in a hundred holds 13+ decimal digits in a row that pass the Luhn check; masked, it
-#   broke the checkpoint's signature a receiver checks (CI, session 16) and the digest a bank compares a file with.
+#   broke the signature of the checkpoint a receiver checks and the digest a bank compares a file with.
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 KEPT_AS_THEY_ARE: dict[str, re.Pattern[str] | None] = {
     "merchant_id": None, "order_no": None, "id": re.compile(r"evt_[0-9a-f]{24}"),

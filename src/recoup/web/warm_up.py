@@ -3,8 +3,9 @@
 A fresh process builds a good deal on first use, and its first users paid for it: the first case page took
 245 ms against 6 ms after (bench: the first request of each kind in a new process), 113 ms of it compiling
 the 238 message patterns the timeline's words are translated by (recoup.web.i18n), the rest compiling its
-templates and FastAPI's per-route state (built on the first request that tries a router). In the load
-benchmark the first second of a run answered 38 requests at a p50 of 170 ms, then 250 a second at 30 ms.
+templates and FastAPI's per-route state (built on the first request that tries a router); warmed, 27 ms. In
+the load benchmark the first second of a run answered 38 requests (p50 170 ms) before, 84-196 (p50 34-98 ms)
+after; the rest of its slow start is the bench's own first refunds (bench/load.py).
 `recoup serve` (and the ASGI factory behind `--workers`) warms each process before it listens: the pages'
 templates in each language, the message patterns, and the state of every route. Not in `create_app`: the
 tests make hundreds of apps and would each pay about two seconds.
