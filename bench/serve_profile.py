@@ -11,6 +11,8 @@ idempotency key, an assignment; plus /healthz (the middleware stack alone). Prin
 request (process time, the best of --rounds rounds), with --pg the CPU ms of PostgreSQL's processes for it
 (from /proc), the wall ms and the SQL statements per request; with
 --calls, the Python function calls per request (a count: steady on a busy machine, where timings are not).
+--first times the first requests of each kind in the new process (`recoup serve` warms a process before it
+listens: recoup.web.warm_up; --first --warm does the same first) before anything else runs.
 --sql KIND prints the SQL statements of one request of that kind. --profile KIND runs that kind under
 cProfile and prints the top functions by cumulative and by own time.
 """
@@ -282,6 +284,18 @@ def _print_statements(session: Session, kind: str, engine: Any) -> None:
         print(f"{number:>3}  {statement}")
 
 
+def _print_first(session: Session, kinds: list[str]) -> None:
+    """Wall ms of the first, second, third and tenth request of each kind (in this order of kinds)."""
+    print(f"{'kind':<10} {'1st ms':>8} {'2nd ms':>8} {'3rd ms':>8} {'10th ms':>8}")
+    for kind in kinds:
+        took = []
+        for _ in range(10):
+            began = time.perf_counter()
+            session.run(kind, 1)
+            took.append((time.perf_counter() - began) * 1000)
+        print(f"{kind:<10} {took[0]:>8.1f} {took[1]:>8.1f} {took[2]:>8.1f} {took[9]:>8.1f}")
+
+
 def _inline_threads() -> None:
     """anyio's worker threads replaced by a plain call, so the profile sees the endpoint and its queries."""
     import anyio.to_thread
@@ -303,6 +317,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (threads contend)")
     parser.add_argument("--threads", type=int, default=4, help="RECOUP_WEB_REQUEST_THREADS: 0 runs them inline")
+    parser.add_argument("--first", action="store_true", help="time the first requests of each kind first")
+    parser.add_argument("--warm", action="store_true", help="warm the app as `recoup serve` does (recoup.web.warm_up)")
     parser.add_argument("--sql", default="", help="print the SQL statements of one request of this kind")
     parser.add_argument("--var", default="", help="SQLite: the data folder (kept, reused)")
     options = parser.parse_args()
@@ -317,11 +333,17 @@ def main() -> None:
 
         app = create_app(Settings())
         serve_blocking_work(app, options.threads)
+        if options.warm:
+            from recoup.web.warm_up import warm_up
+
+            print(warm_up(app))
         settle_collector()  # as `recoup serve` does
         counter = QueryCounter(app.state.database.engine)
         with TestClient(app, base_url="http://127.0.0.1") as client:
-            session = Session(client, app)
+            session = Session(client, app)  # logging in renders the login page: not quite a cold process
             session.client.concurrency = options.concurrency
+            if options.first:
+                _print_first(session, options.kinds.split(","))
             print(f"{'kind':<10} {'cpu ms':>8} {'pg ms':>8} {'wall ms':>8} {'queries':>8}  statuses")
             for kind in options.kinds.split(","):  # the best of some rounds: the machine is shared
                 rounds = [_measure(session, kind, options.n, counter) for _ in range(options.rounds)]
