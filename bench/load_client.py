@@ -1,7 +1,9 @@
 """A lean HTTP/1.1 client for bench/load.py's timed loop: one keep-alive connection per simulated client, the
 request written as bytes, the answer read by Content-Length or chunks. httpx spent about 2.2 ms of CPU per
 request here, as much as the floor's whole web process: on a 2-core machine the driver's CPU is taken from
-the server it measures, so the driver must cost as little as possible. Cookies the server sets are kept.
+the server it measures, so the driver must cost as little as possible. Cookies the server sets are kept. A
+connection the server closed while it sat idle (uvicorn's keep-alive timeout, 5 s) is opened again before it
+is used, as browsers do.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class LeanClient:
         return await asyncio.wait_for(self._exchange(head.encode() + body), self.timeout)
 
     async def _exchange(self, request: bytes) -> Answer:
-        if self._writer is None or self._writer.is_closing():
+        stale = self._reader is not None and self._reader.at_eof()  # the server closed it while it was idle
+        if self._writer is None or self._writer.is_closing() or stale:
             address = urlsplit(self.base_url)
             self._reader, self._writer = await asyncio.open_connection(address.hostname, address.port)
         assert self._reader is not None
