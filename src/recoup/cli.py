@@ -94,15 +94,12 @@ def serve(
         from recoup.cases.worker import start_in_thread
 
         start_in_thread(ctx.database)  # webhook secrets open with the settings' key ring, re-read on rotation
-    from recoup.web.serving import serve_blocking_work, settle_collector
-    from recoup.web.warm_up import warm_up
+    from recoup.web.serving import finish_start_up, serve_blocking_work
 
     web = create_app(ctx.settings)
     serve_blocking_work(web, ctx.settings.web_request_threads)  # this process only: recoup.web.serving
     config = uvicorn.Config(web, **bind)  # type: ignore[arg-type]
-    guard_loggers()  # after uvicorn set its loggers up: no card number in the access or error log
-    logging.getLogger("uvicorn.error").info("%s", warm_up(web))  # before it listens (recoup.web.warm_up)
-    settle_collector()  # last: what start-up made stays
+    finish_start_up(web)  # after uvicorn set its loggers up
     uvicorn.Server(config).run()
 
 

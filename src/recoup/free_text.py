@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from recoup.transactions.pan_guard import mask_pans
+from recoup.transactions.pan_guard import EXEMPT_COLUMNS, REFUSED_COLUMNS, mask_pans
 
 
 @cache
@@ -64,7 +64,7 @@ def free_text_columns() -> dict[type, tuple[str, ...]]:
 #   broke the signature of the checkpoint a receiver checks and the digest a bank compares a file with.
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 KEPT_AS_THEY_ARE: dict[str, re.Pattern[str] | None] = {
-    "merchant_id": None, "order_no": None, "id": re.compile(r"evt_[0-9a-f]{24}"),
+    **dict.fromkeys(EXEMPT_COLUMNS | REFUSED_COLUMNS), "id": re.compile(r"evt_[0-9a-f]{24}"),
     "sha256": _HEX_DIGEST, "hash": _HEX_DIGEST, "prev_hash": _HEX_DIGEST, "mac": _HEX_DIGEST,
 }
 

@@ -48,6 +48,20 @@ def settle_collector() -> None:
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
+def finish_start_up(app: FastAPI) -> None:
+    """The last steps of a web process before it listens (`recoup serve`, the ASGI factory): no card number in
+    the access or error log (after uvicorn set its loggers up), the process warmed (recoup.web.warm_up), what
+    start-up made moved out of the collector's sight."""
+    import logging
+
+    from recoup.logs import guard_loggers
+    from recoup.web.warm_up import warm_up
+
+    guard_loggers()
+    logging.getLogger("uvicorn.error").info("%s", warm_up(app))
+    settle_collector()
+
+
 def serve_blocking_work(app: FastAPI, threads: int) -> None:
     """0: run the blocking work inline, for the whole process; N: in up to N worker threads per process."""
     if threads == 0:
