@@ -10,6 +10,7 @@ TestClient): search by RRN, a case as JSON, a page of findings, the case page, a
 idempotency key, an assignment; plus /healthz (the middleware stack alone). Prints, per kind, the CPU ms per
 request (process time, the best of --rounds rounds), with --pg the CPU ms of PostgreSQL's processes for it
 (from /proc), the wall ms and the SQL statements per request; with
+--by-package, where each kind's profiled time is spent (framework, ORM, driver, templates, our code); with
 --calls, the Python function calls per request (a count: steady on a busy machine, where timings are not).
 --first times the first requests of each kind in the new process (`recoup serve` warms a process before it
 listens: recoup.web.warm_up; --first --warm does the same first) before anything else runs.
@@ -267,6 +268,33 @@ def _calls(session: Session, kinds: list[str], n: int) -> None:
         print(f"{kind:<10} {stats.total_calls / n:>14.0f}")  # type: ignore[attr-defined]
 
 
+def _package_of(filename: str) -> str:
+    """Where a profiled function lives: a third-party package, a recoup package, the standard library."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0].split(".", 1)[0]
+    if "/src/recoup/" in filename:
+        return "recoup." + filename.split("/src/recoup/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    return "(python)" if filename.startswith(("/", "<frozen")) else "(builtins)"
+
+
+def _by_package(session: Session, kinds: list[str], n: int) -> None:
+    """Own CPU ms per request (cProfile's tottime, so inflated by the profiler alike) by the package the time is
+    spent in: which layer a request's time is in (framework, ORM, driver, templates, our code)."""
+    _inline_threads()
+    for kind in kinds:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        session.run(kind, n)
+        profiler.disable()
+        spent: dict[str, float] = {}
+        for (filename, _, _), (_, _, own, _, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
+            spent[_package_of(filename)] = spent.get(_package_of(filename), 0.0) + own
+        total = sum(spent.values())
+        shares = ", ".join(f"{name} {ms * 1000 / n:.2f}" for name, ms in
+                           sorted(spent.items(), key=lambda item: -item[1])[:9])
+        print(f"{kind:<10} {total * 1000 / n:6.2f} ms: {shares}")
+
+
 def _print_statements(session: Session, kind: str, engine: Any) -> None:
     """The SQL of one request of the kind, first line of each statement: which reads a change could merge."""
     from sqlalchemy import event
@@ -315,6 +343,7 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="run this kind under cProfile")
     parser.add_argument("--calls", action="store_true", help="also: Python function calls per request, by kind")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--by-package", action="store_true", help="also: profiled ms per request by package")
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once (threads contend)")
     parser.add_argument("--threads", type=int, default=4, help="RECOUP_WEB_REQUEST_THREADS: 0 runs them inline")
     parser.add_argument("--first", action="store_true", help="time the first requests of each kind first")
@@ -351,6 +380,8 @@ def main() -> None:
                 print(f"{kind:<10} {cpu:>8.2f} {database:>8.2f} {wall:>8.2f} {queries:>8.1f}  {sorted(statuses)}")
             if options.calls:
                 _calls(session, options.kinds.split(","), options.n)
+            if options.by_package:
+                _by_package(session, options.kinds.split(","), options.n)
             if options.sql:
                 _print_statements(session, options.sql, app.state.database.engine)
             if options.profile:

@@ -52,6 +52,7 @@ from recoup.web.health import router as health
 from recoup.web.keep_alive import RequestsPerConnection
 from recoup.web.limits import BodySizeLimit, route_body_limits, upload_routes
 from recoup.web.pages import router as pages
+from recoup.web.param_cache import install as cache_parameter_introspection
 from recoup.web.route_gates import gate_routers
 from recoup.web.session_cookie import SessionCookie
 from recoup.web.uploads import sweep_uploads, uploads_folder
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                               audit=AuditSetup.from_settings(settings), pool=settings.pool_sizes)
     _include_routers(app)
     gate_routers(app)
+    cache_parameter_introspection()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.add_middleware(
         SessionCookie, keys=[key.secret for key in settings.keyring().all("session")], settings=settings,
