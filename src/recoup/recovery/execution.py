@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -34,19 +36,43 @@ STALE_PENDING = timedelta(minutes=2)
 
 
 def execute_all(database: Database, action_ids: tuple[int, ...] | list[int], provider: PaymentProvider | None = None,
-                now: datetime | None = None) -> None:
+                now: datetime | None = None, known: Mapping[int, Pending] | None = None,
+                ) -> dict[int, dict[str, object]]:
+    """`execute` each action; returns the answer stored for each action it performed, by id. `known`: actions
+    the caller's transaction has just committed as pending (`Pending.of`), by id."""
+    answers = {}
     for action_id in action_ids:
-        execute(database, action_id, provider or current_provider(), now)
+        answer = execute(database, action_id, provider or current_provider(), now,
+                         pending=(known or {}).get(action_id))
+        if answer is not None:
+            answers[action_id] = answer
+    return answers
 
 
-def execute(database: Database, action_id: int, provider: PaymentProvider, now: datetime | None = None) -> None:
-    """Steps (2) and (3): call the provider outside any transaction, then store its answer."""
-    with database.unit_of_work() as session:
-        action = session.get(RecoveryAction, action_id)
-        if action is None or action.status != S.PENDING.value:
-            return
-        case_id = action.case_id
-        instruction = _instruction(action, get_case_by_id(session, case_id))
+@dataclass(frozen=True)
+class Pending:
+    """A pending action as the transaction that recorded it left it: its instruction and its case."""
+
+    instruction: Instruction
+    case_id: int
+
+    @classmethod
+    def of(cls, action: RecoveryAction, case: Case) -> Pending:
+        return cls(_instruction(action, case), case.id)
+
+
+def execute(database: Database, action_id: int, provider: PaymentProvider, now: datetime | None = None, *,
+            pending: Pending | None = None) -> dict[str, object] | None:
+    """Steps (2) and (3): call the provider outside any transaction, then store its answer; returns the
+    action's stored answer, or None when the action was not pending (nothing done). `pending`: the action as
+    the caller's transaction has just committed it, else it is read here first (a transaction of its own)."""
+    if pending is None:
+        with database.unit_of_work() as session:
+            action = session.get(RecoveryAction, action_id)
+            if action is None or action.status != S.PENDING.value:
+                return None
+            pending = Pending.of(action, get_case_by_id(session, action.case_id))
+    instruction, case_id = pending.instruction, pending.case_id
     receipt: Receipt | None = None
     failure = ""
     try:
@@ -59,13 +85,15 @@ def execute(database: Database, action_id: int, provider: PaymentProvider, now: 
         action = session.execute(select(RecoveryAction).where(RecoveryAction.id == action_id)
                                  .with_for_update()).scalar_one()
         if action.status != S.PENDING.value:
-            return
+            return None
         if receipt is None:
             _failed(session, case, action, failure, moment)
         else:
             _instructed(session, case, action, receipt, moment)
         if action.response is None or action.status == S.FAILED.value:
             action.response = action_row(action)
+        answer = action.response
+    return answer
 
 
 def _instructed(session: Session, case: Case, action: RecoveryAction, receipt: Receipt, now: datetime) -> None:

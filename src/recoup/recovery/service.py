@@ -11,7 +11,7 @@ same request retries it). A crash between (1) and (3) leaves a PENDING action th
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -32,7 +32,7 @@ from recoup.db import Database, utcnow
 from recoup.errors import Conflict, NotFound
 from recoup.recovery.collect import create_payment_request
 from recoup.recovery.confirm import confirm
-from recoup.recovery.execution import announce, execute_all, fund_waiting
+from recoup.recovery.execution import Pending, announce, execute_all, fund_waiting
 from recoup.recovery.idempotency import (
     StillInFlight,
     check_same_request,
@@ -61,6 +61,9 @@ class Prepared:
     replay: dict[str, object] | None = None
     execute: tuple[int, ...] = ()
     in_flight: bool = False
+    # The actions to execute as this transaction leaves them (made while their rows are at hand): execution then
+    # does not read them again in a transaction of its own.
+    pending: dict[int, Pending] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,9 @@ def perform(database: Database, principal: Principal, case_ref: str, request: Ac
         look_again = min(IN_FLIGHT_LONGEST_LOOK, look_again * 2)
     if prepared.replay is not None:
         return Outcome(prepared.replay, True)
-    execute_all(database, prepared.execute, provider, now)
+    answers = execute_all(database, prepared.execute, provider, now, prepared.pending)
+    if prepared.action_id in answers:  # performed just now: its answer as stored, not read back
+        return Outcome(answers[prepared.action_id], False)
     with database.unit_of_work() as session:
         action = session.get(RecoveryAction, prepared.action_id)
         assert action is not None
@@ -179,19 +184,20 @@ def _arm(session: Session, actor: Actor, case: Case, action: RecoveryAction, now
     ask the bank for a transfer, or wait for coming settlements to cover it, as the request chose."""
     if is_money_out(action) and not post_hold(session, action):
         action.status = S.AWAITING_FUNDS.value
-        execute: tuple[int, ...] = ()
+        pending: dict[int, Pending] = {}
         if action.funding == "SETTLEMENTS":
             add_event(session, case, actor.name, "awaiting_settlements", f"action {action.id} waits for coming "
                       "settlements to cover it", data={"action_id": action.id}, now=now)
         else:
-            execute = (_funding_transfer(session, actor, case, action, now).id,)
+            transfer = _funding_transfer(session, actor, case, action, now)
+            pending[transfer.id] = Pending.of(transfer, case)
         walk_to(session, case, actor, CaseState.AWAITING_FUNDS, f"available balance short for action {action.id}",
                 now)
         action.response = action_row(action)
-        return Prepared(action.id, execute=execute)
+        return Prepared(action.id, execute=tuple(pending), pending=pending)
     if action.purpose == "RECOVERY":
         walk_to(session, case, actor, CaseState.ACTION_PENDING, f"{action.kind} requested", now)
-    return Prepared(action.id, execute=(action.id,))
+    return Prepared(action.id, execute=(action.id,), pending={action.id: Pending.of(action, case)})
 
 
 def _funding_transfer(session: Session, actor: Actor, case: Case, action: RecoveryAction,
