@@ -33,8 +33,9 @@ measures the most the server can take (at saturation, where latency = clients / 
 the open loop measures the latency at the goal's load.
 
 "By second" shows each second of the run. The first seconds are the slowest: every case's first refund and
-first assignment is real work (ledger postings, events, webhooks: 51 statements for a refund), the later ones
-replay their idempotency key or change nothing; and a fresh PostgreSQL connection reads its catalogue.
+first assignment is real work (ledger postings, events, webhooks: 42 statements for a first refund on
+PostgreSQL), the later ones replay their idempotency key or change nothing; and a fresh PostgreSQL connection
+reads its catalogue.
 
 Then, unless --no-floor, the floor in the same run: bench/load_floor.py (uvicorn, the same number of
 processes, a bare route doing one indexed read of a case on the same PostgreSQL) driven by the same client
