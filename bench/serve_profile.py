@@ -257,15 +257,20 @@ def _measure(session: Session, kind: str, n: int, counter: QueryCounter) -> tupl
 def _calls(session: Session, kinds: list[str], n: int) -> None:
     """Python function calls per request (cProfile's count, endpoints inline): unlike CPU time, the same on a
     busy machine as on a quiet one, so a change's effect shows even when the timings drown in noise."""
-    _inline_threads()
     print(f"{'kind':<10} {'calls/request':>14}")
     for kind in kinds:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        session.run(kind, n)
-        profiler.disable()
-        stats = pstats.Stats(profiler)
+        stats = _profiled(session, kind, n)
         print(f"{kind:<10} {stats.total_calls / n:>14.0f}")  # type: ignore[attr-defined]
+
+
+def _profiled(session: Session, kind: str, n: int) -> pstats.Stats:
+    """`n` requests of the kind under cProfile, the endpoints run inline (cProfile sees one thread)."""
+    _inline_threads()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    session.run(kind, n)
+    profiler.disable()
+    return pstats.Stats(profiler)
 
 
 def _package_of(filename: str) -> str:
@@ -280,15 +285,11 @@ def _package_of(filename: str) -> str:
 def _by_package(session: Session, kinds: list[str], n: int) -> None:
     """Own CPU ms per request (cProfile's tottime, so inflated by the profiler alike) by the package the time is
     spent in: which layer a request's time is in (framework, ORM, driver, templates, our code)."""
-    _inline_threads()
     for kind in kinds:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        session.run(kind, n)
-        profiler.disable()
         spent: dict[str, float] = {}
-        for (filename, _, _), (_, _, own, _, _) in pstats.Stats(profiler).stats.items():  # type: ignore[attr-defined]
-            spent[_package_of(filename)] = spent.get(_package_of(filename), 0.0) + own
+        for (filename, _, _), (_, _, own, _, _) in _profiled(session, kind, n).stats.items():  # type: ignore[attr-defined]
+            package = _package_of(filename)
+            spent[package] = spent.get(package, 0.0) + own
         total = sum(spent.values())
         shares = ", ".join(f"{name} {ms * 1000 / n:.2f}" for name, ms in
                            sorted(spent.items(), key=lambda item: -item[1])[:9])
@@ -385,12 +386,7 @@ def main() -> None:
             if options.sql:
                 _print_statements(session, options.sql, app.state.database.engine)
             if options.profile:
-                _inline_threads()  # cProfile sees one thread: the endpoints run in it
-                profiler = cProfile.Profile()
-                profiler.enable()
-                session.run(options.profile, options.n)
-                profiler.disable()
-                stats = pstats.Stats(profiler)
+                stats = _profiled(session, options.profile, options.n)
                 stats.sort_stats("cumulative").print_stats(options.top)
                 stats.sort_stats("tottime").print_stats(options.top)
     finally:

@@ -12,17 +12,12 @@ from fastapi import FastAPI, Query
 from fastapi.routing import APIRoute, _IncludedRouter
 from fastapi.testclient import TestClient
 
-from recoup.config import Settings
 from recoup.web import param_cache
-from recoup.web.app import create_app
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    folder = tmp_path_factory.mktemp("params")
-    settings = Settings(database_url=f"sqlite:///{folder / 'unused.db'}", var_dir=folder / "var",
-                        secret_key="test-secret", card_token_key="test-card-key")
-    return create_app(settings)
+def app(unopened_app: FastAPI) -> FastAPI:
+    return unopened_app  # create_app installs the caches: no test here installs them itself
 
 
 def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
@@ -76,18 +71,17 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
-def test_a_route_asks_fastapi_about_its_parameters_on_its_first_request_only(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    param_cache.install()
-    app = FastAPI()
+@pytest.mark.usefixtures("app")  # create_app installed the caches
+def test_a_route_asks_fastapi_about_its_parameters_on_its_first_request_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    echo_app = FastAPI()
 
-    @app.get("/echo")
+    @echo_app.get("/echo")
     def echo(tags: Annotated[list[str] | None, Query()] = None, limit: int = 10,
              word: Annotated[str | None, Query(alias="w")] = None) -> dict[str, object]:
         return {"tags": tags, "limit": limit, "word": word}
 
     calls = _counting(monkeypatch)
-    client = TestClient(app)
+    client = TestClient(echo_app)
     first = client.get("/echo", params=[("tags", "a"), ("tags", "b"), ("limit", "3"), ("w", "hi")])
     asked_first = sum(calls.values())
     second = client.get("/echo", params=[("tags", "c"), ("w", "yo")])

@@ -19,11 +19,8 @@ from recoup.web.route_gates import GatedRouter, gate_routers, literal_start
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    folder = tmp_path_factory.mktemp("gates")
-    settings = Settings(database_url=f"sqlite:///{folder / 'unused.db'}", var_dir=folder / "var",
-                        secret_key="test-secret", card_token_key="test-card-key")
-    return create_app(settings)
+def app(unopened_app: FastAPI) -> FastAPI:
+    return unopened_app
 
 
 def _resolve(routes: list[Any], method: str, path: str) -> tuple[str, str]:

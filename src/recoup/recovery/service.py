@@ -59,11 +59,14 @@ IN_FLIGHT_FIRST_LOOK, IN_FLIGHT_LONGEST_LOOK = 0.002, 0.05
 class Prepared:
     action_id: int = 0
     replay: dict[str, object] | None = None
-    execute: tuple[int, ...] = ()
     in_flight: bool = False
-    # The actions to execute as this transaction leaves them (made while their rows are at hand): execution then
+    # The actions to execute, as this transaction leaves them (made while their rows are at hand): execution then
     # does not read them again in a transaction of its own.
     pending: dict[int, Pending] = field(default_factory=dict)
+
+    @property
+    def execute(self) -> tuple[int, ...]:
+        return tuple(self.pending)
 
 
 @dataclass(frozen=True)
@@ -194,10 +197,10 @@ def _arm(session: Session, actor: Actor, case: Case, action: RecoveryAction, now
         walk_to(session, case, actor, CaseState.AWAITING_FUNDS, f"available balance short for action {action.id}",
                 now)
         action.response = action_row(action)
-        return Prepared(action.id, execute=tuple(pending), pending=pending)
+        return Prepared(action.id, pending=pending)
     if action.purpose == "RECOVERY":
         walk_to(session, case, actor, CaseState.ACTION_PENDING, f"{action.kind} requested", now)
-    return Prepared(action.id, execute=(action.id,), pending={action.id: Pending.of(action, case)})
+    return Prepared(action.id, pending={action.id: Pending.of(action, case)})
 
 
 def _funding_transfer(session: Session, actor: Actor, case: Case, action: RecoveryAction,
