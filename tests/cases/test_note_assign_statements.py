@@ -26,6 +26,10 @@ FINANCE = "a-merchant_finance"
 NOTE = {"postgresql": 5, "sqlite": 8}
 # The same, with the new owner and their merchants, and the webhook endpoints and event.
 ASSIGN = {"postgresql": 9, "sqlite": 11}
+# Giving the case to its owner: the caller, the case (locked) and the owner with their merchants (on SQLite after
+# its BEGIN IMMEDIATE).
+UNCHANGED_ASSIGN = {"postgresql": 3, "sqlite": 4}
+OTHER_OWNER = "a-admin"
 
 
 @contextmanager
@@ -108,18 +112,46 @@ def _case_touched_by_its_last_event(world: World, number: str, answered: str) ->
 def test_an_assignment_runs_its_few_statements_and_chains_its_audit_entry(world: World, client: TestClient,
                                                                           api: dict[str, str]) -> None:
     number = overcharge_case(world)
-
+    owners = iter([OTHER_OWNER, FINANCE])  # each request changes the owner (giving it to the owner changes nothing)
     answered: list[str] = []
 
     def assign() -> None:
-        answer = client.post(f"/api/v1/cases/{number}/assign", json={"username": FINANCE}, headers=api)
-        assert (answer.status_code, answer.json()["owner"]) == (200, FINANCE)
+        owner = next(owners)
+        answer = client.post(f"/api/v1/cases/{number}/assign", json={"username": owner}, headers=api)
+        assert (answer.status_code, answer.json()["owner"]) == (200, owner)
         answered.append(answer.json()["updated_at"])
 
     seen = _statements(world, assign)
     assert len(seen) == ASSIGN[_dialect(world)], seen
     _trail_is_whole(world)
     _case_touched_by_its_last_event(world, number, answered[-1])
+    with world.database.unit_of_work() as session:
+        moves = session.execute(select(AuditEntry.after).where(AuditEntry.action == "case.assign")
+                                .order_by(AuditEntry.seq)).scalars().all()
+    assert moves == [{"owner": OTHER_OWNER}, {"owner": FINANCE}]
+
+
+def test_giving_a_case_to_its_owner_changes_nothing(world: World, client: TestClient, api: dict[str, str]) -> None:
+    """No timeline entry, audit entry or webhook event, nor the case's updated_at: only the reads that check it."""
+    number = overcharge_case(world)
+    first = client.post(f"/api/v1/cases/{number}/assign", json={"username": FINANCE}, headers=api).json()
+
+    def trail() -> tuple[int, int, object]:
+        with world.database.unit_of_work() as session:
+            case = session.execute(select(Case).where(Case.number == number)).scalar_one()
+            events = len(session.execute(select(CaseEvent.id).where(CaseEvent.case_id == case.id)).all())
+            entries = len(session.execute(select(AuditEntry.seq)).all())
+            return events, entries, case.updated_at
+
+    before = trail()
+    with counted(world) as seen:
+        again = client.post(f"/api/v1/cases/{number}/assign", json={"username": f" {FINANCE} "}, headers=api)
+    assert again.status_code == 200
+    assert (again.json()["owner"], again.json()["updated_at"]) == (FINANCE, first["updated_at"])
+    assert trail() == before
+    assert {statement.split()[0].upper() for statement in seen} <= {"SELECT", "BEGIN"}, seen  # reads only
+    assert len(seen) <= UNCHANGED_ASSIGN[_dialect(world)], seen
+    _trail_is_whole(world)
 
 
 def test_a_refused_note_is_audited_and_the_chain_stays_whole(world: World, client: TestClient,

@@ -134,7 +134,9 @@ def close_case(session: Session, principal: Principal, reference: str, reason: s
 
 def assign_case(session: Session, principal: Principal, reference: str, username: str,
                 now: datetime | None = None) -> Case:
-    """Give the case an owner: an active user of the tenant who can see the case's merchant."""
+    """Give the case an owner: an active user of the tenant who can see the case's merchant. Giving it to
+    the owner it has changes nothing: no timeline entry, audit entry or webhook says it did (the owner is
+    still checked, so a deactivated owner is refused as any other)."""
     principal.require(Permission.WORK_CASES)
     case = get_case(session, principal, reference, lock=True)
     _require_open(case)
@@ -144,6 +146,8 @@ def assign_case(session: Session, principal: Principal, reference: str, username
     if not owner.sees_merchant(case.merchant_id):
         raise InvalidInput(f"user {username} cannot see merchant {case.merchant_id}, so cannot own this case")
     before = case.owner
+    if before == owner.username:
+        return case
     moment = now or utcnow()
     case.owner, case.updated_at = owner.username, moment  # one UPDATE of the case (add_event sets the same time)
     add_event(session, case, principal.username, "assigned", f"{before or '-'} -> {owner.username}", now=moment)
