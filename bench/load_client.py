@@ -69,7 +69,9 @@ class LeanClient:
         try:
             self._writer.write(request)
             return await self._read(self._reader)
-        except (ConnectionError, asyncio.IncompleteReadError, ConnectionLost):
+        except (ConnectionError, asyncio.IncompleteReadError, ConnectionLost, asyncio.CancelledError):
+            # A request cut short (its timeout cancels it) leaves its answer on the way: the next request on
+            # this connection would read that answer as its own, so the connection goes.
             self._writer.close()
             self._writer = None
             raise
