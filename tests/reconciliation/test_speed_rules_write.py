@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recoup.money import format_major
+from recoup.reconciliation import findings_csv
 from recoup.reconciliation.causes import Cause
 from recoup.reconciliation.detectors import FINDING_COLUMNS
 from recoup.reconciliation.engine import _finding, _insert_rows
@@ -147,3 +149,59 @@ def test_a_detector_row_becomes_the_finding_its_columns_name() -> None:
     unsettled = _finding(("UNSETTLED", "M", None, "R", None, None, 0, 100, "CNY", MOMENT, None, None, 0))
     assert unsettled.cause is None
     assert unsettled.reason_codes == ()
+
+
+# --- many findings: the rows made in two processes -------------------------------------------------------------
+
+def _many() -> list[Finding]:
+    """Findings with ties, repeated keys and formula-like ids, a few of every kind of the drawn ones."""
+    base = Finding(Kind.UNKNOWN_SETTLEMENT, "+898", "61067484", "000000000001", None, "=SUM(A1)", 100, 0, "CNY",
+                   event_time=MOMENT, note="SALE")
+    many = [Finding(**{**base.__dict__, "rrn": f"{n % 37:012d}", "charged_minor": n, "kind": _KINDS[n % len(_KINDS)],
+                       "note": "300" if _KINDS[n % len(_KINDS)] in (Kind.OVERCHARGE, Kind.UNDERCHARGE) else "SALE"})
+            for n in range(301)]
+    return many + many[:40]  # a key seen again: '#2' ids, on both sides of the halves' border
+
+
+def _shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(findings_csv, "_can_share", lambda: True)  # whatever this machine's cores
+
+
+def test_rows_made_in_two_processes_are_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _shared(monkeypatch)
+    many = _many()
+    alone, shared = tmp_path / "alone.csv", tmp_path / "shared.csv"
+    assert write_findings(many, alone, share_from=len(many) + 1) == len(many)
+    assert write_findings(many[::-1], shared, share_from=1) == len(many)
+    assert shared.read_bytes() == alone.read_bytes() == _reference_bytes(many, tmp_path / "reference.csv")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["alone.csv", "reference.csv", "shared.csv"]
+
+
+def test_the_second_half_is_the_childs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the forked child writes is what follows this process's half (so the split is really made)."""
+    _shared(monkeypatch)
+
+    def child_half(path: str, identified: object) -> None:
+        Path(path).write_text("the child's half\n", encoding="utf-8")
+
+    monkeypatch.setattr(findings_csv, "_write_half_in_child", child_half)
+    many = _many()
+    out = tmp_path / "findings.csv"
+    write_findings(many, out, share_from=1)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    expected = _reference_bytes(many, tmp_path / "reference.csv").decode("utf-8").splitlines()
+    assert lines == [*expected[:1 + len(many) // 2], "the child's half"]
+
+
+def test_a_child_that_fails_leaves_the_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _shared(monkeypatch)
+
+    def failing(path: str, identified: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(findings_csv, "_write_half_in_child", failing)
+    many = _many()
+    out = tmp_path / "findings.csv"
+    assert write_findings(many, out, share_from=1) == len(many)
+    assert out.read_bytes() == _reference_bytes(many, tmp_path / "reference.csv")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["findings.csv", "reference.csv"]
