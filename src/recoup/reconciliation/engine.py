@@ -28,6 +28,9 @@ WORKING_TABLES = ("rc_undoing", "rc_refs", "rc_journal_days", "rc_sale_orders", 
                   "rc_unsettled", "rc_settled_days", "rc_ordered_days", "rc_free_orders", "rc_rule2", "rc_dups",
                   "rc_order_gaps", "rc_debited_but_failed")
 WORKING_VIEWS = ("rc_payments", "rc_linked", "rc_sales")
+# Journal columns only the settlement phase reads (STAN pairs, the sales voids and refunds name): a caller short of
+# memory may drop them before the order phase (service.py), which reads neither.
+SETTLEMENT_PHASE_JOURNAL_COLUMNS = ("stan", "orig_rrn")
 
 
 @dataclass
