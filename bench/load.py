@@ -65,7 +65,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bench.load_client import LeanClient
@@ -117,7 +117,7 @@ class Driver:
     def __init__(self, url: str, seconds: float, concurrency: int, floor: bool = False, rate: float = 0) -> None:
         self.url, self.seconds, self.concurrency, self.floor, self.rate = url, seconds, concurrency, floor, rate
         self.connections = concurrency
-        self.timeline: list[tuple[float, float]] = []  # (sent or due, latency) of every answer
+        self.timeline: list[tuple[float, float, str]] = []  # (sent or due, latency, kind) of every answer
         kinds = ("floor",) if floor else (*READS, *WRITES)
         self.latencies: dict[str, list[float]] = {kind: [] for kind in kinds}
         self.headers: dict[str, str] = {}
@@ -147,7 +147,7 @@ class Driver:
             await lean.aclose()
         return {"elapsed": elapsed, "driver_cpu": time.process_time() - cpu, "latencies": self.latencies,
                 "errors": self.errors, "rate": self.rate, "connections": self.connections,
-                "timeline": _by_second(self.timeline, started)}
+                "timeline": _by_second(self.timeline, started), "slow": _slow_answers(self.timeline, started)}
 
     async def _open_loop(self, headers: dict[str, str], cookies: dict[str, str], started: float) -> list[LeanClient]:
         """Requests arriving at `self.rate` a second for `self.seconds` (Poisson), each timed from when it was due;
@@ -223,7 +223,7 @@ class Driver:
         else:
             took = time.monotonic() - since
             self.latencies[kind].append(took)
-            self.timeline.append((since, took))
+            self.timeline.append((since, took, kind))
 
     async def _one(self, client: LeanClient, kind: str, rng: random.Random) -> int:
         number = rng.choice(self.cases)
@@ -249,14 +249,43 @@ class Driver:
         return answer.status_code
 
 
-def _by_second(timeline: list[tuple[float, float]], started: float) -> list[tuple[int, int, float, float]]:
+def _by_second(timeline: list[tuple[float, float, str]], started: float) -> list[tuple[int, int, float, float]]:
     """(second, answers, p50 ms, p99 ms) of the requests sent (or due) in each second of the run: a stall or a
     slow start shows where it happened."""
     seconds: dict[int, list[float]] = {}
-    for since, took in timeline:
+    for since, took, _ in timeline:
         seconds.setdefault(int(since - started), []).append(took)
     return [(second, len(took), _percentile(took, .5), _percentile(took, .99))
             for second, took in sorted(seconds.items())]
+
+
+SLOW = 0.050  # the goal's p99
+STALL_WINDOW = 0.1
+
+
+def _slow_answers(timeline: list[tuple[float, float, str]], started: float) -> dict[str, object]:
+    """Where the answers slower than the goal's p99 fall: in the first 3 seconds (the warm-up: first refunds,
+    fresh connections), in stalls (100 ms windows, by when sent or due, whose median answer is itself slow:
+    everything waited, as on an I/O stall or a pause), or scattered (queueing behind other requests); and by
+    kind. A tail made of stalls and the warm-up asks for other remedies than one spread over every kind."""
+    windows: dict[int, list[float]] = {}
+    for since, took, _ in timeline:
+        windows.setdefault(int((since - started) / STALL_WINDOW), []).append(took)
+    stalled = {window for window, took in windows.items() if statistics.median(took) > SLOW}
+    where = {"warm-up": 0, "stalls": 0, "scattered": 0}
+    kinds: dict[str, int] = {}
+    for since, took, kind in timeline:
+        if took <= SLOW:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if since - started < 3:
+            where["warm-up"] += 1
+        elif int((since - started) / STALL_WINDOW) in stalled:
+            where["stalls"] += 1
+        else:
+            where["scattered"] += 1
+    return {"count": sum(where.values()), "answers": len(timeline), "where": where, "kinds": kinds,
+            "stalled_windows": len(stalled), "windows": len(windows)}
 
 
 def drive(url: str, seconds: float, concurrency: int, floor: bool, rate: float = 0) -> None:
@@ -289,6 +318,13 @@ def _print(result: dict[str, object], web: str, concurrency: int) -> float:
           f"ratio {p99 / 50:.2f}); errors {sum(errors.values())} {errors or ''}")
     print("by second (answers, p50/p99 ms): " + ", ".join(f"{second}: {count} {p50:.0f}/{p99:.0f}"
                                                          for second, count, p50, p99 in result["timeline"]))  # type: ignore[attr-defined]
+    slow: dict[str, Any] = result["slow"]  # type: ignore[assignment]
+    print(f"answers slower than {SLOW * 1000:.0f} ms: {slow['count']} of {slow['answers']} "
+          f"({100 * slow['count'] / max(slow['answers'], 1):.1f}%): "
+          + ", ".join(f"{name} {count}" for name, count in slow["where"].items())
+          + f" ({slow['stalled_windows']} of {slow['windows']} windows of {STALL_WINDOW * 1000:.0f} ms stalled)"
+          + "; by kind: "
+          + ", ".join(f"{kind} {count}" for kind, count in sorted(slow["kinds"].items(), key=lambda item: -item[1])))
     print(f"driver CPU {float(result['driver_cpu']):.1f} s of {elapsed:.1f} s "  # type: ignore[arg-type]
           f"(mean of the reads {statistics.mean(every) * 1000 if every else 0:.1f} ms)")
     per_request = {name: float(result[name]) * 1000 / max(total, 1)  # type: ignore[arg-type]
