@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recoup.errors import RecoupError
 from recoup.money import format_major
 from recoup.reconciliation import findings_csv
 from recoup.reconciliation.causes import Cause
@@ -205,3 +207,29 @@ def test_a_child_that_fails_leaves_the_file_whole(tmp_path: Path, monkeypatch: p
     assert write_findings(many, out, share_from=1) == len(many)
     assert out.read_bytes() == _reference_bytes(many, tmp_path / "reference.csv")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["findings.csv", "reference.csv"]
+
+
+def test_a_failing_write_here_waits_for_the_child_and_leaves_nothing(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    _shared(monkeypatch)
+    parent, forked = os.getpid(), []
+    real_write, real_fork = findings_csv._write_rows, os.fork
+
+    def disk_full_here(handle: object, identified: object) -> None:
+        if os.getpid() == parent:
+            raise OSError(28, "No space left on device")
+        real_write(handle, identified)  # type: ignore[arg-type]
+
+    def fork() -> int:
+        child = real_fork()
+        forked.append(child)
+        return child
+
+    monkeypatch.setattr(findings_csv, "_write_rows", disk_full_here)
+    monkeypatch.setattr(os, "fork", fork)
+    with pytest.raises(RecoupError, match="No space left on device"):
+        write_findings(_many(), tmp_path / "findings.csv", share_from=1)
+    assert list(tmp_path.iterdir()) == []
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):  # already waited for: no process left behind
+        os.waitpid(forked[0], os.WNOHANG)

@@ -146,8 +146,10 @@ def _write_shared(handle: IO[str], identified: Sequence[tuple[Finding, str, str]
                 status = 0
             finally:
                 os._exit(status)
-        _write_rows(handle, identified[:half])
-        _, status = os.waitpid(child, 0)
+        try:
+            _write_rows(handle, identified[:half])
+        finally:  # the child is waited for whatever happens here: no process is left behind
+            _, status = os.waitpid(child, 0)
         if os.waitstatus_to_exitcode(status) == 0:
             with open(path, encoding="utf-8", newline="") as part:
                 shutil.copyfileobj(part, handle, 1 << 20)
