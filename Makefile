@@ -54,7 +54,7 @@ lint: install-test
 
 # Two workers: the machine has two cores; each worker starts its own PostgreSQL.
 pytest: install-test system-packages
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25  # the slowest tests named: the suite stays under 20 minutes
 
 test: install-test system-packages lint pytest
 
