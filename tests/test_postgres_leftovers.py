@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from tests.support.postgres import STALE_AFTER_SECONDS, sweep_stale
+from tests.support.postgres import STALE_AFTER_SECONDS, _remove_in_background, sweep_stale
 
 
 def _server_folder(root: Path, name: str, pid: int | None, age: float) -> Path:
@@ -36,3 +36,15 @@ def test_only_old_folders_of_stopped_servers_are_removed(tmp_path: Path) -> None
     assert running.exists()
     assert being_made.exists()
     assert other.exists()
+
+
+def test_a_stopped_servers_folder_is_removed_without_waiting_for_it(tmp_path: Path) -> None:
+    folder = _server_folder(tmp_path, "stopped", None, 0)
+    for n in range(200):
+        (folder / "data" / f"{n}.dat").write_bytes(b"x" * 100)
+    _remove_in_background(folder)
+    deadline = time.monotonic() + 30
+    while folder.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not folder.exists()
+    assert tmp_path.exists()
