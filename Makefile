@@ -52,9 +52,10 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Two workers: the machine has two cores; each worker starts its own PostgreSQL.
+# Two workers: the machine has two cores; each worker starts its own PostgreSQL. A test module goes to one worker
+# whole (--dist loadfile), so a module-scoped fixture (a demo site, a Spark session) is made once.
 pytest: install-test system-packages
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=25  # the slowest tests named: the suite stays under 20 minutes
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25  # the slowest tests named: the suite stays under 20 minutes
 
 test: install-test system-packages lint pytest
 

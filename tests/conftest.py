@@ -40,9 +40,12 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-# The longest modules (a minute or more of one worker each), started first so that the many short tests fill
-# in around them and neither xdist worker idles at the end waiting for the other's last long test.
-LONGEST_FIRST = ("tests/web/test_crawl.py", "tests/web/test_accessibility.py", "tests/web/test_openapi_fuzz.py",
+# The longest modules (a minute or more of one worker each), started first so that the many short modules fill
+# in around them and neither xdist worker idles at the end waiting for the other's last long module. (make test
+# sends each module whole to one worker: --dist loadfile. Not loadgroup: with pytest 9.2, xdist 3.8 can no longer
+# tag a test's id with its group, and loadgroup spread a group's tests like --dist load.)
+LONGEST_FIRST = ("tests/reconciliation/test_spark_engine.py",
+                 "tests/web/test_crawl.py", "tests/web/test_accessibility.py", "tests/web/test_openapi_fuzz.py",
                  "tests/journeys/test_complaint_to_resolution.py", "tests/test_readme_examples.py",
                  "tests/demo/test_loader.py", "tests/migrations/test_schema_upgrade.py",
                  "tests/migrations/test_migrate_once.py")

@@ -42,8 +42,8 @@ from tests.web.vendor.demo_site import (
     DemoSite,
 )
 
-# One worker walks the journeys over one demo (make test runs pytest with --dist loadgroup): one demo load.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("role_journeys")]
+# One worker walks the journeys over one demo (make test sends a module to one worker: --dist loadfile): one demo load.
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

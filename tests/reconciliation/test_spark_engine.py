@@ -1,6 +1,7 @@
 """`recoup reconcile --engine spark`: the same rules on Apache Spark write the same findings, byte for byte.
 
-One Spark session (local[2], the system's JRE) serves the module: starting a JVM costs seconds.
+One Spark session (local[2], the system's JRE) serves the module, which one test worker runs whole (make test's
+--dist loadfile): starting a JVM costs seconds, and its first run pays the JIT's warm-up (twice a second run's time).
 """
 
 from __future__ import annotations
@@ -74,3 +75,10 @@ def test_spark_leaves_no_warehouse_folder_where_the_command_started(spark: Any) 
     warehouse = spark.conf.get("spark.sql.warehouse.dir")
     assert "recoup-spark-warehouse" in warehouse
     assert str(Path.cwd()) not in warehouse
+
+
+def test_a_local_session_runs_each_query_as_planned(spark: Any) -> None:
+    """Adaptive execution (a job per query stage, planned again between them) is off on one machine: it halved
+    the samples' first run; a cluster's session keeps Spark's default."""
+    assert spark.conf.get("spark.sql.adaptive.enabled") == "false"
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
