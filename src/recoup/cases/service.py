@@ -137,6 +137,12 @@ def assign_case(session: Session, principal: Principal, reference: str, username
     """Give the case an owner: an active user of the tenant who can see the case's merchant. Giving it to
     the owner it has changes nothing: no timeline entry, audit entry or webhook says it did (the owner is
     still checked, so a deactivated owner is refused as any other)."""
+    return assign_case_telling(session, principal, reference, username, now)[0]
+
+
+def assign_case_telling(session: Session, principal: Principal, reference: str, username: str,
+                        now: datetime | None = None) -> tuple[Case, bool]:
+    """assign_case, and whether the owner changed (the page says so when it did not)."""
     principal.require(Permission.WORK_CASES)
     case = get_case(session, principal, reference, lock=True)
     _require_open(case)
@@ -147,14 +153,14 @@ def assign_case(session: Session, principal: Principal, reference: str, username
         raise InvalidInput(f"user {username} cannot see merchant {case.merchant_id}, so cannot own this case")
     before = case.owner
     if before == owner.username:
-        return case
+        return case, False
     moment = now or utcnow()
     case.owner, case.updated_at = owner.username, moment  # one UPDATE of the case (add_event sets the same time)
     add_event(session, case, principal.username, "assigned", f"{before or '-'} -> {owner.username}", now=moment)
     record(session, principal.actor(), "case.assign", "case", case.number, before={"owner": before},
            after={"owner": owner.username}, at=moment)
     publish(session, case, "case.updated", moment)
-    return case
+    return case, True
 
 
 def add_note(session: Session, principal: Principal, reference: str, text: str, now: datetime | None = None) -> Case:

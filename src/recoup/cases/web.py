@@ -21,7 +21,7 @@ from recoup.cases.page_view import CasePage
 from recoup.cases.recording import audited
 from recoup.cases.repository import get_case_and_merchant
 from recoup.cases.schemas import ACTION_TABLE, case_detail, read_case
-from recoup.cases.service import add_note, assign_case, escalate_case, move_case, reopen_case
+from recoup.cases.service import add_note, assign_case_telling, escalate_case, move_case, reopen_case
 from recoup.cases.states import FINAL_STATES, CaseState, allowed_targets
 from recoup.cases.web_flash import done_message
 from recoup.cases.web_list import SORTS, CaseFilters, state_counts
@@ -53,9 +53,10 @@ WebActor = Annotated[Principal, Depends(web_user_once)]
 
 
 def _change(request: Request, principal: Principal, action: str, case_id: str, attempted: dict[str, object],
-            work: Callable[[Session], Case], *, form: str = "", done: str = "") -> Response:
+            work: Callable[[Session], Case], *, form: str = "", done: str | Callable[[], str] = "") -> Response:
     """Do one change of a case form; a refusal re-draws the case page with the error next to the form and
-    what was typed still in it (the menu stays), a success goes back to the case page with a message."""
+    what was typed still in it (the menu stays), a success goes back to the case page with a message (`done`,
+    or what it answers once the change is made)."""
     try:
         with audited(database(request), principal, action, case_id, attempted) as session:
             number = work(session).number
@@ -63,7 +64,8 @@ def _change(request: Request, principal: Principal, action: str, case_id: str, a
         if not form or isinstance(error, NotFound):
             raise
         return refused_form(request, principal, case_id, form, error, attempted)
-    return RedirectResponse(f"/cases/{number}" + (f"?done={done}" if done else ""), status_code=303)
+    said = done() if callable(done) else done
+    return RedirectResponse(f"/cases/{number}" + (f"?done={said}" if said else ""), status_code=303)
 
 
 def refused_form(request: Request, principal: Principal, case_id: str, form: str, error: RecoupError,
@@ -243,8 +245,14 @@ def escalate_page(case_id: CaseReference, request: Request, principal: WebActor,
 @router.post("/cases/{case_id}/assign", dependencies=[Depends(check_csrf)])
 def assign_page(case_id: CaseReference, request: Request, principal: WebActor,
                 username: Annotated[str, Form(max_length=80)] = "") -> Response:
-    return _change(request, principal, "case.assign", case_id, {"owner": username},
-                   lambda session: assign_case(session, principal, case_id, username), form="assign", done="assigned")
+    changed = [True]
+
+    def assign(session: Session) -> Case:
+        case, changed[0] = assign_case_telling(session, principal, case_id, username)
+        return case
+
+    return _change(request, principal, "case.assign", case_id, {"owner": username}, assign, form="assign",
+                   done=lambda: "assigned" if changed[0] else "owner_unchanged")
 
 
 @router.post("/cases/{case_id}/notes", dependencies=[Depends(check_csrf)])

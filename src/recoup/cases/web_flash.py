@@ -9,6 +9,7 @@ DONE: dict[str, str] = {
     "reopened": "Case reopened; the ladder's clock runs again.",
     "escalated": "Case escalated to the next rung; the new owner and deadline are shown above.",
     "assigned": "Case assigned; the new owner sees it in their queue.",
+    "owner_unchanged": "The case already has this owner; nothing changed.",
     "note": "Note added; it is on the timeline below.",
     "confirmed": "Confirmed by hand; the recovered amount is updated.",
 }
