@@ -35,7 +35,9 @@ the open loop measures the latency at the goal's load.
 "By second" shows each second of the run. The first seconds are the slowest: every case's first refund and
 first assignment is real work (ledger postings, events, webhooks: 42 statements for a first refund on
 PostgreSQL), the later ones replay their idempotency key or change nothing; and a fresh PostgreSQL connection
-reads its catalogue.
+reads its catalogue. "After the first 10 s" gives the throughput and percentiles of the rest of the run alone
+(run it for 40 s or more for a steady figure); the overall figures, start included, stay the ones quoted against
+the goal.
 
 Then, unless --no-floor, the floor in the same run: bench/load_floor.py (uvicorn, the same number of
 processes, a bare route doing one indexed read of a case on the same PostgreSQL) driven by the same client
@@ -147,7 +149,8 @@ class Driver:
             await lean.aclose()
         return {"elapsed": elapsed, "driver_cpu": time.process_time() - cpu, "latencies": self.latencies,
                 "errors": self.errors, "rate": self.rate, "connections": self.connections,
-                "timeline": _by_second(self.timeline, started), "slow": _slow_answers(self.timeline, started)}
+                "timeline": _by_second(self.timeline, started), "slow": _slow_answers(self.timeline, started),
+                "settled": _settled(self.timeline, started, elapsed)}
 
     async def _open_loop(self, headers: dict[str, str], cookies: dict[str, str], started: float) -> list[LeanClient]:
         """Requests arriving at `self.rate` a second for `self.seconds` (Poisson), each timed from when it was due;
@@ -288,6 +291,18 @@ def _slow_answers(timeline: list[tuple[float, float, str]], started: float) -> d
             "stalled_windows": len(stalled), "windows": len(windows)}
 
 
+SETTLE = 10.0  # seconds: by then most cases' first refund and assignment are done and every connection is warm
+
+
+def _settled(timeline: list[tuple[float, float, str]], started: float, elapsed: float) -> dict[str, float]:
+    """Throughput and latency of the requests sent (or due) after the first SETTLE seconds: the run without its
+    start, where each case's first refund is real work (later ones replay their key) and connections are new."""
+    after = [took for since, took, _ in timeline if since - started >= SETTLE]
+    span = elapsed - SETTLE
+    return {"seconds": max(span, 0.0), "answers": len(after), "rate": len(after) / span if span > 0 else 0.0,
+            "p50": _percentile(after, .5), "p99": _percentile(after, .99)}
+
+
 def drive(url: str, seconds: float, concurrency: int, floor: bool, rate: float = 0) -> None:
     print(json.dumps(asyncio.run(Driver(url, seconds, concurrency, floor, rate).run())))
 
@@ -318,6 +333,10 @@ def _print(result: dict[str, object], web: str, concurrency: int) -> float:
           f"ratio {p99 / 50:.2f}); errors {sum(errors.values())} {errors or ''}")
     print("by second (answers, p50/p99 ms): " + ", ".join(f"{second}: {count} {p50:.0f}/{p99:.0f}"
                                                          for second, count, p50, p99 in result["timeline"]))  # type: ignore[attr-defined]
+    settled: dict[str, float] = result["settled"]  # type: ignore[assignment]
+    if settled["answers"]:
+        print(f"after the first {SETTLE:.0f} s ({settled['seconds']:.1f} s, {settled['answers']:.0f} answers): "
+              f"{settled['rate']:.0f} requests/s, p50 {settled['p50']:.1f} ms, p99 {settled['p99']:.1f} ms")
     slow: dict[str, Any] = result["slow"]  # type: ignore[assignment]
     print(f"answers slower than {SLOW * 1000:.0f} ms: {slow['count']} of {slow['answers']} "
           f"({100 * slow['count'] / max(slow['answers'], 1):.1f}%): "
