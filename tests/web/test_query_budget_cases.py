@@ -15,6 +15,7 @@ from tests.auth.logins import web_login
 from tests.cases.test_case_world import MERCHANT_A, Finding, add_sale, admin, overcharge_case, save
 from tests.support.factories import World, token_for
 
+from recoup.disputes.rules import SCHEMES
 from recoup.recovery.api import REPLAYED_HEADER
 from recoup.recovery.plans import ActionRequest
 from recoup.recovery.service import perform
@@ -147,7 +148,8 @@ def test_a_page_of_findings_and_a_note_run_few_statements(world: World, client: 
 
 def test_the_case_page_reads_each_table_once(world: World, client: TestClient, api: dict[str, str]) -> None:
     """The sections get the rows the page already read (cases.page_view.CasePage): the timeline and the actions
-    (the evidence section's records), the order's contact (both channels), the tenant's schemes."""
+    (the evidence section's records), the order's contact (both channels); the tenant's schemes only for a role
+    that may open a dispute (tests/disputes)."""
     number = overcharge_case(world, fund_minor=900000)
     perform(world.database, admin(world), number, ActionRequest("refund", "100.00"), "once-1")
     _busy_case(world, client, api, number, notes=2)
@@ -157,11 +159,24 @@ def test_the_case_page_reads_each_table_once(world: World, client: TestClient, a
         page = client.get(f"/cases/{number}")
     assert page.status_code == 200
     assert "called the payer 1" in page.text
-    for table in ("case_events", "recovery_actions", "orders", "dispute_schemes", "merchants"):
+    for table in ("case_events", "recovery_actions", "orders", "merchants"):
         # read in a statement of its own or joined to another's (the merchant to the case, since issue 15's third
         # round: cases.repository.get_case_and_merchant)
         reads = [s for s in seen if re.search(rf"\b(FROM|JOIN) {table}\b", s)]
         assert len(reads) == 1, f"{table} read {len(reads)} times: {reads}"
+    # finance cannot open a scheme dispute: the schemes its form would list are not read
+    assert not [s for s in seen if re.search(r"\bFROM dispute_schemes\b", s)]
+    assert 'name="scheme"' not in page.text
+
+
+def test_a_role_that_may_open_a_dispute_sees_the_tenants_schemes_on_the_case_page(world: World,
+                                                                                  client: TestClient) -> None:
+    number = overcharge_case(world)
+    assert web_login(client, "a-admin") == 303
+    page = client.get(f"/cases/{number}")
+    assert page.status_code == 200
+    offered = re.findall(r'<option value="([A-Z]+)"', page.text.split('name="scheme"', 1)[1].split("</select>", 1)[0])
+    assert set(offered) == set(SCHEMES)
 
 
 def test_a_first_refund_runs_few_statements_and_answers_what_it_stored(world: World, client: TestClient,

@@ -132,9 +132,10 @@ def case_section(session: Session, page: CasePage) -> dict[str, object]:
     """What templates/disputes/_case_section.html shows on the case page (cases.web.case_page may call it)."""
     principal = page.principal
     has_any = page.reads.has.get("disputes", True)
+    may_open = may(principal.role, Permission.DISPUTE)
     return {"disputes": disputes_of_case(session, principal, page.case.id) if has_any else [],
-            "may_open": may(principal.role, Permission.DISPUTE),
-            "schemes": [rule.scheme for rule in schemes_of(session, principal.tenant_id)],
+            "may_open": may_open,  # the schemes are read for the form that opens a dispute, only shown to its roles
+            "schemes": [rule.scheme for rule in schemes_of(session, principal.tenant_id)] if may_open else [],
             "idempotency_key": secrets.token_urlsafe(16)}
 
 
