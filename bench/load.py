@@ -264,10 +264,11 @@ def _by_second(timeline: list[tuple[float, float, str]], started: float) -> list
 
 SLOW = 0.050  # the goal's p99
 STALL_WINDOW = 0.1
+WARM_UP = 3.0  # seconds counted as the start by `_slow_answers` (its first refunds, fresh connections)
 
 
 def _slow_answers(timeline: list[tuple[float, float, str]], started: float) -> dict[str, object]:
-    """Where the answers slower than the goal's p99 fall: in the first 3 seconds (the warm-up: first refunds,
+    """Where the answers slower than the goal's p99 fall: in the first WARM_UP seconds (first refunds,
     fresh connections), in stalls (100 ms windows, by when sent or due, whose median answer is itself slow:
     everything waited, as on an I/O stall or a pause), or scattered (queueing behind other requests); and by
     kind. A tail made of stalls and the warm-up asks for other remedies than one spread over every kind."""
@@ -281,7 +282,7 @@ def _slow_answers(timeline: list[tuple[float, float, str]], started: float) -> d
         if took <= SLOW:
             continue
         kinds[kind] = kinds.get(kind, 0) + 1
-        if since - started < 3:
+        if since - started < WARM_UP:
             where["warm-up"] += 1
         elif int((since - started) / STALL_WINDOW) in stalled:
             where["stalls"] += 1
@@ -291,7 +292,8 @@ def _slow_answers(timeline: list[tuple[float, float, str]], started: float) -> d
             "stalled_windows": len(stalled), "windows": len(windows)}
 
 
-SETTLE = 10.0  # seconds: by then most cases' first refund and assignment are done and every connection is warm
+SETTLE = 10.0  # seconds: by then most cases' first refund and assignment are done (longer than WARM_UP, which only
+# locates the slowest answers) and every connection is warm
 
 
 def _settled(timeline: list[tuple[float, float, str]], started: float, elapsed: float) -> dict[str, float]:
