@@ -72,8 +72,9 @@ class Settings(BaseSettings):
     # recoup.web.serving says what each costs.
     web_request_threads: int = Field(default=4, ge=0, le=256)
     # Answers one keep-alive connection gets before it is closed and opened again, so that the connections
-    # spread over the `serve --workers` processes (recoup.web.keep_alive); 0 keeps them open.
-    web_requests_per_connection: int = Field(default=25, ge=0, le=1_000_000)
+    # spread over the `serve --workers` processes (recoup.web.keep_alive); 0 keeps them open. Unset: see
+    # answers_per_connection.
+    web_requests_per_connection: int | None = Field(default=None, ge=0, le=1_000_000)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=500)
     db_pool_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
@@ -83,6 +84,16 @@ class Settings(BaseSettings):
     def pool_sizes(self) -> PoolSizes:
         return PoolSizes(self.db_pool_size, self.db_max_overflow, self.db_pool_timeout_seconds,
                          self.db_pool_recycle_seconds)
+
+    @property
+    def answers_per_connection(self) -> int:
+        """RECOUP_WEB_REQUESTS_PER_CONNECTION, or by the serving model when unset: 1 for processes that serve one
+        request at a time (web_request_threads 0: a kept connection would hold its client to one process, queued
+        behind the others' requests there while another process idles; as gunicorn's sync workers, each answer
+        closes its connection and the next lands on whichever process is free), else 25."""
+        if self.web_requests_per_connection is not None:
+            return self.web_requests_per_connection
+        return 1 if self.web_request_threads == 0 else 25
 
     @property
     def audit_checkpoint_folder(self) -> Path:

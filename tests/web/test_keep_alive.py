@@ -80,7 +80,21 @@ def test_recoup_closes_a_connection_after_the_settings_number_of_answers(tmp_pat
     assert closing == [None, None, None, "close"] * 2
 
 
-def test_the_setting_defaults_to_25_and_refuses_a_negative_number() -> None:
-    assert Settings().web_requests_per_connection == 25
+def test_unset_it_is_one_answer_a_connection_for_one_request_at_a_time_processes_and_25_with_threads() -> None:
+    assert Settings(web_request_threads=0).answers_per_connection == 1
+    assert Settings(web_request_threads=4).answers_per_connection == 25
+    assert Settings(web_request_threads=0, web_requests_per_connection=7).answers_per_connection == 7
+    assert Settings(web_request_threads=4, web_requests_per_connection=0).answers_per_connection == 0
+
+
+def test_a_one_request_at_a_time_process_closes_every_connection_after_its_answer(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'r.db'}", var_dir=tmp_path / "var",
+                        web_request_threads=0)
+    with TestClient(create_app(settings)) as client:
+        closing = [client.get("/healthz").headers.get("connection") for _ in range(3)]
+    assert closing == ["close"] * 3
+
+
+def test_the_setting_refuses_a_negative_number() -> None:
     with pytest.raises(ValidationError, match="web_requests_per_connection"):
         Settings(web_requests_per_connection=-1)

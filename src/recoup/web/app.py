@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                        max_upload_bytes=settings.max_upload_bytes, upload_routes=body_rules()[0],
                        route_limits=body_rules()[1])
     app.add_middleware(SecurityHeaders, settings=settings, docs_path=app.docs_url)  # every answer
-    app.add_middleware(RequestsPerConnection, requests=settings.web_requests_per_connection)  # outermost
+    app.add_middleware(RequestsPerConnection, requests=settings.answers_per_connection)  # outermost
     install_error_handlers(app)
     return app
 
