@@ -57,7 +57,8 @@ class LeanClient:
             sent["Content-Length"] = str(len(body))
         head = f"{method} {target} HTTP/1.1\r\nHost: {urlsplit(self.base_url).netloc}\r\n"
         head += "".join(f"{name}: {value}\r\n" for name, value in sent.items()) + "\r\n"
-        return await asyncio.wait_for(self._exchange(head.encode() + body), self.timeout)
+        async with asyncio.timeout(self.timeout):  # no task of its own per request, as wait_for makes
+            return await self._exchange(head.encode() + body)
 
     async def _exchange(self, request: bytes) -> Answer:
         stale = self._reader is not None and self._reader.at_eof()  # the server closed it while it was idle
