@@ -7,7 +7,10 @@ bench/load.py, all eight landed in one process in two runs of three, which then 
 the other idled (282 when they split four and four). A connection that ends after `requests` answers (the last
 one says `Connection: close`, as nginx does after its `keepalive_requests`) is opened again by its client, and
 the process that is idle at that moment, waiting on the socket while the busy one serves, accepts it: the
-connections drift to where there is time for them, within a few dozen requests of any start.
+connections drift to where there is time for them, within a few dozen requests of any start. A process that serves
+one request at a time (RECOUP_WEB_REQUEST_THREADS=0) closes every connection after its answer
+(Settings.answers_per_connection): each request then goes to whichever process is free, as with gunicorn's
+synchronous workers, where 25 answers still queued a client behind its process's other clients.
 """
 
 from __future__ import annotations

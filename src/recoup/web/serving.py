@@ -7,8 +7,9 @@ PostgreSQL on the same 2-core machine (bench/load.py --threads, 8 keep-alive cli
 0 threads served 249 requests/s with 2 processes and 240 with 4 (5.6-6.0 ms of web CPU per request), 4 threads
 214 (6.3 ms), 40 threads (anyio's own default, ours until issue 15's load work) 106 (8.6 ms). 0 wins on CPU, but
 when most connections land on one process it serves them one at a time while the other idles (earlier runs: 91 to
-238 requests/s); recoup.web.keep_alive now closes each connection after a few dozen answers so that they spread
-again. Threads still win where the database is farther away, which idles a process on every statement.
+238 requests/s); recoup.web.keep_alive now closes each connection after its answer (after 25 with threads), so
+that every request goes to a process that has time. Threads still win where the database is farther away, which
+idles a process on every statement.
 
 With 0 threads, the hand-off becomes a plain call: a process runs one request's database work
 at a time on its event loop, as a synchronous worker does, and `serve --workers` gives the concurrency (two to
