@@ -22,6 +22,7 @@ class ConnectionLost(Exception):
 class Answer:
     status_code: int
     content: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # by lower-case name
 
     @property
     def text(self) -> str:
@@ -83,9 +84,11 @@ class LeanClient:
         if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
             raise ConnectionLost(lines[0])
         length, chunked, closing = 0, False, False
+        headers: dict[str, str] = {}
         for line in lines[1:]:
             name, _, value = line.partition(":")
             name, value = name.strip().lower(), value.strip()
+            headers[name] = value
             if name == "content-length":
                 length = int(value)
             elif name == "transfer-encoding":
@@ -100,7 +103,7 @@ class LeanClient:
         if closing and self._writer is not None:
             self._writer.close()
             self._writer = None
-        return Answer(int(parts[1]), body)
+        return Answer(int(parts[1]), body, headers)
 
     @staticmethod
     async def _chunks(reader: asyncio.StreamReader) -> bytes:
