@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from recoup.auth.principal import Principal
@@ -75,10 +75,18 @@ def post(
     return posting
 
 
+# Asked by every posting (a first refund makes two) and every hold: built once (building a statement and its cache
+# key anew cost about 0.09 ms of CPU each time).
+_POSTING_BY_REFERENCE = select(LedgerPosting).where(LedgerPosting.tenant_id == bindparam("tenant_id"),
+                                                    LedgerPosting.reference == bindparam("reference"))
+_AVAILABLE = select(LedgerBalance.balance_minor).where(
+    LedgerBalance.tenant_id == bindparam("tenant_id"), LedgerBalance.merchant_id == bindparam("merchant_id"),
+    LedgerBalance.account == Account.AVAILABLE.value, LedgerBalance.currency == bindparam("currency"))
+_AVAILABLE_LOCKED = _AVAILABLE.with_for_update()
+
+
 def posting_by_reference(session: Session, tenant_id: int, reference: str) -> LedgerPosting | None:
-    return session.execute(
-        select(LedgerPosting).where(LedgerPosting.tenant_id == tenant_id, LedgerPosting.reference == reference)
-    ).scalar_one_or_none()
+    return session.execute(_POSTING_BY_REFERENCE, {"tenant_id": tenant_id, "reference": reference}).scalar_one_or_none()
 
 
 def txn_booked(session: Session, tenant_id: int, key: str, *, by_settlement: bool) -> bool:
@@ -100,13 +108,10 @@ def balance_map(session: Session, tenant_id: int, merchant_id: str) -> dict[Bala
 
 def available_minor(session: Session, tenant_id: int, merchant_id: str, currency: str, *, lock: bool) -> int:
     """The merchant's available balance; with `lock`, the row stays locked until the caller commits."""
-    query = select(LedgerBalance.balance_minor).where(
-        LedgerBalance.tenant_id == tenant_id, LedgerBalance.merchant_id == merchant_id,
-        LedgerBalance.account == Account.AVAILABLE.value, LedgerBalance.currency == currency)
     if lock:
         exclusive(session)
-        query = query.with_for_update()
-    found = session.execute(query).scalar_one_or_none()
+    named = {"tenant_id": tenant_id, "merchant_id": merchant_id, "currency": currency}
+    found = session.execute(_AVAILABLE_LOCKED if lock else _AVAILABLE, named).scalar_one_or_none()
     return found or 0
 
 
