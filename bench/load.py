@@ -127,6 +127,9 @@ class Driver:
         self.latencies: dict[str, list[float]] = {kind: [] for kind in kinds}
         self.headers: dict[str, str] = {}
         self.errors: dict[str, int] = {}
+        from recoup.recovery.api import REPLAYED_HEADER  # the header the API marks a replayed action with
+
+        self.replayed_header = REPLAYED_HEADER.lower()
 
     async def run(self) -> dict[str, object]:
         """Log in with httpx, then drive with one lean keep-alive connection per client (bench/load_client.py)."""
@@ -250,7 +253,7 @@ class Driver:
             answer = await client.post(f"/api/v1/cases/{number}/actions", json={"kind": "REFUND", "amount": "0.01"},
                                        headers={"Idempotency-Key": f"load-{number}"})
             refused = answer.status_code in (409, 422) or (answer.status_code == 404 and "no sale" in answer.text)
-            replayed = answer.headers.get("idempotent-replayed") == "true"
+            replayed = answer.headers.get(self.replayed_header) == "true"
             # A refusal (e.g. a case with no sale to refund) is an answer; 201 only for the refund that acted.
             return 200 if refused or replayed else answer.status_code
         else:

@@ -83,24 +83,19 @@ class LeanClient:
         parts = lines[0].split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
             raise ConnectionLost(lines[0])
-        length, chunked, closing = 0, False, False
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {}  # by lower-case name; Set-Cookie, which may come more than once, kept apart
         for line in lines[1:]:
             name, _, value = line.partition(":")
             name, value = name.strip().lower(), value.strip()
-            headers[name] = value
-            if name == "content-length":
-                length = int(value)
-            elif name == "transfer-encoding":
-                chunked = "chunked" in value.lower()
-            elif name == "connection":
-                closing = value.lower() == "close"
-            elif name == "set-cookie":
-                cookie = value.split(";", 1)[0]
-                key, _, kept = cookie.partition("=")
+            if name == "set-cookie":
+                key, _, kept = value.split(";", 1)[0].partition("=")
                 self.cookies[key.strip()] = kept.strip()
+            else:
+                headers[name] = value
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        length = int(headers.get("content-length", 0))
         body = await self._chunks(reader) if chunked else await reader.readexactly(length)
-        if closing and self._writer is not None:
+        if headers.get("connection", "").lower() == "close" and self._writer is not None:
             self._writer.close()
             self._writer = None
         return Answer(int(parts[1]), body, headers)

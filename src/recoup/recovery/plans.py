@@ -203,8 +203,7 @@ _OUR_TAKEBACKS = select(RecoveryAction).where(
 _JOURNAL_TAKEBACKS = select(JournalLine).where(
     JournalLine.tenant_id == bindparam("tenant_id"), JournalLine.orig_rrn != "",
     JournalLine.orig_rrn == bindparam("rrn"), JournalLine.merchant_id == bindparam("merchant_id"),
-    JournalLine.status == "APPROVED",
-    JournalLine.txn_type.in_(CARD_SIDE))
+    JournalLine.status == "APPROVED", JournalLine.txn_type.in_(CARD_SIDE))
 _UNDER_WAY = select(RecoveryAction.amount_minor).where(
     RecoveryAction.case_id == bindparam("case_id"), RecoveryAction.purpose == "RECOVERY",
     RecoveryAction.status.in_(IN_PROGRESS), RecoveryAction.id != bindparam("exclude"))
