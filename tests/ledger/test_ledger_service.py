@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +33,31 @@ def test_a_posting_is_stored_once_per_reference(world: World) -> None:
     assert _balances(world)["AVAILABLE"] == "500.00"
     with world.database.unit_of_work() as session:
         assert session.execute(select(func.count()).select_from(LedgerPosting)).scalar_one() == 1
+
+
+def test_two_transactions_posting_one_reference_at_once_store_it_once(world: World) -> None:
+    """The second waits for the first to commit, then gets the posting the first stored (no error, nothing twice)."""
+    tenant_id = world.tenants["A"].id
+    first_in, got = threading.Event(), {}
+
+    def second() -> None:
+        first_in.wait(10)
+        with world.database.unit_of_work() as session:
+            got["second"] = post(session, tenant_id, "funding:race", "transfer.in",
+                                 rules.transfer_in(MERCHANT_A, 50000, "CNY")).id
+
+    racer = threading.Thread(target=second)
+    racer.start()
+    with world.database.unit_of_work() as session:
+        got["first"] = post(session, tenant_id, "funding:race", "transfer.in",
+                            rules.transfer_in(MERCHANT_A, 50000, "CNY")).id
+        first_in.set()
+        time.sleep(0.3)  # the second is waiting on the reference (SQLite: on the write lock)
+    racer.join(30)
+    assert got["first"] == got["second"]
+    assert _balances(world)["AVAILABLE"] == "500.00"
+    with world.database.unit_of_work() as session:
+        assert session.execute(select(func.count()).select_from(LedgerEntry)).scalar_one() == 2
 
 
 def test_an_unbalanced_posting_is_refused_and_stores_nothing(world: World) -> None:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
-from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.sql.util import find_tables
+
+from recoup.statement_tables import statement_tables
 
 if TYPE_CHECKING:
     from recoup.audit.models import AuditEntry
@@ -91,9 +91,7 @@ def _reads_trail(state: ORMExecuteState) -> None:
         return
     from recoup.audit.service import settle
 
-    statement = state.statement
-    if isinstance(statement, ClauseElement) and any(
-            getattr(table, "name", "") in _TRAIL for table in find_tables(statement, include_joins=True)):
+    if (statement_tables(state.statement) or frozenset()) & _TRAIL:  # plain SQL text: as before, not chained
         settle(state.session)
 
 

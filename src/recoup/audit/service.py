@@ -179,7 +179,6 @@ def record(
     audit_setup(session)  # a session without the audit key refuses here, not at commit
     entry = _drafted(AuditDraft(actor, action, object_type, object_id, before, after, note, tenant_id),
                      at or utcnow())
-    session.flush()
     add_pending(session, [entry])
     return RecordedEntry(session, entry)
 

@@ -59,8 +59,8 @@ def post_instructed(session: Session, action: RecoveryAction) -> None:
     merchant, amount, currency = action.merchant_id, action.amount_minor, action.currency
     if action.kind == "REFUND" or (action.kind == "REVERSAL" and action.sale_settled):
         paid = rules.refund_paid(merchant, amount, currency, from_hold=action.held_minor >= amount)
+        action.held_minor = 0  # before the posting's flush: the action's UPDATE carries it
         _post(session, action, "paid", "refund.paid", paid)
-        action.held_minor = 0
     elif action.kind in ("VOID", "REVERSAL"):
         _capture(session, action)
         cancel = rules.void if action.kind == "VOID" else rules.reversal

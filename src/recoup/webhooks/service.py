@@ -19,6 +19,7 @@ from recoup.audit.service import record
 from recoup.auth.principal import Principal
 from recoup.auth.roles import Permission
 from recoup.db import utcnow
+from recoup.deferred_rows import defer, deferred_kind, write_deferred
 from recoup.errors import InvalidInput, NotFound
 from recoup.free_text import masked_row
 from recoup.keys.ring import KeyRing
@@ -48,9 +49,9 @@ _ACTIVE_ENDPOINTS = (select(WebhookEndpoint.id)
                      .order_by(WebhookEndpoint.id))
 _INSERT_EVENTS = insert(cast(Any, WebhookEvent.__table__))
 _INSERT_DELIVERIES = insert(cast(Any, WebhookDelivery.__table__))
-# The tenants' active endpoints as this transaction first read them: a first refund emits four events in two
-# transactions, and read the endpoints four times (bench/load.py). Forgotten when the transaction ends, or
-# when this session adds or disables an endpoint.
+# The tenants' active endpoints as this transaction first read them (a transaction may write its events more than
+# once: before each statement on the outbox). Forgotten when the transaction ends, or when this session adds or
+# disables an endpoint.
 _ENDPOINTS_READ = "recoup.webhooks.active_endpoints"
 
 
@@ -67,26 +68,39 @@ def _forget_endpoints(session: Session, transaction: SessionTransaction) -> None
         session.info.pop(_ENDPOINTS_READ, None)
 
 
+def _before_endpoints_change(session: Session) -> None:
+    """The events emitted so far get the deliveries of the endpoints active when they were emitted."""
+    write_deferred(session)
+    session.info.pop(_ENDPOINTS_READ, None)
+
+
 def emit_many(session: Session, tenant_id: int, events: Sequence[tuple[str, dict[str, object]]],
               now: datetime | None = None) -> list[WebhookEvent]:
     """Append events (type, data) to the outbox in this order, each with a pending delivery per active
-    endpoint of the tenant; one query and one insert for all of them (the events returned are not in the
-    session: read them back by their ids)."""
+    endpoint of the tenant. They are written when the transaction commits (or before a statement on the outbox:
+    recoup.deferred_rows), with the transaction's others: one read of the endpoints and one insert for all (the
+    events returned are not in the session: read them back by their ids)."""
     for event_type, _ in events:
         if event_type not in EVENT_TYPES:
             raise InvalidInput(f"unknown webhook event type {event_type!r}")
     moment = now or utcnow()
-    endpoints = _active_endpoints(session, tenant_id)
     rows = [_event(tenant_id, event_type, data, moment) for event_type, data in events]
-    if rows:  # the events before their deliveries (foreign key)
-        session.execute(_INSERT_EVENTS, [masked_row(WebhookEvent, {
-            "id": row.id, "tenant_id": row.tenant_id, "type": row.type, "payload": row.payload,
-            "created_at": row.created_at}) for row in rows])
-    deliveries = [{"event_id": event.id, "endpoint_id": endpoint_id, "status": "PENDING", "attempts": 0,
-                   "next_attempt_at": moment, "last_error": ""} for event in rows for endpoint_id in endpoints]
-    for start in range(0, len(deliveries), 500):  # executemany: nobody needs their ids back
-        session.execute(_INSERT_DELIVERIES, deliveries[start:start + 500])
+    for row in rows:
+        defer(session, "webhook_events", row)
     return rows
+
+
+@deferred_kind("webhook_events", tables=("webhook_events", "webhook_deliveries"))
+def _write_events(session: Session, rows: list[WebhookEvent]) -> None:
+    """The events before their deliveries (foreign key); executemany: nobody needs their ids back."""
+    session.execute(_INSERT_EVENTS, [masked_row(WebhookEvent, {
+        "id": row.id, "tenant_id": row.tenant_id, "type": row.type, "payload": row.payload,
+        "created_at": row.created_at}) for row in rows])
+    deliveries = [{"event_id": row.id, "endpoint_id": endpoint_id, "status": "PENDING", "attempts": 0,
+                   "next_attempt_at": row.created_at, "last_error": ""}
+                  for row in rows for endpoint_id in _active_endpoints(session, row.tenant_id)]
+    for start in range(0, len(deliveries), 500):
+        session.execute(_INSERT_DELIVERIES, deliveries[start:start + 500])
 
 
 def _event(tenant_id: int, event_type: str, data: dict[str, object], moment: datetime) -> WebhookEvent:
@@ -106,11 +120,11 @@ def add_endpoint(session: Session, principal: Principal, url: str, secret: str |
     signing_secret = secret or f"whsec_{secrets.token_urlsafe(24)}"
     if not MIN_SECRET <= len(signing_secret) <= MAX_SECRET:
         raise InvalidInput(f"a webhook signing secret has {MIN_SECRET} to {MAX_SECRET} characters")
+    _before_endpoints_change(session)
     endpoint = WebhookEndpoint(tenant_id=principal.tenant_id, url=url.strip(), secret_encrypted="",
                                created_by=principal.username)
     session.add(endpoint)
     session.flush()
-    session.info.pop(_ENDPOINTS_READ, None)
     endpoint.secret_encrypted = seal_secret(keys, endpoint.id, signing_secret)
     session.flush()
     record(session, principal.actor(), "webhook.add", "webhook_endpoint", str(endpoint.id), after={"url": endpoint.url})
@@ -129,8 +143,8 @@ def disable_endpoint(session: Session, principal: Principal, endpoint_id: int) -
     if endpoint is None or endpoint.tenant_id != principal.tenant_id:
         raise NotFound(f"no webhook endpoint {endpoint_id}")
     if endpoint.active:
+        _before_endpoints_change(session)
         endpoint.active = False
-        session.info.pop(_ENDPOINTS_READ, None)
         record(session, principal.actor(), "webhook.disable", "webhook_endpoint", str(endpoint.id),
                before={"active": True}, after={"active": False})
     return endpoint
