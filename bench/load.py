@@ -35,7 +35,7 @@ measures the most the server can take (at saturation, where latency = clients / 
 the open loop measures the latency at the goal's load.
 
 "By second" shows each second of the run. The first seconds are the slowest: every case's first refund and
-first assignment is real work (ledger postings, events, webhooks: 42 statements for a first refund on
+first assignment is real work (ledger postings, events, webhooks: 33 statements for a first refund on
 PostgreSQL), the later ones replay their idempotency key or change nothing; and a fresh PostgreSQL connection
 reads its catalogue. A refund that created its action (201 without Idempotent-Replayed) counts as "first refund"
 among the slow answers' kinds, and the first refunds' count and percentiles have a line of their own. "After the
