@@ -29,7 +29,7 @@ from tests.support.factories import World, token_for
 from recoup.ledger.service import verify_ledger
 from recoup.recovery.models import RecoveryAction
 
-EXAMPLES = 8  # per operation and generation mode: the whole test stays well under 90 s on 2 cores
+EXAMPLES = 6  # per operation and generation mode (8 until issue 15's ninth round: make test is held under 20 minutes)
 KEYS = ("fuzz-key-1", "fuzz-key-2", "fuzz-key-3")  # the only idempotency keys a money-moving request may carry
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MONEY_MOVING = {("POST", "/api/v1/cases/{case_id}/actions")}
