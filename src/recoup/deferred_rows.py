@@ -83,19 +83,25 @@ def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -
     return False
 
 
+def drop_rolled_back(session: Session, key: str, previous: SessionTransaction) -> None:
+    """After a rollback, of the items kept under session.info[key] (tuples whose last member is the innermost
+    transaction each was recorded in): a savepoint drops those recorded inside it, the whole transaction all."""
+    found = session.info.get(key)
+    if not found:
+        return
+    if previous.parent is None:
+        session.info.pop(key, None)
+        return
+    session.info[key] = [item for item in found if not _within(item[-1], previous)]
+
+
 def _before_commit(session: Session) -> None:
     if session.get_nested_transaction() is None:  # a savepoint's release keeps them for its transaction
         write_deferred(session)
 
 
 def _rolled_back(session: Session, previous: SessionTransaction) -> None:
-    found = session.info.get(_PENDING)
-    if not found:
-        return
-    if previous.parent is None:
-        session.info.pop(_PENDING, None)
-        return
-    session.info[_PENDING] = [(kind, row, where) for kind, row, where in found if not _within(where, previous)]
+    drop_rolled_back(session, _PENDING, previous)
 
 
 def _ended(session: Session, transaction: SessionTransaction) -> None:

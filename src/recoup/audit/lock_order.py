@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
+from recoup.deferred_rows import drop_rolled_back
 from recoup.statement_tables import statement_tables
 
 if TYPE_CHECKING:
@@ -47,23 +48,9 @@ def take_pending(session: Session) -> list[AuditEntry]:
     return [entry for entry, _ in found] if found else []
 
 
-def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
 def _rolled_back(session: Session, previous: SessionTransaction) -> None:
     """A rolled-back savepoint drops what was recorded inside it; the whole transaction drops everything."""
-    found = session.info.get(PENDING)
-    if not found:
-        return
-    if previous.parent is None:
-        session.info.pop(PENDING, None)
-        return
-    session.info[PENDING] = [(entry, where) for entry, where in found if not _within(where, previous)]
+    drop_rolled_back(session, PENDING, previous)
 
 
 def _ended(session: Session, transaction: SessionTransaction) -> None:
