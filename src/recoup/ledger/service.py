@@ -6,8 +6,9 @@ each account's balance next to its lines and proves both agree. Services flush; 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 from typing import Any, cast
 
@@ -64,7 +65,7 @@ def post(
               "txn_key": txn_key, "case_id": case_id, "action_id": action_id, "memo": memo, "posted_by": posted_by,
               "posted_at": utcnow()}
     with session.no_autoflush:  # the ledger's own rows only: what else the session holds is flushed when it is due
-        posting_id = session.execute(_insert_posting(session), values).scalar_one_or_none()
+        posting_id = session.execute(_insert_posting(upsert_for(session)), values).scalar_one_or_none()
         if posting_id is None:  # the reference was posted before (or by a concurrent transaction, now committed)
             existing = posting_by_reference(session, tenant_id, reference)
             assert existing is not None
@@ -85,19 +86,16 @@ def post(
 # was two more statements a posting and a flush of whatever else the session held (a first refund makes two).
 _POSTINGS: Any = LedgerPosting.__table__
 _INSERT_ENTRIES = insert(cast(Any, LedgerEntry.__table__))
-_INSERTS_OF_POSTINGS: dict[str, Any] = {}
+_POSTING_COLUMNS = ("tenant_id", "merchant_id", "reference", "kind", "txn_key", "case_id", "action_id", "memo",
+                    "posted_by", "posted_at")
 
 
-def _insert_posting(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _INSERTS_OF_POSTINGS:
-        columns = ("tenant_id", "merchant_id", "reference", "kind", "txn_key", "case_id", "action_id", "memo",
-                   "posted_by", "posted_at")
-        named: dict[str, Any] = {name: bindparam(name) for name in columns}
-        _INSERTS_OF_POSTINGS[dialect] = (upsert_for(session)(_POSTINGS).values(named)
-                                         .on_conflict_do_nothing(index_elements=["tenant_id", "reference"])
-                                         .returning(_POSTINGS.c.id))
-    return _INSERTS_OF_POSTINGS[dialect]
+@lru_cache(maxsize=2)
+def _insert_posting(dialect_insert: Callable[[Any], Any]) -> Any:
+    """The posting's INSERT for the dialect's insert (recoup.db.upsert_for)."""
+    named: dict[str, Any] = {name: bindparam(name) for name in _POSTING_COLUMNS}
+    return (dialect_insert(_POSTINGS).values(named).on_conflict_do_nothing(index_elements=["tenant_id", "reference"])
+            .returning(_POSTINGS.c.id))
 
 
 # Asked when a posting's reference is taken, and by the ledger's pages: built once (building a statement and its
@@ -210,7 +208,7 @@ def _add_to_balances(session: Session, tenant_id: int, amounts: dict[BalanceKey,
     sorted, so that concurrent postings lock balance rows in the same order."""
     if not amounts:
         return
-    session.execute(_upsert_balance(session), [
+    session.execute(_upsert_balance(upsert_for(session)), [
         {"tenant_id": tenant_id, "merchant_id": key.merchant_id, "account": key.account.value,
          "currency": key.currency, "balance_minor": amount} for key, amount in sorted(amounts.items())])
 
@@ -218,14 +216,12 @@ def _add_to_balances(session: Session, tenant_id: int, amounts: dict[BalanceKey,
 # Built once per dialect: a multi-row VALUES built per call is compiled anew each time (SQLAlchemy keeps no compiled
 # form of one), about 0.15 ms of CPU a posting.
 _BALANCES: Any = LedgerBalance.__table__
-_UPSERTS_OF_BALANCES: dict[str, Any] = {}
 
 
-def _upsert_balance(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _UPSERTS_OF_BALANCES:
-        statement = upsert_for(session)(_BALANCES)
-        _UPSERTS_OF_BALANCES[dialect] = statement.on_conflict_do_update(
-            index_elements=["tenant_id", "merchant_id", "account", "currency"],
-            set_={"balance_minor": _BALANCES.c.balance_minor + statement.excluded.balance_minor})
-    return _UPSERTS_OF_BALANCES[dialect]
+@lru_cache(maxsize=2)
+def _upsert_balance(dialect_insert: Callable[[Any], Any]) -> Any:
+    """The balances' upsert for the dialect's insert (recoup.db.upsert_for)."""
+    statement = dialect_insert(_BALANCES)
+    return statement.on_conflict_do_update(index_elements=["tenant_id", "merchant_id", "account", "currency"],
+                                           set_={"balance_minor": _BALANCES.c.balance_minor
+                                                 + statement.excluded.balance_minor})
