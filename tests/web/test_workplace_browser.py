@@ -67,6 +67,18 @@ def test_case_list_and_page_fit_a_phone(live_url: str, browser: object, world: W
         assert menu is not None
         assert menu["width"] > 20
         page.screenshot(path=str(tmp_path / shot), full_page=True)
+    # The timeline is read whole, each entry a card: no note runs past the screen's edge or hides in a sideways scroll.
+    notes = page.locator("[data-testid=timeline-note]")
+    assert notes.count() >= 1
+    for position in range(notes.count()):
+        box = notes.nth(position).bounding_box()
+        assert box is not None
+        assert box["width"] > 200, box
+        assert 0 <= box["x"], box
+        assert box["x"] + box["width"] <= 390, box
+    scrolled = page.evaluate("(() => { const wrap = document.querySelector('[data-testid=timeline]').parentElement;"
+                             " return wrap.scrollWidth - wrap.clientWidth; })()")
+    assert scrolled <= 0
     assert page.locator("[data-testid=action-amount]").input_value() == "1152.00"
     assert page.locator("[data-testid=action-amount]").bounding_box()["width"] > 200
     page.goto(f"{live_url}/cases")
