@@ -131,3 +131,19 @@ def test_an_order_paid_only_by_a_duplicate_pair_is_undercharged_by_its_payments(
     case.journal += [sale(rrn(1), "50.00", "10:01", order_no="O-1"), sale(rrn(2), "50.00", "10:02", order_no="O-1")]
     settle_sales(case)
     assert found(case, tmp_path) == [("DUPLICATE_CHARGE", rrn(2), rrn(1), "O-1"), ("UNDERCHARGE", rrn(1), "", "O-1")]
+
+
+def test_the_window_holds_to_the_second_whatever_else_shares_the_card_and_amount(tmp_path: Path) -> None:
+    """"within 10 minutes of it (inclusive)", through the engine, where SQL hands Python only the card-and-amount
+    groups holding two sales within 10 minutes: 50.00 at 10:00:00 and 10:10:00 (exactly 10 minutes) is a
+    duplicate; 60.00 at 10:00:00 and 10:10:01 is not, nor 70.00 an hour apart; 80.00 at 09:00, 10:00:00 and
+    10:10:00 makes one duplicate, the group's first sale an hour after the key's first."""
+    case = covered_day()
+    case.journal += [sale(rrn(1), "50.00", "10:00:00"), sale(rrn(2), "50.00", "10:10:00"),
+                     sale(rrn(3), "60.00", "10:00:00"), sale(rrn(4), "60.00", "10:10:01"),
+                     sale(rrn(5), "70.00", "09:00"), sale(rrn(6), "70.00", "10:00"),
+                     sale(rrn(7), "80.00", "09:00"), sale(rrn(8), "80.00", "10:00:00"),
+                     sale(rrn(9), "80.00", "10:10:00")]
+    settle_sales(case)
+    duplicates = [(kind, sold, first) for kind, sold, first, _ in found(case, tmp_path) if kind == "DUPLICATE_CHARGE"]
+    assert duplicates == [("DUPLICATE_CHARGE", rrn(2), rrn(1)), ("DUPLICATE_CHARGE", rrn(9), rrn(8))]
