@@ -271,6 +271,7 @@ def _by_second(timeline: list[tuple[float, float, str]], started: float) -> list
             for second, took in sorted(seconds.items())]
 
 
+GOAL_RATE = 300  # requests a second (issue 15)
 SLOW = 0.050  # the goal's p99
 STALL_WINDOW = 0.1
 # A refund that created its action (201, not a replay: the case's first with the bench's key) is real work (two
@@ -348,8 +349,8 @@ def _print(result: dict[str, object], web: str, concurrency: int) -> float:
     rate = total / elapsed
     p99 = _percentile(every, .99)
     print(f"{'all':<10} {len(every):>7} {_percentile(every, .5):>8.1f} {_percentile(every, .9):>8.1f} {p99:>8.1f}")
-    print(f"throughput {rate:.0f} requests/s (goal 300: ratio {rate / 300:.2f}); p99 {p99:.1f} ms (goal 50: "
-          f"ratio {p99 / 50:.2f}); errors {sum(errors.values())} {errors or ''}")
+    print(f"throughput {rate:.0f} requests/s (goal {GOAL_RATE}: ratio {rate / GOAL_RATE:.2f}); "
+          f"p99 {p99:.1f} ms (goal 50: ratio {p99 / 50:.2f}); errors {sum(errors.values())} {errors or ''}")
     print("by second (answers, p50/p99 ms): " + ", ".join(f"{second}: {count} {p50:.0f}/{p99:.0f}"
                                                          for second, count, p50, p99 in result["timeline"]))  # type: ignore[attr-defined]
     settled: dict[str, float] = result["settled"]  # type: ignore[assignment]
@@ -374,7 +375,18 @@ def _print(result: dict[str, object], web: str, concurrency: int) -> float:
     print(f"CPU per request: web processes {per_request['web_cpu']:.2f} ms, PostgreSQL "
           f"{per_request['database_cpu']:.2f} ms, driver {per_request['driver_cpu']:.2f} ms "
           f"(steadier than throughput on a shared machine)")
+    print(_cpu_ceiling(sum(per_request.values())))
     return rate
+
+
+def _cpu_ceiling(cpu_ms: float) -> str:
+    """The most requests a second the machine's cores can serve at this CPU per request (web, database and driver
+    share them), and the CPU per request the goal's rate leaves: a run at its ceiling is CPU-bound, and only less
+    CPU per request raises it."""
+    cores = len(os.sched_getaffinity(0))
+    ceiling = cores * 1000 / cpu_ms if cpu_ms > 0 else 0.0
+    return (f"CPU ceiling: {cpu_ms:.2f} ms of CPU a request on {cores} cores is at most {ceiling:.0f} requests/s; "
+            f"{GOAL_RATE} requests/s needs at most {cores * 1000 / GOAL_RATE:.2f} ms a request")
 
 
 def _serve_and_drive(command: list[str], env: dict[str, str], port: int, folder: Path,
