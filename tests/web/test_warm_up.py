@@ -1,6 +1,6 @@
 """A web process warms up before it listens (recoup.web.warm_up): its first case page loads no template,
-compiles no message pattern and builds no route state; `recoup serve --workers` warms each process (its log
-says so: tests/web/test_serve_workers.py)."""
+compiles no message pattern or read statement and builds no route state; `recoup serve --workers` warms each
+process (its log says so: tests/web/test_serve_workers.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tests.auth.logins import web_login
 from tests.disputes.dispute_world import sale_case
 from tests.support.factories import World
 
+from recoup import db
 from recoup.web import i18n, route_gates, templating
 from recoup.web.route_gates import GatedRouter
 from recoup.web.warm_up import warm_up
@@ -33,6 +34,10 @@ def test_the_first_case_page_of_a_warmed_process_builds_nothing(world: World, cl
         if isinstance(route, GatedRouter):
             route.gate_version = -1
 
+    reads = list(db._FIXED_READS)
+    for read in reads:  # as in a new process: none compiled
+        read._compiled = None
+
     warmed = warm_up(client.app)  # type: ignore[arg-type]
 
     pages = len(environments[0].list_templates(extensions=["html"]))
@@ -42,6 +47,9 @@ def test_the_first_case_page_of_a_warmed_process_builds_nothing(world: World, cl
         monkeypatch.setattr(environment.loader, "get_source", _refuse)
     monkeypatch.setattr(i18n, "_compile", _refuse)
     monkeypatch.setattr(route_gates, "gate_of", _refuse)
+    monkeypatch.setattr(db.FixedRead, "_compile", _refuse)  # on PostgreSQL: the reads are compiled already
+    postgres = client.app.state.database.engine.dialect.name == "postgresql"  # type: ignore[attr-defined]
+    assert warmed.statements >= len(reads) if postgres else warmed.statements == 0
     for locale, words in (("en", "Timeline"), ("zh_CN", "时间线")):
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/cases").text)
         assert token is not None

@@ -287,6 +287,15 @@ def _facts_statement(more: tuple[tuple[str, Any], ...]) -> FixedRead:
     return FixedRead(select(*balances, *flags))
 
 
+def build_case_reads(*mores: tuple[tuple[str, Any], ...]) -> None:
+    """Build the case reads made on first use (a case by number or by id; case_facts without and with each of
+    `mores`), so that a web process's warm-up compiles them before its first request (recoup.db.compile_fixed_reads)."""
+    for named_by in ("number", "id"):
+        _case_row_read(named_by)
+    for more in ((), *mores):
+        _facts_statement(more)
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     balances: dict[str, int]  # per account code (of ledger.service.ACCOUNT_ORDER), where the merchant has one

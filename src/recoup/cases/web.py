@@ -19,7 +19,7 @@ from recoup.cases.models import Case
 from recoup.cases.opening import OpenRequest, open_case
 from recoup.cases.page_view import CasePage
 from recoup.cases.recording import audited
-from recoup.cases.repository import get_case_and_merchant
+from recoup.cases.repository import build_case_reads, get_case_and_merchant
 from recoup.cases.schemas import ACTION_TABLE, case_detail, read_case
 from recoup.cases.service import add_note, assign_case_telling, escalate_case, move_case, reopen_case
 from recoup.cases.states import FINAL_STATES, CaseState, allowed_targets
@@ -126,6 +126,11 @@ def _section_rows() -> tuple[tuple[str, Any], ...]:
     from recoup.messaging.web import CASE_PAGE_HAS as messages
 
     return evidence, messages, complaints, disputes
+
+
+def build_page_reads() -> None:
+    """The case reads the case page builds on first use, built now (recoup.web.warm_up)."""
+    build_case_reads(_section_rows())
 
 
 def _draw_case(request: Request, principal: Principal, session: Session, case_id: str, *, status_code: int = 200,
