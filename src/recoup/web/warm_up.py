@@ -53,5 +53,5 @@ def warm_up(app: FastAPI) -> WarmedUp:
             routers += 1
     build_page_reads()
     statements = compile_fixed_reads(app.state.database.engine.dialect)
-    get_settings()  # read outside a request's settings by some sections (messaging's contacts): 7 ms the first time
+    get_settings()  # the settings some sections read outside the app's own (messaging's contacts): 7 ms at first
     return WarmedUp(templates, patterns, routers, time.perf_counter() - began, statements)
